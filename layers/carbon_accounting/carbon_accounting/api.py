@@ -1,0 +1,121 @@
+"""HTTP plumbing every API function shares: the resolver, error rendering and the entrypoint.
+
+A function's ``app.py`` is ``app = create_app()``, its routes, and ``lambda_handler = serve(app)``.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Annotated, Any, Protocol
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.request import Request
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from carbon_accounting.auth import caller_from_event
+from carbon_accounting.errors import ApiError
+from carbon_accounting.models import Caller, ErrorBody, ValidationErrorBody
+
+
+class Versioned(Protocol):
+    version: int
+
+
+logger = Logger()
+metrics = Metrics()
+# Most calls emit no business metric; the per-call warning about it would only be noise in the logs.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+def responses(status: int, model: type[BaseModel], *errors: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI ``responses`` of a route: its success, 400/401/403/422, and the other ``errors`` it answers."""
+    described = {
+        400: ("Bad request", ErrorBody),
+        401: ("Invalid API key or token", ErrorBody),
+        403: ("Not authorized for this organization", ErrorBody),
+        404: ("Not found", ErrorBody),
+        412: ("Version conflict", ErrorBody),
+        422: ("Request validation error", ValidationErrorBody),
+    }
+    described[status] = (HTTPStatus(status).phrase, model)
+    return {
+        code: {"description": description, "content": {"application/json": {"model": body}}}
+        for code, (description, body) in sorted(described.items())
+        if code in {status, 400, 401, 403, 422, *errors}
+    }
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _api_error(error: ApiError) -> Response:
+    return _json(error.status, error.body())
+
+
+def _validation_error(error: RequestValidationError) -> Response:
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return _json(HTTPStatus.UNPROCESSABLE_ENTITY, {"detail": detail, "code": "VALIDATION_ERROR"})
+
+
+def _route_not_found(_: NotFoundError) -> Response:
+    return _json(HTTPStatus.NOT_FOUND, ErrorBody(detail="Not found", code="NOT_FOUND").model_dump())
+
+
+def versioned(resource: Versioned, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A resource's answer, with its ``version`` as the ETag that ``If-Match`` sends back."""
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=resource,
+        headers={"ETag": f'"{resource.version}"', **(headers or {})},
+    )
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A validating resolver whose errors all answer ``{"detail": ..., "code": ...}``."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.not_found(_route_not_found)
+    return app
+
+
+def _current_caller(request: Request) -> Caller:
+    return caller_from_event(request.resolved_event.raw_event)
+
+
+CurrentCaller = Annotated[Caller, Depends(_current_caller)]
+"""A route parameter of this type receives the authenticated caller."""
+
+
+def serve(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler of an API function.
+
+    The authorizer's verdict is enforced before routing, so an unauthenticated or foreign-tenant
+    request is answered 401/403 before its body or parameters are even validated.
+    """
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            caller_from_event(event)
+        except ApiError as denial:
+            return {
+                "statusCode": denial.status,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps(denial.body(), separators=(",", ":")),
+            }
+        return app.resolve(event, context)
+
+    return lambda_handler

@@ -1,0 +1,64 @@
+"""The API's errors: one hierarchy, one wire format.
+
+Domain code raises these; the HTTP layer (``carbon_accounting.api``) turns any of them into
+``{"detail": ..., "code": ...}`` with the status below. Nothing else maps errors to HTTP.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class ApiError(Exception):
+    """An error the caller can act on. Subclasses fix the status; instances carry code and detail."""
+
+    status: HTTPStatus = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+    def body(self) -> dict[str, str]:
+        return {"detail": self.detail, "code": self.code}
+
+
+class BadRequest(ApiError):
+    status = HTTPStatus.BAD_REQUEST
+
+
+class Unauthorized(ApiError):
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(ApiError):
+    status = HTTPStatus.FORBIDDEN
+
+    def __init__(self) -> None:
+        super().__init__("Not authorized", "FORBIDDEN")
+
+
+class NotFound(ApiError):
+    status = HTTPStatus.NOT_FOUND
+
+
+class PreconditionFailed(ApiError):
+    status = HTTPStatus.PRECONDITION_FAILED
+
+
+class InvalidCups(BadRequest):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, "INVALID_CUPS")
+
+
+class FacilityNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Facility not found", "FACILITY_NOT_FOUND")
+
+
+class VersionConflict(PreconditionFailed):
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            f"The resource was modified (current version {current_version}); fetch it and retry",
+            "VERSION_CONFLICT",
+        )

@@ -1,0 +1,131 @@
+"""Facilities: the sites of an organization that invoices are allocated to."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from datetime import UTC, datetime
+from uuid import UUID
+
+from carbon_accounting import repository
+from carbon_accounting.cups import normalize_cups
+from carbon_accounting.errors import BadRequest, FacilityNotFound
+from carbon_accounting.models import (
+    Caller,
+    Facility,
+    FacilityCreate,
+    FacilityStatus,
+    FacilityUpdate,
+    Page,
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _normalized_cups_list(cups_list: list[str]) -> list[str]:
+    """Each CUPS validated and compacted, duplicates dropped, order kept."""
+    return list(dict.fromkeys(normalize_cups(cups) for cups in cups_list))
+
+
+def register_facility(
+    organization_id: UUID,
+    data: FacilityCreate,
+    *,
+    facility_id: UUID | None = None,
+    status: FacilityStatus = FacilityStatus.ACTIVE,
+) -> Facility:
+    """Store a new facility of the organization (the API and the seed loader both come here)."""
+    now = _now()
+    facility = Facility(
+        id=facility_id or uuid.uuid4(),
+        organization_id=organization_id,
+        name=data.name,
+        country=data.country,
+        type=data.type,
+        address=data.address,
+        cups_list=_normalized_cups_list(data.cups_list),
+        status=status,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.put_facility(facility)
+    return facility
+
+
+def create_facility(caller: Caller, data: FacilityCreate) -> Facility:
+    """Register a new, active facility for the caller's organization."""
+    return register_facility(caller.organization_id, data)
+
+
+def get_facility(caller: Caller, facility_id: UUID) -> Facility:
+    facility = repository.get_facility(caller.organization_id, facility_id)
+    if facility is None:
+        raise FacilityNotFound()
+    return facility
+
+
+def list_facilities(
+    caller: Caller,
+    page: int,
+    size: int,
+    statuses: list[FacilityStatus] | None = None,
+    country: str | None = None,
+    name: str | None = None,
+) -> Page[Facility]:
+    """One page of the organization's facilities, by name, after filtering.
+
+    Reads the organization's facilities with one Query on its own partition: the cost follows
+    the organization's number of facilities, never the size of the table.
+    """
+    needle = name.casefold() if name else None
+    matching = [
+        facility
+        for facility in repository.list_facilities(caller.organization_id)
+        if (not statuses or facility.status in statuses)
+        and (country is None or facility.country == country)
+        and (needle is None or needle in facility.name.casefold())
+    ]
+    matching.sort(key=lambda facility: (facility.name.casefold(), str(facility.id)))
+    start = (page - 1) * size
+    return Page[Facility](
+        items=matching[start : start + size],
+        total=len(matching),
+        page=page,
+        size=size,
+        pages=math.ceil(len(matching) / size),
+    )
+
+
+_ENTITY_TAG = re.compile(r'^\s*(?:W/)?"?(?P<version>\d+)"?\s*$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an ``If-Match`` header asks for: ``3``, ``"3"`` or ``W/"3"``; None if absent."""
+    if value is None or value.strip() == "*":
+        return None
+    match = _ENTITY_TAG.match(value)
+    if match is None:
+        raise BadRequest('If-Match must be the facility\'s version, e.g. "3"', "INVALID_IF_MATCH")
+    return int(match["version"])
+
+
+def update_facility(
+    caller: Caller, facility_id: UUID, update: FacilityUpdate, if_match: str | None = None
+) -> Facility:
+    """Apply a partial update in one conditional write; ``If-Match`` makes it optimistic."""
+    changes = update.changes()
+    if "cups_list" in changes:
+        changes["cups_list"] = _normalized_cups_list(update.cups_list or [])
+    if "status" in changes:
+        changes["status"] = str(changes["status"])
+    return repository.update_facility(
+        caller.organization_id,
+        facility_id,
+        changes,
+        updated_at=_now(),
+        expected_version=parse_if_match(if_match),
+    )

@@ -1,0 +1,221 @@
+"""The DynamoDB repository: the only module that speaks DynamoDB.
+
+One table; every item of an organization lives in that organization's partition, so a request
+scoped to organization A cannot address B's items by key (docs/data-model.md has the layout):
+
+    pk                     sk                      item
+    ORG#<org>              ORG                     organization (name, parent_id, ancestors)
+    ORG#<org>              USER#<user>             a user's membership of the organization
+    ORG#<org>              FACILITY#<facility>     facility
+    APIKEY#<sha256>        APIKEY                  credential index: the key's organization
+
+The API-key index is the one item outside an organization: the key is what tells us the
+organization, and it can only be addressed by someone who already holds the key.
+
+boto3 is imported on first use, not at import time: it is the largest part of a cold start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from carbon_accounting.errors import FacilityNotFound, VersionConflict
+from carbon_accounting.models import ApiKey, Facility, Organization, User
+from carbon_accounting.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@cache
+def client() -> DynamoDBClient:
+    """The DynamoDB client, created once per process (after tests have started moto)."""
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+@cache
+def _codec() -> tuple[Any, Any]:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    serializer, _ = _codec()
+    return {name: serializer.serialize(value) for name, value in values.items() if value is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    _, deserializer = _codec()
+    return {name: deserializer.deserialize(value) for name, value in item.items()}
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def org_pk(organization_id: UUID) -> str:
+    return f"ORG#{organization_id}"
+
+
+def _facility_sk(facility_id: UUID) -> str:
+    return f"FACILITY#{facility_id}"
+
+
+def _api_key_pk(key_hash: str) -> str:
+    return f"APIKEY#{key_hash}"
+
+
+def _batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """BatchGetItem with the retry of unprocessed keys that DynamoDB asks for (at most 100 keys)."""
+    table = get_settings().table_name
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    found: list[dict[str, Any]] = []
+    while request:
+        answer = client().batch_get_item(RequestItems=request)
+        found.extend(answer["Responses"].get(table, []))
+        request = answer.get("UnprocessedKeys") or {}
+    return [_from_item(item) for item in found]
+
+
+def _query(**kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a Query, following LastEvaluatedKey."""
+    kwargs["TableName"] = get_settings().table_name
+    while True:
+        answer = client().query(**kwargs)
+        yield from (_from_item(item) for item in answer["Items"])
+        if "LastEvaluatedKey" not in answer:
+            return
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _put_new(pk: str, sk: str, entity: str, values: dict[str, Any]) -> None:
+    """Create an item; fails (ConditionalCheckFailedException) if one already has that key."""
+    client().put_item(
+        TableName=get_settings().table_name,
+        Item=_to_item({"pk": pk, "sk": sk, "entity": entity, **values}),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+# ------------------------------------------------------------------ organizations and credentials
+
+
+def put_organization(organization: Organization) -> None:
+    _put_new(org_pk(organization.id), "ORG", "organization", organization.model_dump(mode="json"))
+
+
+def put_user(organization_id: UUID, user: User) -> None:
+    """Make ``user`` a member of the organization (and so of its subsidiaries)."""
+    _put_new(org_pk(organization_id), f"USER#{user.id}", "user", user.model_dump(mode="json"))
+
+
+def put_api_key(api_key: ApiKey) -> None:
+    _put_new(_api_key_pk(api_key.key_hash), "APIKEY", "api_key", api_key.model_dump(mode="json"))
+
+
+def get_organization(organization_id: UUID) -> Organization | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name, Key=_key(org_pk(organization_id), "ORG"), ConsistentRead=True
+    )
+    return Organization.model_validate(_from_item(answer["Item"])) if "Item" in answer else None
+
+
+def get_api_key_and_organization(
+    key_hash: str, organization_id: UUID | None
+) -> tuple[ApiKey | None, Organization | None]:
+    """The stored key with that hash and the organization asked for, in one request."""
+    keys = [_key(_api_key_pk(key_hash), "APIKEY")]
+    if organization_id is not None:
+        keys.append(_key(org_pk(organization_id), "ORG"))
+    items = {item["entity"]: item for item in _batch_get(keys)}
+    api_key = ApiKey.model_validate(items["api_key"]) if "api_key" in items else None
+    organization = Organization.model_validate(items["organization"]) if "organization" in items else None
+    return api_key, organization
+
+
+def member_of_any(user_id: UUID, organization_ids: Iterable[UUID]) -> bool:
+    """Whether the user is a member of at least one of the organizations."""
+    return bool(_batch_get([_key(org_pk(org), f"USER#{user_id}") for org in organization_ids]))
+
+
+# ------------------------------------------------------------------ facilities
+
+
+def put_facility(facility: Facility) -> None:
+    _put_new(
+        org_pk(facility.organization_id),
+        _facility_sk(facility.id),
+        "facility",
+        facility.model_dump(mode="json"),
+    )
+
+
+def get_facility(organization_id: UUID, facility_id: UUID) -> Facility | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name,
+        Key=_key(org_pk(organization_id), _facility_sk(facility_id)),
+    )
+    return Facility.model_validate(_from_item(answer["Item"])) if "Item" in answer else None
+
+
+def list_facilities(organization_id: UUID) -> list[Facility]:
+    """Every facility of one organization: one Query on its partition, never a Scan."""
+    items = _query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": org_pk(organization_id)}, ":prefix": {"S": "FACILITY#"}},
+    )
+    return [Facility.model_validate(item) for item in items]
+
+
+def update_facility(
+    organization_id: UUID,
+    facility_id: UUID,
+    changes: dict[str, Any],
+    updated_at: str,
+    expected_version: int | None = None,
+) -> Facility:
+    """Apply ``changes`` (``None`` removes the attribute) in one conditional write.
+
+    The write bumps ``version``; with ``expected_version`` it only succeeds if the stored item
+    still has that version. Raises ``FacilityNotFound`` or ``VersionConflict``.
+    """
+    serializer, _ = _codec()
+    names = {"#version": "version", "#updated_at": "updated_at"}
+    values = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
+    sets = ["#version = #version + :one", "#updated_at = :updated_at"]
+    removes = []
+    for index, (field, value) in enumerate(sorted(changes.items())):
+        names[f"#f{index}"] = field
+        if value is None:
+            removes.append(f"#f{index}")
+        else:
+            values[f":v{index}"] = serializer.serialize(value)
+            sets.append(f"#f{index} = :v{index}")
+    condition = "attribute_exists(pk)"
+    if expected_version is not None:
+        condition += " AND #version = :expected"
+        values[":expected"] = {"N": str(expected_version)}
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    try:
+        answer = client().update_item(
+            TableName=get_settings().table_name,
+            Key=_key(org_pk(organization_id), _facility_sk(facility_id)),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except client().exceptions.ConditionalCheckFailedException as failure:
+        current = failure.response.get("Item")
+        if current is None:
+            raise FacilityNotFound() from None
+        raise VersionConflict(int(current["version"]["N"])) from None
+    return Facility.model_validate(_from_item(answer["Attributes"]))

@@ -1,0 +1,33 @@
+"""Runtime settings, read from the environment once, on first use (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwks_url: str
+    authorizer_cache_seconds: int
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return bool(self.jwt_issuer and self.jwt_audience and self.jwks_url)
+
+
+@cache
+def get_settings() -> Settings:
+    """The function's settings. ``TABLE_NAME`` is required; a missing one fails loudly at first use."""
+    env = os.environ
+    return Settings(
+        table_name=env["TABLE_NAME"],
+        jwt_issuer=env.get("JWT_ISSUER", ""),
+        jwt_audience=env.get("JWT_AUDIENCE", ""),
+        jwks_url=env.get("JWKS_URL", ""),
+        authorizer_cache_seconds=int(env.get("AUTHORIZER_CACHE_SECONDS", "300")),
+    )
