@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from carbon_accounting.auth import caller_from_event
-from carbon_accounting.errors import ApiError
+from carbon_accounting.errors import ApiError, NotFound
 from carbon_accounting.models import Caller, ErrorBody, ValidationErrorBody
 
 
@@ -68,7 +68,14 @@ def _validation_error(error: RequestValidationError) -> Response:
 
 
 def _route_not_found(_: NotFoundError) -> Response:
-    return _json(HTTPStatus.NOT_FOUND, ErrorBody(detail="Not found", code="NOT_FOUND").model_dump())
+    return _api_error(NotFound("Not found", "NOT_FOUND"))
+
+
+def _unexpected(error: Exception) -> Response:
+    # A fault of ours or of AWS (throttling, timeouts): logged with the correlation id, never detailed.
+    logger.exception("Unhandled error")
+    body = {"detail": "Internal server error", "code": "INTERNAL_ERROR"}
+    return _json(HTTPStatus.INTERNAL_SERVER_ERROR, body)
 
 
 def versioned(resource: Versioned, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -87,6 +94,7 @@ def create_app() -> APIGatewayHttpResolver:
     app.exception_handler(ApiError)(_api_error)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.not_found(_route_not_found)
+    app.exception_handler(Exception)(_unexpected)
     return app
 
 

@@ -1,0 +1,50 @@
+# The two commands a user needs are `make dev` (run the API locally) and `make test`.
+# Each does its own set-up from a fresh clone: the virtualenv, Python packages, DynamoDB Local.
+
+PYTHON ?= python3
+PORT ?= 3000
+SEED ?= local/seed.json
+VENV := .venv
+SAM_VENV := .venv-sam
+SAM_CLI_VERSION := 1.170.0
+export AWS_DEFAULT_REGION ?= eu-west-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: dev test lint build token clean
+
+dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT)
+	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED)
+
+test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed ## Lint and run every test
+	$(VENV)/bin/ruff check .
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+build: $(SAM_VENV)/.installed ## sam build (what `sam deploy --guided` ships)
+	$(SAM_VENV)/bin/sam build
+
+token: $(VENV)/.installed ## Mint a JWT for a seeded user of the running `make dev`: make token USER_ID=<uuid>
+	$(VENV)/bin/python -m local.token --user $(USER_ID)
+
+$(VENV)/.installed: pyproject.toml layers/carbon_accounting/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(VENV)/bin/python -m pip install --quiet -e layers/carbon_accounting --group dev
+	touch $@
+
+# aws-sam-cli lives in its own virtualenv: it pins boto3 and pydantic lower than the app does.
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) node_modules .local .aws-sam .pytest_cache

@@ -1,0 +1,129 @@
+"""Local JWT signing: an RSA key made once, its JWKS served on loopback, and RS256 user tokens.
+
+The dev stack points the template's JWT parameters at these (issuer, audience and the JWKS URL),
+so Bearer tokens minted here pass the authorizer as tokens of the real identity provider would.
+The JWKS is served over HTTP because PyJWT's PyJWKClient only fetches http(s) URLs (it rejects
+file://), like a real issuer's ``/.well-known/jwks.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from local.net import LOOPBACK
+from local.paths import STATE_DIR
+
+KEY_DIR = STATE_DIR / "jwt"
+PRIVATE_KEY = "signing-key.pem"
+JWKS = "jwks.json"
+LOCAL_AUDIENCE = "carbon-accounting-local"
+JWKS_PATH = "/local/.well-known/jwks.json"
+
+
+def _thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 key thumbprint, a stable key id."""
+    canonical = json.dumps({name: jwk[name] for name in ("e", "kty", "n")}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+
+
+def ensure_keys(key_dir: Path = KEY_DIR) -> Path:
+    """Create the signing key and its jwks.json in `key_dir` unless they exist; return jwks.json."""
+    private_path, jwks_path = key_dir / PRIVATE_KEY, key_dir / JWKS
+    if private_path.exists() and jwks_path.exists():
+        return jwks_path
+    key_dir.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as private_file:
+        private_file.write(pem)
+    jwk = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    jwk |= {"kid": _thumbprint(jwk), "use": "sig", "alg": "RS256"}
+    jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2) + "\n", encoding="utf-8")
+    return jwks_path
+
+
+def mint(
+    sub: str,
+    issuer: str,
+    audience: str,
+    ttl: int = 3600,
+    *,
+    key_dir: Path = KEY_DIR,
+    claims: Mapping[str, Any] | None = None,
+) -> str:
+    """An RS256 token for user `sub`, valid for `ttl` seconds, signed with the local key."""
+    jwks_path = ensure_keys(key_dir)
+    kid = json.loads(jwks_path.read_text(encoding="utf-8"))["keys"][0]["kid"]
+    now = int(time.time())
+    payload = {
+        "sub": sub,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": str(uuid.uuid4()),
+        **(claims or {}),
+    }
+    private_key = (key_dir / PRIVATE_KEY).read_bytes()
+    return jwt.encode(payload, private_key, algorithm="RS256", headers={"kid": kid})
+
+
+class JwksServer:
+    """The local issuer: serves the JWKS on 127.0.0.1 (a free port); use as a context manager."""
+
+    def __init__(self, key_dir: Path = KEY_DIR) -> None:
+        jwks = ensure_keys(key_dir).read_bytes()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = self.path == JWKS_PATH
+                self.send_response(200 if found else 404)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(jwks) if found else 0))
+                self.end_headers()
+                if found:
+                    self.wfile.write(jwks)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the authorizer fetches the keys once per warm worker."""
+
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self._server.daemon_threads = True
+        base_url = f"http://{LOOPBACK}:{self._server.server_address[1]}"
+        self.issuer = f"{base_url}/local"
+        self.jwks_url = base_url + JWKS_PATH
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        threading.Thread(target=self._server.serve_forever, name="jwks", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> JwksServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

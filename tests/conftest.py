@@ -1,0 +1,51 @@
+"""Fixtures shared by the unit and handler tests: environment, moto, the table from template.yaml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_TABLE = "carbon-accounting-test"
+
+# Settings are read lazily, so setting them here (before any test imports a function) is enough.
+os.environ.update(
+    TABLE_NAME=TEST_TABLE,
+    AWS_DEFAULT_REGION="eu-west-1",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    POWERTOOLS_METRICS_NAMESPACE="CarbonAccountingTest",
+    POWERTOOLS_SERVICE_NAME="tests",
+    AUTHORIZER_CACHE_SECONDS="0",
+)
+for endpoint in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
+    os.environ.pop(endpoint, None)
+
+
+@pytest.fixture
+def aws():
+    """moto in-process, with the table created from template.yaml's definition of it."""
+    import boto3
+    from moto import mock_aws
+
+    from carbon_accounting import repository
+    from carbon_accounting.settings import get_settings
+    from local.template import load_stack, table_definition
+
+    with mock_aws():
+        repository.client.cache_clear()
+        get_settings.cache_clear()
+        table = table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
+        boto3.client("dynamodb").create_table(**table)
+        yield
+        repository.client.cache_clear()
+
+
+@pytest.fixture
+def tenants(aws):
+    """The organizations, keys, users and facilities of tests/e2e/seed.json."""
+    from local.seed import load_seed
+
+    return load_seed(ROOT / "tests" / "e2e" / "seed.json")

@@ -1,0 +1,78 @@
+"""Invoke functions in-process as API Gateway would: sample event, the authorizer, then the function."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.functions import LambdaContext, load_function
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def sample_event(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / f"{name}.json").read_text())
+
+
+def invoke(
+    function: str,
+    headers: dict[str, str],
+    *,
+    path: dict[str, str] | None = None,
+    query: dict[str, str | list[str]] | None = None,
+    body: Any = None,
+    raw_body: str | None = None,
+) -> Answer:
+    """Call ``function`` with its sample event from events/, reshaped by the arguments.
+
+    ``headers`` replace the sample's credentials; the real authorizer function runs on them first
+    and its verdict goes into ``requestContext.authorizer.lambda``, as API Gateway does.
+    """
+    event = sample_event(function)
+    event["headers"] = {
+        name: value
+        for name, value in event["headers"].items()
+        if name not in ("x-api-key", "x-organization-id", "authorization", "if-match")
+    } | {name.lower(): value for name, value in headers.items()}
+    if path is not None:
+        event["pathParameters"] = path
+        event["rawPath"] = event["requestContext"]["http"]["path"] = (
+            event["routeKey"].split(" ", 1)[1].format(**path)
+        )
+    # API Gateway joins repeated query parameters with commas, and omits the field when there are none.
+    event.pop("queryStringParameters", None)
+    event["rawQueryString"] = urlencode(query or {}, doseq=True)
+    if query:
+        event["queryStringParameters"] = {
+            name: ",".join(value) if isinstance(value, list) else value for name, value in query.items()
+        }
+    if body is not None:
+        event["body"] = json.dumps(body)
+    if raw_body is not None:
+        event["body"] = raw_body
+
+    authorizer_event = copy.deepcopy(sample_event("authorizer")) | {"headers": event["headers"]}
+    verdict = load_function("authorizer").lambda_handler(authorizer_event, LambdaContext())
+    assert verdict["isAuthorized"] is True, "the authorizer always lets the function render the verdict"
+    event["requestContext"]["authorizer"] = {"lambda": verdict["context"]}
+
+    response = load_function(function).lambda_handler(event, LambdaContext())
+    text = response.get("body") or ""
+    return Answer(response["statusCode"], response.get("headers", {}), json.loads(text) if text else None)
+
+
+@pytest.fixture
+def api(tenants):
+    """The in-process API over a moto table holding the seeded tenants."""
+    return invoke

@@ -1,0 +1,122 @@
+"""template.yaml: it lints, validates and builds, and it agrees with the functions' own resolvers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local.template import load_stack, read_template
+from tests.conftest import ROOT
+from tests.functions import load_function
+
+TEMPLATE = ROOT / "template.yaml"
+STACK = load_stack(TEMPLATE)
+RAW = read_template(TEMPLATE)
+FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def run(command: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+
+
+def sam() -> str:
+    path = shutil.which("sam")
+    if path is None:
+        pytest.fail(
+            "AWS SAM CLI is not on PATH: run the tests with `make test`, which installs it in .venv-sam"
+        )
+    return path
+
+
+def test_cfn_lint_passes():
+    result = run([str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_lint_passes():
+    result = run([sam(), "validate", "--lint", "--template-file", str(TEMPLATE), "--region", "eu-west-1"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_build_builds_every_function_and_an_arm64_layer(tmp_path):
+    result = run([sam(), "build", "--template-file", str(TEMPLATE), "--build-dir", str(tmp_path / "build")])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    layer = tmp_path / "build" / "CarbonAccountingLayer" / "python"
+    assert (layer / "carbon_accounting" / "repository.py").is_file()
+    assert list(layer.glob("pydantic_core/_pydantic_core.cpython-311-aarch64-linux-gnu.so"))
+    for function in FUNCTIONS:
+        assert (tmp_path / "build" / function.logical_id / "app.py").is_file()
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+def test_every_function_is_a_python311_arm64_handler_that_exists(function):
+    properties = RAW["Globals"]["Function"] | RAW["Resources"][function.logical_id]["Properties"]
+
+    assert (properties["Runtime"], properties["Architectures"]) == ("python3.11", ["arm64"])
+    module_name, _, handler_name = function.handler.rpartition(".")
+    assert (function.code_uri / f"{module_name}.py").is_file()
+    assert callable(getattr(load_function(function.code_uri.name), handler_name))
+
+
+@pytest.mark.parametrize(
+    "function",
+    [f for f in FUNCTIONS if "Authorizer" not in f.logical_id],
+    ids=lambda function: function.logical_id,
+)
+def test_the_template_routes_a_function_exactly_what_its_resolver_serves(function):
+    declared = {
+        (route.method, route.path)
+        for route in STACK.routes
+        if route.function_id == function.logical_id and route.path != "$default"
+    }
+    schema = load_function(function.code_uri.name).app.get_openapi_schema()
+    served = {
+        (method.upper(), path)
+        for path, item in (schema.paths or {}).items()
+        for method in HTTP_METHODS
+        if getattr(item, method) is not None
+    }
+
+    assert served == declared
+
+
+def test_every_route_goes_through_the_authorizer_and_unknown_routes_reach_the_404_function():
+    assert {route.authorizer for route in STACK.routes} == {"CallerAuthorizer"}
+    default = [route for route in STACK.routes if route.path == "$default"]
+    assert [route.function_id for route in default] == ["RouteNotFoundFunction"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+def test_every_function_has_its_own_least_privilege_policy(function):
+    properties = RAW["Resources"][function.logical_id]["Properties"]
+    statements = [statement for policy in properties.get("Policies", []) for statement in policy["Statement"]]
+
+    assert "Role" not in properties, "functions do not share a role"
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert all(not action.endswith("*") for action in statement["Action"])
+        assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+        assert "dynamodb:Scan" not in statement["Action"], "no request path scans"
+
+
+def test_the_table_is_durable_encrypted_and_streams_both_images():
+    table = RAW["Resources"]["Table"]
+    properties = table["Properties"]
+
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True}
+    assert properties["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_outputs_name_the_api_url_the_table_and_the_bucket():
+    assert set(RAW["Outputs"]) >= {"ApiUrl", "TableName", "BucketName"}
