@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test lint build token clean
+.PHONY: dev test bench lint build token clean
 
 dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED)
@@ -18,6 +18,9 @@ dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on 
 test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed ## Lint and run every test
 	$(VENV)/bin/ruff check .
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
+
+bench: $(VENV)/.installed ## Benchmarks (cold start of every function against `import boto3`)
+	$(VENV)/bin/python -m tests.benchmarks.cold_start
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
