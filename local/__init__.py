@@ -6,7 +6,7 @@ Modules, from the bottom up:
 - ``template``: reads template.yaml into a typed ``Stack`` (functions, routes, event sources, table).
 - ``dynamodb_local``, ``moto_server``: the AWS services (DynamoDB Local, moto for S3/SQS/...).
 - ``lambda_runtime`` (worker process) and ``functions`` (pool of warm workers): Lambda emulation.
-- ``routing``, ``authorizer``, ``cors``, ``gateway``: API Gateway HTTP API emulation.
+- ``gateway``: API Gateway HTTP API emulation (routes, the Lambda authorizer, payload format 2.0).
 - ``polling``, ``event_filter``, ``streams``, ``s3_events``, ``schedules``: event sources.
 - ``jwt_keys``: the local JWT issuer (signing key, JWKS served on loopback, token minting).
 - ``state``: the running stack's ``.local/stack.json``.

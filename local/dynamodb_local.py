@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 import botocore.exceptions
 from botocore.config import Config
@@ -47,82 +47,61 @@ def unavailable_reason() -> str | None:
     return None
 
 
-class DynamoDBLocal:
-    """An in-memory DynamoDB Local on a free loopback port; use as a context manager."""
+def _answers(process: subprocess.Popen[bytes], client: Any) -> bool:
+    if process.poll() is not None:
+        raise DynamoDBLocalError(f"DynamoDB Local exited with status {process.returncode}")
+    try:
+        client.list_tables()
+    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError):
+        return False
+    return True
 
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.endpoint = f"http://{LOOPBACK}:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._output: IO[bytes] | None = None
 
-    def start(self) -> None:
-        """Start the JVM and wait until ListTables answers (at most `START_TIMEOUT` seconds)."""
-        jar = find_jar()
-        if jar is None:
-            raise DynamoDBLocalError(unavailable_reason() or "DynamoDBLocal.jar not found")
-        self._output = tempfile.TemporaryFile()  # noqa: SIM115 - kept for error reports, closed by stop()
-        command = [
-            "java",
-            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-            "-cp",
-            str(jar),  # its manifest's Class-Path brings DynamoDBLocal_lib/*.jar
-            str(LAUNCHER),
-            "-inMemory",
-            # One database whatever the caller's access key and region, like a real account.
-            "-sharedDb",
-            "-disableTelemetry",
-            "-port",
-            str(self.port),
-        ]
-        self._process = subprocess.Popen(command, stdout=self._output, stderr=subprocess.STDOUT)
-        # One quick attempt per probe: the wait loop does the retrying.
-        probe = Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5)
-        client = Endpoints(dynamodb=self.endpoint, moto=self.endpoint).client("dynamodb", probe)
+@contextmanager
+def dynamodb_local() -> Iterator[str]:
+    """An in-memory DynamoDB Local on a free loopback port for the block; yields its endpoint.
+
+    Call it only when `unavailable_reason()` is None. It waits (at most `START_TIMEOUT` seconds)
+    until ListTables answers, and reports the JVM's output when it does not start.
+    """
+    jar = find_jar()
+    assert jar is not None, unavailable_reason()
+    port = free_port()
+    endpoint = f"http://{LOOPBACK}:{port}"
+    command = [
+        "java",
+        f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+        "-cp",
+        str(jar),  # its manifest's Class-Path brings DynamoDBLocal_lib/*.jar
+        str(LAUNCHER),
+        "-inMemory",
+        # One database whatever the caller's access key and region, like a real account.
+        "-sharedDb",
+        "-disableTelemetry",
+        "-port",
+        str(port),
+    ]
+    # One quick attempt per probe: the wait loop does the retrying.
+    probe = Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5)
+    client = Endpoints(dynamodb=endpoint, moto=endpoint).client("dynamodb", probe)
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         try:
-            wait_until(lambda: self._answers(client), timeout=START_TIMEOUT, what="DynamoDB Local")
-        except (TimeoutError, DynamoDBLocalError) as error:
-            output = self._read_output()
-            self.stop()
-            raise DynamoDBLocalError(f"{error}\n--- DynamoDB Local output ---\n{output}") from None
-        logger.info("DynamoDB Local listening on %s", self.endpoint)
-
-    def stop(self) -> None:
-        """Terminate the JVM (SIGTERM, then SIGKILL after 10 s)."""
-        if self._process is not None:
-            self._process.terminate()
             try:
-                self._process.wait(timeout=10)
+                wait_until(lambda: _answers(process, client), timeout=START_TIMEOUT, what="DynamoDB Local")
+            except (TimeoutError, DynamoDBLocalError) as error:
+                output.seek(0)
+                log = output.read().decode(errors="replace")
+                raise DynamoDBLocalError(f"{error}\n--- DynamoDB Local output ---\n{log}") from None
+            logger.info("DynamoDB Local listening on %s", endpoint)
+            yield endpoint
+        finally:
+            process.terminate()  # SIGKILL if the JVM lingers
+            try:
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
-        if self._output is not None:
-            self._output.close()
-            self._output = None
-
-    def _answers(self, client: object) -> bool:
-        assert self._process is not None
-        if self._process.poll() is not None:
-            raise DynamoDBLocalError(f"DynamoDB Local exited with status {self._process.returncode}")
-        try:
-            client.list_tables()  # type: ignore[attr-defined]
-        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError):
-            return False
-        return True
-
-    def _read_output(self) -> str:
-        if self._output is None:
-            return ""
-        self._output.seek(0)
-        return self._output.read().decode(errors="replace")
-
-    def __enter__(self) -> DynamoDBLocal:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+                process.kill()
+                process.wait()
 
 
 @contextmanager
@@ -137,5 +116,5 @@ def dynamodb_endpoint(fallback: str) -> Iterator[str]:
         print(f"NOTICE: DynamoDB Local unavailable ({reason}); using moto's DynamoDB at {fallback}")
         yield fallback
         return
-    with DynamoDBLocal() as dynamodb:
-        yield dynamodb.endpoint
+    with dynamodb_local() as endpoint:
+        yield endpoint

@@ -36,6 +36,16 @@ def _anything_but(value: Any, excluded: Any) -> bool:
     return value not in (excluded if isinstance(excluded, list) else [excluded])
 
 
+# Rules on a present value ("exists" is the one that also sees a missing one).
+_RULES: dict[str, Callable[[Any, Any], bool]] = {
+    "prefix": lambda value, prefix: isinstance(value, str) and value.startswith(prefix),
+    "suffix": lambda value, suffix: isinstance(value, str) and value.endswith(suffix),
+    "equals-ignore-case": lambda value, text: isinstance(value, str) and value.lower() == text.lower(),
+    "anything-but": _anything_but,
+    "numeric": _numeric,
+}
+
+
 def _rule_matches(rule: Any, value: Any) -> bool:
     """One element of a pattern's value list against one value of the record."""
     if not isinstance(rule, dict):
@@ -44,19 +54,18 @@ def _rule_matches(rule: Any, value: Any) -> bool:
     ((kind, argument),) = rule.items()
     if kind == "exists":
         return (value is not _MISSING) == argument
-    if value is _MISSING:
-        return False
-    if kind == "prefix":
-        return isinstance(value, str) and value.startswith(argument)
-    if kind == "suffix":
-        return isinstance(value, str) and value.endswith(argument)
-    if kind == "equals-ignore-case":
-        return isinstance(value, str) and value.lower() == argument.lower()
-    if kind == "anything-but":
-        return _anything_but(value, argument)
-    if kind == "numeric":
-        return _numeric(value, argument)
-    raise ValueError(f"unsupported filter rule {kind!r}")
+    return value is not _MISSING and _RULES[kind](value, argument)
+
+
+def unknown_rules(pattern: Mapping[str, Any]) -> set[str]:
+    """The rules in `pattern` this filter does not implement (the template is refused for them)."""
+    unknown: set[str] = set()
+    for expected in pattern.values():
+        if isinstance(expected, dict):
+            unknown |= unknown_rules(expected)
+        else:
+            unknown |= {kind for rule in expected if isinstance(rule, dict) for kind in rule}
+    return unknown - {"exists", *_RULES}
 
 
 def matches(pattern: Mapping[str, Any], record: Any) -> bool:

@@ -146,10 +146,6 @@ class FunctionWorker:
 
     def _start(self) -> float:
         """Cold start: spawn the worker and wait for its init phase; return its duration in ms."""
-        if not self.function.code_uri.is_dir():
-            raise FunctionError(
-                "Runtime.InvalidEntrypoint", f"CodeUri {self.function.code_uri} does not exist"
-            )
         started = time.monotonic()
         log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
         self._replies = queue.Queue()
@@ -247,14 +243,7 @@ class FunctionPool:
     def _worker(self, function_id: str) -> FunctionWorker:
         with self._lock:
             if function_id not in self._workers:
-                if function_id not in self._stack.functions:
-                    known = ", ".join(sorted(self._stack.functions))
-                    raise KeyError(f"no function {function_id!r} in the template (functions: {known})")
-                function = self._stack.functions[function_id]
-                if not function.runtime.startswith("python"):
-                    raise FunctionError(
-                        "Runtime.Unsupported", f"{function.runtime!r}: only Python runs locally"
-                    )
+                function = self._stack.functions[function_id]  # KeyError for an unknown function
                 self._workers[function_id] = FunctionWorker(function, self._endpoints, self._log)
             return self._workers[function_id]
 

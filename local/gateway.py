@@ -2,8 +2,8 @@
 
 `Gateway.handle` turns an `HttpRequest` into the event API Gateway would send (route match, path
 parameters, comma-joined repeated headers and query parameters, cookies, base64 bodies), applies
-the route's Lambda authorizer, invokes the function and maps its response back to HTTP, with API
-Gateway's error answers. `Gateway.start` serves it over HTTP on 127.0.0.1.
+the route's Lambda authorizer (simple responses), invokes the function and maps its response back
+to HTTP, with API Gateway's own error answers. `Gateway.serve` serves it over HTTP on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -11,24 +11,21 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from local import cors
-from local.authorizer import LambdaAuthorizer
 from local.aws import ACCOUNT_ID, REGION
 from local.functions import FunctionError, FunctionTimeout, Invoke
-from local.net import LOOPBACK
-from local.routing import RouteMatch, Router
-from local.template import HttpApi
+from local.net import LOOPBACK, QuietHandler, serve_http
+from local.template import DEFAULT_ROUTE, HttpApi, Route
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +33,17 @@ STAGE = "$default"
 # Framing is the server's business: these headers of a function response are not passed on.
 FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+# The fields an authorizer's REQUEST event shares with the route's event, when present.
+AUTHORIZER_EVENT_FIELDS = (
+    "routeKey",
+    "rawPath",
+    "rawQueryString",
+    "cookies",
+    "headers",
+    "queryStringParameters",
+    "requestContext",
+    "pathParameters",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class HttpRequest:
     body: bytes = b""
     source_ip: str = LOOPBACK
     protocol: str = "HTTP/1.1"
+    port: int | None = None  # the port it came in on, when served over HTTP
 
 
 @dataclass(frozen=True)
@@ -84,82 +93,24 @@ def _is_text(content_type: str, body: bytes) -> bool:
     return textual
 
 
-def joined_headers(raw_headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Lower-cased header names; repeated headers joined with commas, as in payload format 2.0."""
-    headers: dict[str, str] = {}
-    for name, value in raw_headers:
-        key = name.lower()
-        headers[key] = f"{headers[key]},{value}" if key in headers else value
-    return headers
+def _comma_joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Repeated names joined with commas, as payload format 2.0 has headers and query parameters."""
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
 
 
-def query_parameters(raw_query: str) -> dict[str, str]:
-    """Decoded query parameters; repeated keys joined with commas, as API Gateway does."""
-    parameters: dict[str, str] = {}
-    for key, value in parse_qsl(raw_query, keep_blank_values=True):
-        parameters[key] = f"{parameters[key]},{value}" if key in parameters else value
-    return parameters
-
-
-def request_event(
-    api: HttpApi, match: RouteMatch, request: HttpRequest, *, request_id: str, port: int | None = None
-) -> dict[str, Any]:
-    """The payload format 2.0 event of `request` for its matched route."""
-    url = urlsplit(request.target)
-    path = unquote(url.path)  # HTTP APIs hand functions the decoded path
-    headers = joined_headers((name, value) for name, value in request.headers if name.lower() != "cookie")
-    headers.setdefault("x-forwarded-for", request.source_ip)
-    headers.setdefault("x-forwarded-proto", "http")
-    if port is not None:
-        headers.setdefault("x-forwarded-port", str(port))
-    headers.setdefault("x-amzn-trace-id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}")
-    cookies = [
-        cookie.strip()
-        for name, value in request.headers
-        if name.lower() == "cookie"
-        for cookie in value.split(";")
-        if cookie.strip()
-    ]
-    now = datetime.now(UTC)
-    domain = headers.get("host", LOOPBACK)
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": match.route.route_key,
-        "rawPath": path,
-        "rawQueryString": url.query,
-    }
-    if cookies:
-        event["cookies"] = cookies
-    event["headers"] = headers
-    if url.query:
-        event["queryStringParameters"] = query_parameters(url.query)
-    event["requestContext"] = {
-        "accountId": ACCOUNT_ID,
-        "apiId": api.api_id,
-        "domainName": domain,
-        "domainPrefix": domain.split(".")[0],
-        "http": {
-            "method": request.method,
-            "path": path,
-            "protocol": request.protocol,
-            "sourceIp": request.source_ip,
-            "userAgent": headers.get("user-agent", ""),
-        },
-        "requestId": request_id,
-        "routeKey": match.route.route_key,
-        "stage": STAGE,
-        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-        "timeEpoch": int(now.timestamp() * 1000),
-    }
-    if match.path_parameters:
-        event["pathParameters"] = match.path_parameters
-    if request.body:
-        text = _is_text(headers.get("content-type", ""), request.body)
-        event["body"] = request.body.decode() if text else base64.b64encode(request.body).decode()
-        event["isBase64Encoded"] = not text
-    else:
-        event["isBase64Encoded"] = False
-    return event
+def _compile(route: Route) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The pattern of a route's path (a group per ``{variable}`` segment) and its variable names."""
+    parts, names = [], []
+    for segment in route.path.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            names.append(segment[1:-1])
+            parts.append("([^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("/" + "/".join(parts)), tuple(names)
 
 
 def integration_response(result: Any) -> HttpResponse:
@@ -176,8 +127,6 @@ def integration_response(result: Any) -> HttpResponse:
         raise MalformedResponse(f"statusCode must be an HTTP status and body a string: {result!r}")
     # Header names keep the function's case (HTTP does not care, some clients' dicts do).
     headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        headers += [(name, str(value)) for value in values]
     headers += [("set-cookie", cookie) for cookie in result.get("cookies") or []]
     if all(name.lower() != "content-type" for name, _ in headers):
         headers.append(("content-type", "text/plain; charset=utf-8"))  # API Gateway's default
@@ -186,25 +135,18 @@ def integration_response(result: Any) -> HttpResponse:
 
 
 class Gateway:
-    """API Gateway emulation for one HttpApi; `handle` is the whole request pipeline."""
+    """API Gateway emulation for the HttpApi; `handle` is the whole request pipeline."""
 
     def __init__(self, api: HttpApi, invoke: Invoke) -> None:
         self.api = api
         self._invoke = invoke
-        self._router = Router(api.routes)
-        self._authorizers = {
-            name: LambdaAuthorizer(config, invoke) for name, config in api.authorizers.items()
-        }
-        unsupported = [route.route_key for route in api.routes if route.payload_format != "2.0"]
-        if unsupported:
-            raise ValueError(f"only payload format 2.0 is emulated; not: {', '.join(unsupported)}")
-        self._server: ThreadingHTTPServer | None = None
-        self.port: int | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL of the running server."""
-        return f"http://{LOOPBACK}:{self.port}"
+        self._default = next((route for route in api.routes if route.path == DEFAULT_ROUTE), None)
+        # API Gateway picks the most specific route: fewer path variables, then a method over ANY.
+        routes = sorted(
+            (route for route in api.routes if route.path != DEFAULT_ROUTE),
+            key=lambda route: (route.path.count("{"), route.method == "ANY"),
+        )
+        self._routes = [(route, *_compile(route)) for route in routes]
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request as API Gateway would."""
@@ -226,64 +168,136 @@ class Gateway:
         )
         return response
 
+    def serve(self, port: int = 0) -> AbstractContextManager[str]:
+        """Serve over HTTP on 127.0.0.1:`port` (0: a free port) for a with block, which gets the URL."""
+
+        class GatewayHandler(_RequestHandler):
+            gateway = self
+
+        return serve_http(GatewayHandler, port)
+
     def _answer(self, request: HttpRequest, request_id: str) -> tuple[HttpResponse, str | None]:
-        headers = joined_headers(request.headers)
-        if self.api.cors and cors.is_preflight(request.method, headers):
-            return HttpResponse(204, cors.preflight_headers(self.api.cors, headers)), None
-        match = self._router.match(request.method, unquote(urlsplit(request.target).path))
+        match = self._match(request.method, unquote(urlsplit(request.target).path))
         if match is None:
             return message_response(404, "Not Found"), None
-        event = request_event(self.api, match, request, request_id=request_id, port=self.port)
-        response = self._call(match, event)
-        if self.api.cors:
-            response = replace(
-                response, headers=cors.response_headers(self.api.cors, headers, response.headers)
-            )
-        return response, match.route.route_key
-
-    def _call(self, match: RouteMatch, event: dict[str, Any]) -> HttpResponse:
-        route = match.route
+        route, path_parameters = match
+        event = self._event(request, route, path_parameters, request_id)
         if route.authorizer is not None:
-            route_arn = (
-                f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{self.api.api_id}/{STAGE}/"
-                f"{event['requestContext']['http']['method']}{event['rawPath']}"
-            )
-            decision = self._authorizers[route.authorizer].authorize(event, route_arn)
-            if not decision.allowed:
-                return message_response(decision.status, decision.message)
+            context = self._authorize(self.api.authorizers[route.authorizer], event)
+            if isinstance(context, HttpResponse):
+                return context, route.route_key
             # A new dict: the authorizer's event shares the original requestContext.
-            event["requestContext"] = {
-                **event["requestContext"],
-                "authorizer": {"lambda": dict(decision.context)},
-            }
+            event["requestContext"] = {**event["requestContext"], "authorizer": {"lambda": context}}
         try:
-            return integration_response(self._invoke(route.function_id, event))
+            return integration_response(self._invoke(route.function_id, event)), route.route_key
         except FunctionTimeout as error:
             logger.error("%s: %s", route.function_id, error)
-            return message_response(503, "Service Unavailable")
+            return message_response(503, "Service Unavailable"), route.route_key
         except (FunctionError, MalformedResponse) as error:
             logger.error("%s: %s", route.function_id, error)
+            return message_response(500, "Internal Server Error"), route.route_key
+
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route for `method` and (decoded) `path` with its path parameters; else $default, if any."""
+        for route, pattern, names in self._routes:
+            found = pattern.fullmatch(path) if route.method in (method, "ANY") else None
+            if found:
+                return route, dict(zip(names, found.groups(), strict=True))
+        return (self._default, {}) if self._default else None
+
+    def _event(
+        self, request: HttpRequest, route: Route, path_parameters: dict[str, str], request_id: str
+    ) -> dict[str, Any]:
+        """The payload format 2.0 event of `request` for its route."""
+        url = urlsplit(request.target)
+        path = unquote(url.path)  # HTTP APIs hand functions the decoded path
+        headers = _comma_joined(
+            (name.lower(), value) for name, value in request.headers if name.lower() != "cookie"
+        )
+        headers.setdefault("x-forwarded-for", request.source_ip)
+        headers.setdefault("x-forwarded-proto", "http")
+        if request.port is not None:
+            headers.setdefault("x-forwarded-port", str(request.port))
+        headers.setdefault("x-amzn-trace-id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}")
+        cookies = [
+            cookie.strip()
+            for name, value in request.headers
+            if name.lower() == "cookie"
+            for cookie in value.split(";")
+            if cookie.strip()
+        ]
+        now = datetime.now(UTC)
+        domain = headers.get("host", LOOPBACK)
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": route.route_key,
+            "rawPath": path,
+            "rawQueryString": url.query,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        event["headers"] = headers
+        if url.query:
+            event["queryStringParameters"] = _comma_joined(parse_qsl(url.query, keep_blank_values=True))
+        event["requestContext"] = {
+            "accountId": ACCOUNT_ID,
+            "apiId": self.api.api_id,
+            "domainName": domain,
+            "domainPrefix": domain.split(".")[0],
+            "http": {
+                "method": request.method,
+                "path": path,
+                "protocol": request.protocol,
+                "sourceIp": request.source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": STAGE,
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        }
+        if path_parameters:
+            event["pathParameters"] = path_parameters
+        if request.body:
+            text = _is_text(headers.get("content-type", ""), request.body)
+            event["body"] = request.body.decode() if text else base64.b64encode(request.body).decode()
+            event["isBase64Encoded"] = not text
+        else:
+            event["isBase64Encoded"] = False
+        return event
+
+    def _authorize(self, function_id: str, event: dict[str, Any]) -> dict[str, Any] | HttpResponse:
+        """Call a simple-response Lambda authorizer: its context, or the answer that ends the request.
+
+        ``isAuthorized`` false gives 403; an authorizer that fails, times out or answers malformed
+        gives 500, as in API Gateway.
+        """
+        method, path = event["requestContext"]["http"]["method"], event["rawPath"]
+        route_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{self.api.api_id}/{STAGE}/{method}{path}"
+        request = {"version": "2.0", "type": "REQUEST", "routeArn": route_arn}
+        request |= {name: event[name] for name in AUTHORIZER_EVENT_FIELDS if name in event}
+        try:
+            response = self._invoke(function_id, request)
+        except FunctionError as error:
+            logger.error("authorizer %s failed: %s", function_id, error)
             return message_response(500, "Internal Server Error")
-
-    def start(self, port: int = 0) -> None:
-        """Serve on 127.0.0.1:`port` (0 picks a free port) in a background thread."""
-        self._server = ThreadingHTTPServer((LOOPBACK, port), _RequestHandler)
-        self._server.daemon_threads = True
-        self._server.gateway = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True).start()
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if (
+            not isinstance(response, dict)
+            or not isinstance(response.get("isAuthorized"), bool)
+            or not isinstance(response.get("context", {}), dict)
+        ):
+            logger.error("authorizer %s answered a malformed response: %r", function_id, response)
+            return message_response(500, "Internal Server Error")
+        if not response["isAuthorized"]:
+            return message_response(403, "Forbidden")
+        return dict(response.get("context") or {})
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(QuietHandler):
     """Adapts http.server to `Gateway.handle`."""
 
+    gateway: Gateway
     protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway
     server_version = "local-api-gateway"
     sys_version = ""
@@ -296,8 +310,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body=self._read_body(),
             source_ip=self.client_address[0],
             protocol=self.request_version,
+            port=self.server.server_address[1],
         )
-        response: HttpResponse = self.server.gateway.handle(request)  # type: ignore[attr-defined]
+        response = self.gateway.handle(request)
         self.send_response(response.status)
         for name, value in response.headers:
             if name.lower() not in FRAMING_HEADERS:
@@ -319,6 +334,3 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("content-length") or 0))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence http.server's access log: `Gateway.handle` logs each request."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from local.functions import FunctionError, FunctionPool
 from local.paths import STATE_DIR
-from local.state import StackNotRunning, read_state
+from local.state import read_state
 from local.template import load_stack
 
 
@@ -35,12 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event", help="JSON event file, or - for stdin (default: {})")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR, help="state directory of the stack")
     args = parser.parse_args(argv)
-    try:
-        state = read_state(args.state_dir)
-    except StackNotRunning as error:
-        print(error, file=sys.stderr)
-        return 1
-    stack = load_stack(Path(state.template), state.parameters, stack_name=state.stack_name)
+    state = read_state(args.state_dir)
+    stack = load_stack(Path(state.template), state.parameters)
     if args.function not in stack.functions:
         print(
             f"no function {args.function!r}; functions: {', '.join(sorted(stack.functions))}", file=sys.stderr

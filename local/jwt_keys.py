@@ -12,11 +12,10 @@ import base64
 import hashlib
 import json
 import os
-import threading
 import time
 import uuid
-from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from local.net import LOOPBACK
-from local.paths import STATE_DIR
+from local.net import QuietHandler, serve_http
 
-KEY_DIR = STATE_DIR / "jwt"
 PRIVATE_KEY = "signing-key.pem"
 JWKS = "jwks.json"
 LOCAL_AUDIENCE = "carbon-accounting-local"
@@ -41,7 +38,7 @@ def _thumbprint(jwk: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
 
-def ensure_keys(key_dir: Path = KEY_DIR) -> Path:
+def ensure_keys(key_dir: Path) -> Path:
     """Create the signing key and its jwks.json in `key_dir` unless they exist; return jwks.json."""
     private_path, jwks_path = key_dir / PRIVATE_KEY, key_dir / JWKS
     if private_path.exists() and jwks_path.exists():
@@ -60,15 +57,7 @@ def ensure_keys(key_dir: Path = KEY_DIR) -> Path:
     return jwks_path
 
 
-def mint(
-    sub: str,
-    issuer: str,
-    audience: str,
-    ttl: int = 3600,
-    *,
-    key_dir: Path = KEY_DIR,
-    claims: Mapping[str, Any] | None = None,
-) -> str:
+def mint(sub: str, issuer: str, audience: str, ttl: int = 3600, *, key_dir: Path) -> str:
     """An RS256 token for user `sub`, valid for `ttl` seconds, signed with the local key."""
     jwks_path = ensure_keys(key_dir)
     kid = json.loads(jwks_path.read_text(encoding="utf-8"))["keys"][0]["kid"]
@@ -81,49 +70,33 @@ def mint(
         "nbf": now,
         "exp": now + ttl,
         "jti": str(uuid.uuid4()),
-        **(claims or {}),
     }
     private_key = (key_dir / PRIVATE_KEY).read_bytes()
     return jwt.encode(payload, private_key, algorithm="RS256", headers={"kid": kid})
 
 
-class JwksServer:
-    """The local issuer: serves the JWKS on 127.0.0.1 (a free port); use as a context manager."""
+@contextmanager
+def local_issuer(key_dir: Path) -> Iterator[dict[str, str]]:
+    """Serve the JWKS of `key_dir` on 127.0.0.1 (a free port) for the block.
 
-    def __init__(self, key_dir: Path = KEY_DIR) -> None:
-        jwks = ensure_keys(key_dir).read_bytes()
+    Yields the issuer's settings, as stack.json keeps them: issuer, audience, jwks_url, key_dir.
+    """
+    jwks = ensure_keys(key_dir).read_bytes()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                found = self.path == JWKS_PATH
-                self.send_response(200 if found else 404)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(jwks) if found else 0))
-                self.end_headers()
-                if found:
-                    self.wfile.write(jwks)
+    class JwksHandler(QuietHandler):
+        def do_GET(self) -> None:
+            found = self.path == JWKS_PATH
+            self.send_response(200 if found else 404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(jwks) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(jwks)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the authorizer fetches the keys once per warm worker."""
-
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        base_url = f"http://{LOOPBACK}:{self._server.server_address[1]}"
-        self.issuer = f"{base_url}/local"
-        self.jwks_url = base_url + JWKS_PATH
-
-    def start(self) -> None:
-        """Serve in a background thread."""
-        threading.Thread(target=self._server.serve_forever, name="jwks", daemon=True).start()
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> JwksServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    with serve_http(JwksHandler) as base_url:
+        yield {
+            "issuer": f"{base_url}/local",
+            "audience": LOCAL_AUDIENCE,
+            "jwks_url": base_url + JWKS_PATH,
+            "key_dir": str(key_dir.resolve()),
+        }

@@ -22,7 +22,7 @@ from local.state import STATE_FILE
 class LocalStackProcess:
     """A dev stack in its own process group, on a free port and a private state directory.
 
-    Use as a context manager; `url` is the API and `stack_json` the parsed stack.json.
+    After `start`, `url` is the API and `stack_json` the parsed stack.json.
     """
 
     def __init__(self, state_dir: Path, *, args: Sequence[str] = (), ready_timeout: float = 90.0) -> None:
@@ -89,10 +89,3 @@ class LocalStackProcess:
         if self._output is not None:
             self._output.close()
             self._output = None
-
-    def __enter__(self) -> LocalStackProcess:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

@@ -1,8 +1,12 @@
 """Loopback networking helpers: everything the local stack serves listens on 127.0.0.1 only."""
 
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 
@@ -14,10 +18,30 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until(ready: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.2) -> None:
+def wait_until(ready: Callable[[], bool], *, timeout: float, what: str) -> None:
     """Poll `ready` until it returns True; raise TimeoutError naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} was not ready after {timeout:.0f} s")
-        time.sleep(interval)
+        time.sleep(0.2)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler without http.server's access log (the servers log what matters)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing."""
+
+
+@contextmanager
+def serve_http(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Serve on 127.0.0.1:`port` (0: a free port) in a background thread; yield the base URL."""
+    server = ThreadingHTTPServer((LOOPBACK, port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name=handler.__name__, daemon=True).start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

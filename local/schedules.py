@@ -2,9 +2,9 @@
 
 Supported expressions: ``rate(N minute|minutes|hour|hours|day|days)`` (first run one period after
 start, as for a new rule) and ``cron(minutes hours * * ? *)`` in UTC, where minutes and hours
-accept ``*``, values, ranges, lists and ``/step``; a cron that constrains days, months or years
-is skipped with a notice. Functions receive the event's Input, or the EventBridge "Scheduled
-Event" payload.
+accept ``*``, values, ranges, lists and ``/step``; any other expression (a cron that constrains
+days, months or years) is a TemplateError. Functions receive the event's Input, or the EventBridge
+"Scheduled Event" payload.
 """
 
 from __future__ import annotations
@@ -21,17 +21,13 @@ from typing import Any
 from local.aws import ACCOUNT_ID, REGION
 from local.functions import FunctionError, Invoke
 from local.polling import PollingThread
-from local.template import ScheduleSource
+from local.template import ScheduleSource, TemplateError
 
 logger = logging.getLogger(__name__)
 
 _RATE = re.compile(r"^rate\((\d+) (minute|hour|day)s?\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _UNITS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
-
-
-class UnsupportedSchedule(ValueError):
-    """An expression the local scheduler does not run."""
 
 
 @dataclass(frozen=True)
@@ -75,27 +71,25 @@ def _field(text: str, low: int, high: int) -> frozenset[int]:
             end = high if step else start
         values.update(range(start, end + 1, int(step or 1)))
     if not values or min(values) < low or max(values) > high:
-        raise UnsupportedSchedule(f"field {text!r} is out of range {low}-{high}")
+        raise ValueError(f"field {text!r} is out of range {low}-{high}")
     return frozenset(values)
 
 
 def parse_schedule(expression: str) -> Rate | Cron:
-    """Parse a schedule expression; raise UnsupportedSchedule when it cannot run locally."""
-    rate = _RATE.match(expression.strip())
+    """Parse a schedule expression; raise TemplateError when it cannot run locally."""
+    rate = _RATE.match(expression)
     if rate:
         return Rate(int(rate.group(1)) * _UNITS[rate.group(2)])
-    cron = _CRON.match(expression.strip())
-    if not cron:
-        raise UnsupportedSchedule(f"{expression!r} is neither rate(...) nor cron(...)")
-    fields = cron.group(1).split()
-    if len(fields) != 6:
-        raise UnsupportedSchedule(f"{expression!r}: cron needs 6 fields")
-    if any(part not in ("*", "?") for part in fields[2:]):
-        raise UnsupportedSchedule(f"{expression!r}: only the minute and hour fields are supported locally")
+    cron = _CRON.match(expression)
+    fields = cron.group(1).split() if cron else []
+    if len(fields) != 6 or any(part not in ("*", "?") for part in fields[2:]):
+        raise TemplateError(
+            f"schedule {expression!r} is not emulated locally: use rate() or cron(M H * * ? *)"
+        )
     try:
         return Cron(minutes=_field(fields[0], 0, 59), hours=_field(fields[1], 0, 23))
     except ValueError as error:
-        raise UnsupportedSchedule(f"{expression!r}: {error}") from None
+        raise TemplateError(f"schedule {expression!r}: {error}") from None
 
 
 def scheduled_event(source: ScheduleSource, function_name: str, moment: datetime) -> Any:
@@ -129,7 +123,7 @@ class _Entry:
 
 
 class Scheduler(PollingThread):
-    """Runs the enabled, supported schedules; `run_due` does one tick (tests call it directly)."""
+    """Runs the schedules; `run_due` does one tick (tests call it directly)."""
 
     interval = 1.0
 
@@ -144,18 +138,10 @@ class Scheduler(PollingThread):
         self._invoke = invoke
         self._function_names = function_names
         self._clock = clock
-        self.entries: list[_Entry] = []
         now = clock()
+        self.entries: list[_Entry] = []
         for source in sources:
-            label = f"{source.function_id}/{source.event_name} ({source.expression})"
-            if not source.enabled:
-                logger.info("schedule %s is disabled", label)
-                continue
-            try:
-                schedule = parse_schedule(source.expression)
-            except UnsupportedSchedule as error:
-                print(f"NOTICE: schedule {label} skipped: {error}")
-                continue
+            schedule = parse_schedule(source.expression)
             self.entries.append(_Entry(source, schedule, schedule.next_after(now)))
 
     def run_due(self, now: datetime) -> int:

@@ -6,15 +6,10 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from local.aws import Endpoints
 
 STATE_FILE = "stack.json"
-
-
-class StackNotRunning(RuntimeError):
-    """No stack.json: the dev stack is not running (with this state directory)."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +19,6 @@ class StackState:
     url: str
     pid: int
     template: str
-    stack_name: str
     parameters: dict[str, str]
     endpoints: dict[str, str]  # "dynamodb", "moto"
     tables: dict[str, str]  # logical id -> table name
@@ -36,32 +30,24 @@ class StackState:
         """The endpoints of the stack's local AWS services."""
         return Endpoints(dynamodb=self.endpoints["dynamodb"], moto=self.endpoints["moto"])
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StackState:
-        """Build from the parsed stack.json."""
-        return cls(**data)
 
-
-def write_state(state_dir: Path, state: StackState) -> Path:
-    """Write stack.json atomically; return its path."""
+def write_state(state_dir: Path, state: StackState) -> None:
+    """Write stack.json atomically."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / STATE_FILE
     partial = path.with_suffix(".tmp")
     partial.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
-    return path
 
 
 def read_state(state_dir: Path) -> StackState:
-    """Read stack.json; raise StackNotRunning with a hint when there is none."""
+    """Read stack.json; without one the stack is not running, and the CLI exits (status 1) saying so."""
     path = state_dir / STATE_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StackNotRunning(
-            f"no {path}: start the local stack first (make dev / python -m local.dev)"
-        ) from None
-    return StackState.from_json(data)
+        raise SystemExit(f"no {path}: start the local stack first (make dev / python -m local.dev)") from None
+    return StackState(**data)
 
 
 def remove_state(state_dir: Path) -> None:

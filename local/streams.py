@@ -5,9 +5,8 @@ from StartingPosition for the shards that exist when it starts and from TRIM_HOR
 that appear later. Each GetRecords batch (at most BatchSize records) is filtered (FilterCriteria)
 and delivered as ``{"Records": [...]}`` shaped like Lambda's DynamoDB event. A failed batch is
 retried, from the first failed record when the function reports batch item failures, halved
-when BisectBatchOnFunctionError is set, and dropped (logged, with the on-failure destination the
-records would go to) after MaximumRetryAttempts retries; -1, the default, retries until it works.
-The shard waits meanwhile, as in Lambda.
+when BisectBatchOnFunctionError is set, and dropped (logged) after MaximumRetryAttempts retries;
+-1, the default, retries until it works. The shard waits meanwhile, as in Lambda.
 """
 
 from __future__ import annotations
@@ -90,8 +89,6 @@ class StreamPoller(PollingThread):
     def start(self) -> None:
         """Find the stream and its current shards (errors surface here), then poll."""
         table = self._dynamodb.describe_table(TableName=self.source.table_name)["Table"]
-        if "LatestStreamArn" not in table:
-            raise ValueError(f"table {self.source.table_name} has no stream")
         self._stream_arn = table["LatestStreamArn"]
         self._discover(self.source.starting_position)
         # Position now, so that LATEST means "after start()" rather than "after the first poll".
@@ -193,7 +190,7 @@ class StreamPoller(PollingThread):
         except FunctionError as error:
             logger.warning("%s: %d record(s) failed: %s", self.name, len(batch), error)
             return _Failure(0, function_error=True)
-        if not self.source.reports_batch_item_failures:
+        if not self.source.report_batch_item_failures:
             return None
         failures = result.get("batchItemFailures") if isinstance(result, dict) else None
         if not failures:
@@ -208,14 +205,11 @@ class StreamPoller(PollingThread):
         return _Failure(index, function_error=False)
 
     def _drop(self, batch: Sequence[Mapping[str, Any]], retries: int) -> None:
-        destination = self.source.on_failure_destination or "none configured"
         logger.error(
-            "%s: dropping %d record(s) (sequence numbers %s..%s) after %d retries; "
-            "on-failure destination: %s",
+            "%s: dropping %d record(s) (sequence numbers %s..%s) after %d retries",
             self.name,
             len(batch),
             _sequence(batch[0]),
             _sequence(batch[-1]),
             retries - 1,
-            destination,
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from local.jwt_keys import mint
 from local.paths import STATE_DIR
-from local.state import StackNotRunning, read_state
+from local.state import read_state
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,15 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR, help="state directory of the stack")
     args = parser.parse_args(argv)
-    try:
-        state = read_state(args.state_dir)
-    except StackNotRunning as error:
-        print(error, file=sys.stderr)
-        return 1
-    token = mint(
-        args.user, state.jwt["issuer"], state.jwt["audience"], args.ttl, key_dir=Path(state.jwt["key_dir"])
+    settings = read_state(args.state_dir).jwt
+    print(
+        mint(args.user, settings["issuer"], settings["audience"], args.ttl, key_dir=Path(settings["key_dir"]))
     )
-    print(token)
     return 0
 
 

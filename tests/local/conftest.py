@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from local.aws import Endpoints
-from local.dynamodb_local import DynamoDBLocal, unavailable_reason
+from local.dynamodb_local import dynamodb_local as run_dynamodb_local
+from local.dynamodb_local import unavailable_reason
 from local.functions import FunctionPool
-from local.moto_server import MotoServer
+from local.moto_server import moto_server as run_moto_server
 from local.template import Stack, load_stack
 from tests.local.fixtures import TEST_TEMPLATE
 
@@ -34,29 +35,31 @@ def eventually() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[MotoServer]:
-    with MotoServer() as server:
-        yield server
+def moto_server() -> Iterator[str]:
+    """The moto server's endpoint."""
+    with run_moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")
-def dynamodb_local() -> Iterator[DynamoDBLocal]:
+def dynamodb_local() -> Iterator[str]:
+    """DynamoDB Local's endpoint."""
     reason = unavailable_reason()
     if reason:
         pytest.skip(f"DynamoDB Local unavailable: {reason}")
-    with DynamoDBLocal() as dynamodb:
-        yield dynamodb
+    with run_dynamodb_local() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
-def endpoints(dynamodb_local: DynamoDBLocal, moto_server: MotoServer) -> Endpoints:
-    return Endpoints(dynamodb=dynamodb_local.endpoint, moto=moto_server.endpoint)
+def endpoints(dynamodb_local: str, moto_server: str) -> Endpoints:
+    return Endpoints(dynamodb=dynamodb_local, moto=moto_server)
 
 
 @pytest.fixture
-def moto_endpoints(moto_server: MotoServer) -> Endpoints:
+def moto_endpoints(moto_server: str) -> Endpoints:
     """Endpoints for tests that need no DynamoDB (moto stands in for it)."""
-    return Endpoints(dynamodb=moto_server.endpoint, moto=moto_server.endpoint)
+    return Endpoints(dynamodb=moto_server, moto=moto_server)
 
 
 @pytest.fixture

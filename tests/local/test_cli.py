@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from local.jwt_keys import LOCAL_AUDIENCE, JwksServer
+from local.jwt_keys import local_issuer
 from local.paths import REPO_ROOT
 from local.state import StackState, write_state
 
@@ -19,24 +19,17 @@ from local.state import StackState, write_state
 def state_dir(tmp_path, stack, moto_endpoints) -> Path:
     """stack.json of a (pretend) running stack of the test template, on the moto server."""
     directory = tmp_path / "state"
-    key_dir = directory / "jwt"
-    with JwksServer(key_dir) as issuer:
-        jwt_settings = {
-            "issuer": issuer.issuer,
-            "audience": LOCAL_AUDIENCE,
-            "jwks_url": issuer.jwks_url,
-            "key_dir": str(key_dir),
-        }
+    with local_issuer(directory / "jwt") as jwt_settings:
+        pass
     write_state(
         directory,
         StackState(
             url="http://127.0.0.1:1",
             pid=0,
             template=str(stack.template_path),
-            stack_name=stack.stack_name,
             parameters=dict(stack.parameters),
             endpoints={"dynamodb": moto_endpoints.dynamodb, "moto": moto_endpoints.moto},
-            tables={"Table": stack.tables["Table"].name},
+            tables={"Table": stack.table.name},
             buckets=dict(stack.buckets),
             functions={fid: function.name for fid, function in stack.functions.items()},
             jwt=jwt_settings,
@@ -109,8 +102,8 @@ def test_token_prints_a_token_for_the_stacks_issuer(state_dir):
     )
     assert result.returncode == 0, result.stderr
     settings = json.loads((state_dir / "stack.json").read_text())["jwt"]
-    with JwksServer(Path(settings["key_dir"])) as issuer:  # same key, a new port
-        key = jwt.PyJWKClient(issuer.jwks_url).get_signing_key_from_jwt(result.stdout.strip())
+    with local_issuer(Path(settings["key_dir"])) as issuer:  # same key, a new port
+        key = jwt.PyJWKClient(issuer["jwks_url"]).get_signing_key_from_jwt(result.stdout.strip())
     claims = jwt.decode(
         result.stdout.strip(),
         key.key,

@@ -62,7 +62,6 @@ def test_dev_serves_routes_runs_event_sources_and_stops_cleanly(dev_stack, recor
 
     output = dev_stack.output()
     assert "GET     /items/{item_id}" in output and "EchoFunction" in output
-    assert "NOTICE: event UploadFunction/Queue (SQS) is not emulated locally" in output
 
     dev_stack.stop()
     assert not (dev_stack.state_dir / "stack.json").exists()

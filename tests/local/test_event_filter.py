@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.event_filter import matches, passes
+from local.event_filter import matches, passes, unknown_rules
 
 RECORD = {
     "eventName": "MODIFY",
@@ -61,6 +61,10 @@ def test_any_filter_passes_and_no_filters_pass_everything():
     assert not passes([{"eventName": ["INSERT"]}], RECORD)
 
 
-def test_unknown_rule_is_an_error():
-    with pytest.raises(ValueError, match="wildcard"):
-        matches({"eventName": [{"wildcard": "M*"}]}, RECORD)
+def test_unknown_rules_are_found_for_the_template_to_refuse():
+    pattern = {
+        "eventName": [{"wildcard": "M*"}],
+        "dynamodb": {"Keys": [{"cidr": "10.0.0.0/8"}, {"exists": True}]},
+    }
+    assert unknown_rules(pattern) == {"wildcard", "cidr"}
+    assert unknown_rules({"dynamodb": {"SizeBytes": [{"numeric": [">", 1]}, {"prefix": "a"}, 3]}}) == set()

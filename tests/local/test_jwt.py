@@ -9,22 +9,23 @@ import urllib.request
 import jwt
 import pytest
 
-from local.jwt_keys import LOCAL_AUDIENCE, JwksServer, ensure_keys, mint
+from local.jwt_keys import LOCAL_AUDIENCE, ensure_keys, local_issuer, mint
 
 
 def test_tokens_verify_through_pyjwkclient(tmp_path):
-    with JwksServer(tmp_path) as issuer:
-        assert issuer.jwks_url.startswith("http://127.0.0.1:")
-        token = mint("user-1", issuer.issuer, LOCAL_AUDIENCE, 600, key_dir=tmp_path)
-        signing_key = jwt.PyJWKClient(issuer.jwks_url).get_signing_key_from_jwt(token)
+    with local_issuer(tmp_path) as issuer:
+        assert issuer["jwks_url"].startswith("http://127.0.0.1:")
+        assert (issuer["audience"], issuer["key_dir"]) == (LOCAL_AUDIENCE, str(tmp_path))
+        token = mint("user-1", issuer["issuer"], LOCAL_AUDIENCE, 600, key_dir=tmp_path)
+        signing_key = jwt.PyJWKClient(issuer["jwks_url"]).get_signing_key_from_jwt(token)
         with pytest.raises(urllib.error.HTTPError):
-            urllib.request.urlopen(issuer.jwks_url.replace("jwks.json", "other"), timeout=5)
+            urllib.request.urlopen(issuer["jwks_url"].replace("jwks.json", "other"), timeout=5)
     claims = jwt.decode(
         token,
         signing_key.key,
         algorithms=["RS256"],
         audience=LOCAL_AUDIENCE,
-        issuer=issuer.issuer,
+        issuer=issuer["issuer"],
         options={"require": ["exp", "iss", "aud", "sub"]},
     )
     assert claims["sub"] == "user-1"

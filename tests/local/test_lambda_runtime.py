@@ -35,7 +35,7 @@ def test_worker_environment_is_the_functions_plus_local_endpoints(pool, stack, m
         "AWS_ENDPOINT_URL_S3": moto_endpoints.moto,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "local",
-        "TABLE_NAME": stack.tables["Table"].name,
+        "TABLE_NAME": stack.table.name,
         "STAGE_LABEL": "local-local",
         "TZ": ":UTC",
     }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from local.schedules import Cron, Rate, Scheduler, UnsupportedSchedule, parse_schedule
+from local.schedules import Cron, Rate, Scheduler, parse_schedule
+from local.template import TemplateError
 
 START = datetime(2024, 3, 1, 6, 0, 0, tzinfo=UTC)
 
@@ -39,21 +42,23 @@ def test_cron_minutes_and_hours():
     ["cron(0 12 1 * ? *)", "cron(0 12 ? * MON *)", "cron(0 25 * * ? *)", "cron(0 12 * *)", "at(2024)"],
 )
 def test_unsupported_expressions(expression):
-    with pytest.raises(UnsupportedSchedule):
+    with pytest.raises(TemplateError, match="schedule"):
         parse_schedule(expression)
 
 
-def test_scheduler_runs_what_is_due(stack, capsys):
+def test_the_scheduler_refuses_what_it_cannot_run(stack):
+    monthly = dataclasses.replace(stack.schedules[0], expression="cron(0 12 1 * ? *)")
+    with pytest.raises(TemplateError, match=re.escape("cron(0 12 1 * ? *)")):
+        Scheduler([monthly], {}, lambda fid, event: None)
+
+
+def test_scheduler_runs_what_is_due(stack):
     calls: list[tuple[str, Any]] = []
     names = {function_id: function.name for function_id, function in stack.functions.items()}
     scheduler = Scheduler(
         stack.schedules, names, lambda fid, event: calls.append((fid, event)), clock=lambda: START
     )
-    assert "Monthly" in capsys.readouterr().out  # cron on the day of month: skipped with a notice
-    assert [entry.source.event_name for entry in scheduler.entries] == [
-        "Tick",
-        "Nightly",
-    ]  # Paused is disabled
+    assert [entry.source.event_name for entry in scheduler.entries] == ["Tick", "Nightly"]
 
     assert scheduler.run_due(START + timedelta(minutes=4)) == 0
     assert scheduler.run_due(START + timedelta(minutes=5)) == 1  # Tick: rate(5 minutes)

@@ -93,10 +93,7 @@ def test_records_are_dropped_after_maximum_retry_attempts(
         eventually(lambda: any(_pks(event) == ["later"] for event in recorded("StreamFunction")))
     deliveries = [_pks(event) for event in recorded("StreamFunction")]
     assert deliveries == [["poison", "after-poison"]] * 3 + [["later"]]  # first try + 2 retries
-    assert (
-        "after 2 retries; on-failure destination: arn:aws:sqs:us-east-1:000000000000:dead-letters"
-        in caplog.text
-    )
+    assert "after 2 retries" in caplog.text
 
 
 def test_bisect_isolates_a_failing_record(stack, table, endpoints, eventually, caplog):
@@ -113,7 +110,7 @@ def test_bisect_isolates_a_failing_record(stack, table, endpoints, eventually, c
     changes = {
         "bisect_batch_on_function_error": True,
         "maximum_retry_attempts": 0,
-        "function_response_types": (),
+        "report_batch_item_failures": False,
     }
     with _poller(stack, table, endpoints, invoke, **changes):
         eventually(lambda: "dropping 1 record(s)" in caplog.text)
