@@ -1,0 +1,45 @@
+"""The emissions engine: pure functions over packaged, versioned emission-factor data.
+
+``calculate(activity)`` gives an invoice's emissions, the factors behind them and user-facing notices,
+or raises ``CalculationError`` saying what the user must fix. The catalogues (units, fuels, suppliers)
+are Python data with stable UUIDs. The rules are in ``calculator`` and ``electricity``; the data, its
+provenance and caveats in ``factors`` and ``data/SOURCES.md``. Importing is cheap: data files are read on
+first use.
+"""
+
+from carbon_accounting.emissions.calculator import calculate
+from carbon_accounting.emissions.catalogues.fuels import CalorificBasis, Fuel, FuelType, fuel, fuels
+from carbon_accounting.emissions.catalogues.suppliers import Supplier, supplier, suppliers
+from carbon_accounting.emissions.catalogues.units import Unit, UnitType, convert, unit, units, units_for
+from carbon_accounting.emissions.model import (
+    Activity,
+    CalculationError,
+    CustomFactor,
+    Emissions,
+    FactorUsed,
+    InvoiceType,
+)
+
+__all__ = [
+    "Activity",
+    "CalculationError",
+    "CalorificBasis",
+    "CustomFactor",
+    "Emissions",
+    "FactorUsed",
+    "Fuel",
+    "FuelType",
+    "InvoiceType",
+    "Supplier",
+    "Unit",
+    "UnitType",
+    "calculate",
+    "convert",
+    "fuel",
+    "fuels",
+    "supplier",
+    "suppliers",
+    "unit",
+    "units",
+    "units_for",
+]

@@ -1,0 +1,168 @@
+"""Emission-factor data: the CSV files under ``data/``, read on first use and kept, and the year rules.
+
+Every file has the columns ``id, dataset_version, region, year, value, unit``, plus key columns where it
+holds several series per region (fuel, component and per_unit; activity; factor). ``id`` is the row's
+stable id, recorded on invoices. Where each file comes from, and why it holds what it holds:
+``data/SOURCES.md``.
+
+Year rules, for an invoice's period:
+
+- a period spanning several calendar years is split by days, both dates included (``split_by_year``),
+  and each year gets its own factors;
+- a year with no factor takes the latest earlier year, with a notice on the invoice ("no 2025 grid
+  factor for ES; used 2024"); a series with no year at or before it is a ``CalculationError``.
+
+Nothing is read at import time: a function's cold start pays only for the files it uses.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from carbon_accounting.emissions.model import CalculationError, FactorUsed
+
+_DATA = Path(__file__).with_name("data")
+WORLD = "WLD"  # the World Bank's world aggregate, the T&D fallback for countries it does not cover
+
+_SOURCES = {
+    "ember-owid-2025.1": "Ember, Yearly Electricity Data, via Our World in Data (CC BY 4.0)",
+    "worldbank-td-2023": "World Bank WDI EG.ELC.LOSS.ZS, based on IEA data (CC BY 4.0)",
+    "aib-2023": "AIB European Residual Mixes 2023, v1.0",
+    "aib-2024": "AIB European Residual Mixes 2024, v1.1",
+    "aib-2025": "AIB European Residual Mixes 2025, v1.0",
+    "desnz-2024": "DESNZ UK GHG conversion factors 2024, condensed set v1.1 (OGL v3.0)",
+    "desnz-2025": "DESNZ UK GHG conversion factors 2025, flat file v1 (OGL v3.0)",
+}
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One row of a data file."""
+
+    id: str
+    dataset_version: str
+    source: str
+    region: str
+    year: int
+    value: float | None  # None where the publisher prints no value (AIB: full-disclosure country)
+    unit: str
+
+    def used(self, method: str) -> FactorUsed:
+        """This factor as recorded on an invoice, ``method`` saying what it was used for."""
+        assert self.value is not None, f"{self.id} has no value to use"
+        return FactorUsed(
+            id=self.id,
+            source=self.source,
+            year=self.year,
+            region=self.region,
+            value=self.value,
+            unit=self.unit,
+            method=method,
+            dataset_version=self.dataset_version,
+        )
+
+
+@dataclass(frozen=True)
+class Series:
+    """One quantity's factors by year, e.g. Spain's grid intensity; ``label`` names it to users."""
+
+    label: str
+    by_year: Mapping[int, Factor]
+
+    def latest(self, year: int) -> Factor | None:
+        """The factor of ``year``, else of the latest earlier year, else None."""
+        earlier = [each for each in self.by_year if each <= year]
+        return self.by_year[max(earlier)] if earlier else None
+
+    def at(self, year: int) -> tuple[Factor, str | None]:
+        """The factor for ``year`` and the notice to show if it is another year's."""
+        found = self.latest(year)
+        if found is None:
+            raise CalculationError(f"no {self.label} for {year} or any earlier year")
+        return found, self.fallback_notice(found, year)
+
+    def fallback_notice(self, found: Factor, year: int) -> str | None:
+        return None if found.year == year else f"no {year} {self.label}; used {found.year}"
+
+
+@dataclass(frozen=True)
+class YearShare:
+    """The part of an invoice's period that falls in one calendar year."""
+
+    year: int
+    days: int
+    share: float  # of the period's days
+
+
+def split_by_year(start: date, end: date) -> list[YearShare]:
+    """The period ``start``..``end`` (both included) by calendar year, in order."""
+    total = (end - start).days + 1
+    parts = []
+    for year in range(start.year, end.year + 1):
+        days = (min(end, date(year, 12, 31)) - max(start, date(year, 1, 1))).days + 1
+        parts.append(YearShare(year=year, days=days, share=days / total))
+    return parts
+
+
+def grid_intensity(country: str) -> Series:
+    """Ember's lifecycle grid intensity of a country, kg CO2e per kWh generated."""
+    return Series(f"grid factor for {country}", _table("grid_intensity.csv").get((country,), {}))
+
+
+def td_loss(region: str) -> Series:
+    """The World Bank's transmission and distribution losses of a country (or ``WORLD``), % of output."""
+    name = "the World average" if region == WORLD else region
+    return Series(f"T&D loss share for {name}", _table("td_losses.csv").get((region,), {}))
+
+
+def residual_mix(country: str) -> Series:
+    """AIB's residual mix of an EU country, kg CO2 per kWh; empty outside the EU-27."""
+    return Series(f"residual mix for {country}", _table("residual_mix.csv").get((country,), {}))
+
+
+def fuel_factors(desnz_fuel: str, component: str, fuel_name: str) -> dict[str, Series]:
+    """A DESNZ fuel's factors for ``component`` (scope_1 or outside_of_scopes), by unit name."""
+    table = _table("fuel_factors.csv", ("fuel", "component", "per_unit"))
+    return {
+        per_unit: Series(f"DESNZ factor for {fuel_name}", by_year)
+        for (fuel, kind, per_unit), by_year in table.items()
+        if (fuel, kind) == (desnz_fuel, component)
+    }
+
+
+def water(activity: str) -> Series:
+    """DESNZ's water_supply or water_treatment factor, kg CO2e per m³."""
+    label = f"DESNZ {activity.replace('_', ' ')} factor"
+    return Series(label, _table("water_factors.csv", ("activity",))[(activity,)])
+
+
+def electricity_upstream(factor: str) -> Factor:
+    """DESNZ's 2025 UK grid_generation_location_based or wtt_generation factor, kg CO2e per kWh."""
+    return _table("electricity_upstream.csv", ("factor",))[(factor,)][2025]
+
+
+@cache
+def _table(file: str, key_columns: tuple[str, ...] = ("region",)) -> dict[tuple[str, ...], dict[int, Factor]]:
+    """A data file's rows by key and year; read once per process."""
+    table: dict[tuple[str, ...], dict[int, Factor]] = {}
+    with (_DATA / file).open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            factor = Factor(
+                id=row["id"],
+                dataset_version=row["dataset_version"],
+                source=_SOURCES[row["dataset_version"]],
+                region=row["region"],
+                year=int(row["year"]),
+                value=float(row["value"]) if row["value"] else None,
+                unit=row["unit"],
+            )
+            by_year = table.setdefault(tuple(row[column] for column in key_columns), {})
+            if factor.year in by_year:
+                raise ValueError(f"{file}: {factor.id} repeats {by_year[factor.year].id}")
+            by_year[factor.year] = factor
+    return table

@@ -1,0 +1,91 @@
+"""The factor data: proration by days, the year fallback, the shipped files' integrity, lazy loading."""
+
+import csv
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import carbon_accounting.emissions as emissions
+from carbon_accounting.emissions import CalculationError, factors
+
+DATA = Path(emissions.__file__).with_name("data")
+EU_27 = {
+    *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU"),
+    *("IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"),
+}
+
+
+def test_period_is_split_by_calendar_year_counting_both_dates():
+    parts = factors.split_by_year(date(2023, 12, 17), date(2025, 1, 31))
+
+    assert [(part.year, part.days) for part in parts] == [(2023, 15), (2024, 366), (2025, 31)]
+    assert [part.share for part in parts] == pytest.approx([15 / 412, 366 / 412, 31 / 412], rel=1e-12)
+
+
+def test_one_day_period_is_one_whole_year_share():
+    assert factors.split_by_year(date(2024, 2, 29), date(2024, 2, 29)) == [
+        factors.YearShare(year=2024, days=1, share=1.0)
+    ]
+
+
+def test_series_falls_back_to_the_latest_earlier_year_and_says_so():
+    found, notice = factors.grid_intensity("ES").at(2027)
+
+    assert (found.id, found.value) == ("ember:ES:2024", 0.14615)
+    assert notice == "no 2027 grid factor for ES; used 2024"
+    assert factors.grid_intensity("ES").at(2024)[1] is None
+
+
+def test_series_without_an_earlier_year_is_an_error():
+    with pytest.raises(CalculationError) as raised:
+        factors.residual_mix("ES").at(2022)
+    assert raised.value.messages == ["no residual mix for ES for 2022 or any earlier year"]
+
+
+def _rows(path):
+    with path.open(encoding="utf-8") as rows:
+        return list(csv.DictReader(rows))
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.csv")), ids=lambda path: path.name)
+def test_every_row_has_a_unique_id_a_known_version_and_the_common_columns(path):
+    rows = _rows(path)
+
+    assert list(rows[0])[:4] == ["id", "dataset_version", "region", "year"]
+    assert {"value", "unit"} <= set(rows[0])
+    assert len({row["id"] for row in rows}) == len(rows)
+    assert {row["dataset_version"] for row in rows} <= set(factors._SOURCES)
+
+
+def test_data_is_documented_and_electricity_maps_is_not_shipped():
+    shipped = {path.name for path in DATA.glob("*.csv")}
+    sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+
+    assert shipped == {
+        "grid_intensity.csv",
+        "td_losses.csv",
+        "residual_mix.csv",
+        "fuel_factors.csv",
+        "water_factors.csv",
+        "electricity_upstream.csv",
+    }
+    assert all(f"`{name}`" in sources for name in shipped)
+
+
+def test_residual_mixes_cover_the_eu_27_and_grid_codes_are_unique_per_year():
+    assert {row["region"] for row in _rows(DATA / "residual_mix.csv")} == EU_27
+    grid = [(row["region"], row["year"]) for row in _rows(DATA / "grid_intensity.csv")]
+    assert len(set(grid)) == len(grid)
+    assert ("KY", "2023") in grid  # Cayman Islands, which the shared file coded CY
+
+
+def test_importing_the_engine_reads_no_data_file():
+    probe = (
+        "import carbon_accounting.emissions\n"
+        "from carbon_accounting.emissions import factors\n"
+        "assert factors._table.cache_info().currsize == 0\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
