@@ -10,7 +10,7 @@ from carbon_accounting.models import Facility, FacilityCreate
 app = create_app()
 
 
-@app.post("/v1/facilities", status_code=201, responses=responses(201, Facility, 400), tags=["Facilities"])
+@app.post("/v1/facilities", status_code=201, responses=responses(201, 400), tags=["Facilities"])
 def create_facility(body: FacilityCreate, caller: CurrentCaller) -> Response[Facility]:
     facility = facilities.create_facility(caller, body)
     metrics.add_metric(name="FacilityCreated", unit=MetricUnit.Count, value=1)

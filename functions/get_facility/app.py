@@ -11,7 +11,7 @@ from carbon_accounting.models import Facility
 app = create_app()
 
 
-@app.get("/v1/facilities/<facility_id>", responses=responses(200, Facility, 404), tags=["Facilities"])
+@app.get("/v1/facilities/<facility_id>", responses=responses(200, 404), tags=["Facilities"])
 def get_facility(facility_id: UUID, caller: CurrentCaller) -> Response[Facility]:
     return versioned(facilities.get_facility(caller, facility_id))
 

@@ -13,7 +13,7 @@ from carbon_accounting.models import Facility, FacilityUpdate
 app = create_app()
 
 
-@app.patch("/v1/facilities/<facility_id>", responses=responses(200, Facility, 404, 412), tags=["Facilities"])
+@app.patch("/v1/facilities/<facility_id>", responses=responses(200, 404, 412), tags=["Facilities"])
 def update_facility(
     facility_id: UUID,
     body: FacilityUpdate,

@@ -19,7 +19,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from carbon_accounting.auth import caller_from_event
 from carbon_accounting.errors import ApiError, NotFound
@@ -36,22 +35,21 @@ metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def responses(status: int, model: type[BaseModel], *errors: int) -> dict[int, dict[str, Any]]:
-    """OpenAPI ``responses`` of a route: its success, 400/401/403/422, and the other ``errors`` it answers."""
-    described = {
-        400: ("Bad request", ErrorBody),
-        401: ("Invalid API key or token", ErrorBody),
-        403: ("Not authorized for this organization", ErrorBody),
-        404: ("Not found", ErrorBody),
-        412: ("Version conflict", ErrorBody),
-        422: ("Request validation error", ValidationErrorBody),
-    }
-    described[status] = (HTTPStatus(status).phrase, model)
-    return {
-        code: {"description": description, "content": {"application/json": {"model": body}}}
-        for code, (description, body) in sorted(described.items())
-        if code in {status, 400, 401, 403, 422, *errors}
-    }
+def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI ``responses`` of a route: its success (shaped by the handler's return annotation),
+    400/401/403/422, and the other ``errors`` it answers."""
+    described: dict[int, dict[str, Any]] = {status: {"description": HTTPStatus(status).phrase}}
+    for code, description, body in [
+        (400, "Bad request", ErrorBody),
+        (401, "Invalid API key or token", ErrorBody),
+        (403, "Not authorized for this organization", ErrorBody),
+        (404, "Not found", ErrorBody),
+        (412, "Version conflict", ErrorBody),
+        (422, "Request validation error", ValidationErrorBody),
+    ]:
+        if code in {400, 401, 403, 422, *errors}:
+            described[code] = {"description": description, "content": {"application/json": {"model": body}}}
+    return described
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

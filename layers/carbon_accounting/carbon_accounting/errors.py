@@ -62,3 +62,13 @@ class VersionConflict(PreconditionFailed):
             f"The resource was modified (current version {current_version}); fetch it and retry",
             "VERSION_CONFLICT",
         )
+
+
+class OrganizationNotFound(NotFound):
+    def __init__(self, organization_id: object) -> None:
+        super().__init__(f"Organization {organization_id} not found", "ORGANIZATION_NOT_FOUND")
+
+
+class InvoiceNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Invoice not found", "INVOICE_NOT_FOUND")

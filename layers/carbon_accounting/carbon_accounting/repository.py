@@ -7,6 +7,8 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
     ORG#<org>              ORG                     organization (name, parent_id, ancestors)
     ORG#<org>              USER#<user>             a user's membership of the organization
     ORG#<org>              FACILITY#<facility>     facility
+    ORG#<org>              INVOICE#<invoice>       invoice (a distributed invoice's children live
+                                                   under their facility's organization)
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
 
 The API-key index is the one item outside an organization: the key is what tells us the
@@ -18,6 +20,7 @@ boto3 is imported on first use, not at import time: it is the largest part of a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -45,9 +48,24 @@ def _codec() -> tuple[Any, Any]:
     return TypeSerializer(), TypeDeserializer()
 
 
-def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+def _attribute(value: Any) -> dict[str, Any]:
+    """A DynamoDB attribute value. Floats are stored as the decimal of their shortest repr."""
     serializer, _ = _codec()
-    return {name: serializer.serialize(value) for name, value in values.items() if value is not None}
+    return serializer.serialize(_decimals(value))
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, list):
+        return [_decimals(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _decimals(item) for key, item in value.items()}
+    return value
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _attribute(value) for name, value in values.items() if value is not None}
 
 
 def _from_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +157,12 @@ def get_api_key_and_organization(
     return api_key, organization
 
 
+def get_organizations(organization_ids: Iterable[UUID]) -> dict[UUID, Organization]:
+    """The organizations that exist among ``organization_ids``, in one request (at most 100)."""
+    items = _batch_get([_key(org_pk(org), "ORG") for org in set(organization_ids)])
+    return {organization.id: organization for organization in map(Organization.model_validate, items)}
+
+
 def member_of_any(user_id: UUID, organization_ids: Iterable[UUID]) -> bool:
     """Whether the user is a member of at least one of the organizations."""
     return bool(_batch_get([_key(org_pk(org), f"USER#{user_id}") for org in organization_ids]))
@@ -164,6 +188,12 @@ def get_facility(organization_id: UUID, facility_id: UUID) -> Facility | None:
     return Facility.model_validate(_from_item(answer["Item"])) if "Item" in answer else None
 
 
+def get_facilities(keys: Iterable[tuple[UUID, UUID]]) -> dict[UUID, Facility]:
+    """The facilities that exist among ``(organization id, facility id)`` keys, in one request."""
+    items = _batch_get([_key(org_pk(org), _facility_sk(facility)) for org, facility in set(keys)])
+    return {facility.id: facility for facility in map(Facility.model_validate, items)}
+
+
 def list_facilities(organization_id: UUID) -> list[Facility]:
     """Every facility of one organization: one Query on its partition, never a Scan."""
     items = _query(
@@ -185,7 +215,6 @@ def update_facility(
     The write bumps ``version``; with ``expected_version`` it only succeeds if the stored item
     still has that version. Raises ``FacilityNotFound`` or ``VersionConflict``.
     """
-    serializer, _ = _codec()
     names = {"#version": "version", "#updated_at": "updated_at"}
     values = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
     sets = ["#version = #version + :one", "#updated_at = :updated_at"]
@@ -195,7 +224,7 @@ def update_facility(
         if value is None:
             removes.append(f"#f{index}")
         else:
-            values[f":v{index}"] = serializer.serialize(value)
+            values[f":v{index}"] = _attribute(value)
             sets.append(f"#f{index} = :v{index}")
     condition = "attribute_exists(pk)"
     if expected_version is not None:
@@ -219,3 +248,71 @@ def update_facility(
             raise FacilityNotFound() from None
         raise VersionConflict(int(current["version"]["N"])) from None
     return Facility.model_validate(_from_item(answer["Attributes"]))
+
+
+# ------------------------------------------------------------------ invoices
+
+
+def _invoice_sk(invoice_id: UUID) -> str:
+    return f"INVOICE#{invoice_id}"
+
+
+def _invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, Any]:
+    """The stored item: the invoice under its organization, with the keys of the list indexes.
+
+    gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
+    lists the organization's own invoices (single invoices and distributed parents).
+    """
+    keys = {"pk": org_pk(organization_id), "sk": _invoice_sk(invoice["id"]), "entity": "invoice"}
+    period = f"{invoice['start_date']}#{invoice['id']}"
+    if invoice.get("facility_id"):
+        keys |= {"gsi1pk": f"ORG#{organization_id}#FACILITY#{invoice['facility_id']}", "gsi1sk": period}
+    if not invoice.get("source_invoice_id"):
+        keys |= {"gsi2pk": f"ORG#{organization_id}#INVOICE", "gsi2sk": period}
+    return _to_item({**keys, "organization_id": str(organization_id), **invoice})
+
+
+def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
+    """Write ``(organization id, invoice)`` pairs all or nothing, if every facility is still active.
+
+    One TransactWriteItems (so at most 100 actions: invoices + facilities). Returns False, having
+    written nothing, when a facility stopped being active since it was read.
+    """
+    table = get_settings().table_name
+    actions: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": _invoice_item(org, invoice),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for org, invoice in invoices
+    ]
+    actions += [
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": _key(org_pk(org), _facility_sk(facility)),
+                "ConditionExpression": "#status = :active",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":active": {"S": "active"}},
+            }
+        }
+        for org, facility in facilities
+    ]
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException as cancelled:
+        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
+        if "ConditionalCheckFailed" in reasons[len(invoices) :]:
+            return False
+        raise
+    return True
+
+
+def get_invoice(organization_id: UUID, invoice_id: UUID) -> dict[str, Any] | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name, Key=_key(org_pk(organization_id), _invoice_sk(invoice_id))
+    )
+    return _from_item(answer["Item"]) if "Item" in answer else None

@@ -1,0 +1,1 @@
+"""Invoices: creation (single and distributed across facilities), reading, and their status workflow."""

@@ -1,0 +1,83 @@
+"""How an invoice is split across facilities: ``facility_percentages`` made into checked allocations.
+
+A distributed invoice is written in one DynamoDB transaction: the parent, one child per facility,
+and a check per facility that it is still active. TransactWriteItems takes at most 100 actions, so
+an invoice can be split across at most ``MAX_FACILITIES`` facilities (2 x 49 + 1 = 99 actions).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from uuid import UUID
+
+from carbon_accounting import repository
+from carbon_accounting.errors import BadRequest, Forbidden, OrganizationNotFound
+from carbon_accounting.invoices.models import FacilityPercentage, InvoiceCreate
+from carbon_accounting.models import Caller, Facility, FacilityStatus
+
+MAX_FACILITIES = 49
+PERCENTAGE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One facility's share of an invoice, after every check."""
+
+    facility: Facility
+    percentage: float
+    company_name: str | None
+    facility_name: str | None
+
+
+def allocate(caller: Caller, data: InvoiceCreate) -> list[Allocation]:
+    """Check the requested shares and the facilities they name; raise the API's error otherwise."""
+    shares = _requested_shares(caller, data)
+    if len(shares) > MAX_FACILITIES:
+        raise BadRequest(
+            f"An invoice can be split across at most {MAX_FACILITIES} facilities", "TOO_MANY_FACILITIES"
+        )
+    seen: set[UUID] = set()
+    for share in shares:
+        if share.facility_id in seen:
+            raise BadRequest(f"Facility {share.facility_id} appears more than once", "INVALID_FACILITY")
+        seen.add(share.facility_id)
+    total = math.fsum(share.percentage for share in shares)
+    if abs(total - 1.0) > PERCENTAGE_TOLERANCE:
+        raise BadRequest(
+            f"Percentages add up to {total:g}; they must add up to 1.0", "INVALID_TOTAL_PERCENTAGE"
+        )
+
+    organizations = repository.get_organizations({share.organization_id for share in shares})
+    for share in shares:
+        organization = organizations.get(share.organization_id)
+        if organization is None:
+            raise OrganizationNotFound(share.organization_id)
+        if caller.organization_id not in organization.lineage:
+            raise Forbidden()
+    facilities = repository.get_facilities([(share.organization_id, share.facility_id) for share in shares])
+    allocations = []
+    for share in shares:
+        facility = facilities.get(share.facility_id)
+        if facility is None or facility.organization_id != share.organization_id:
+            raise BadRequest(
+                f"Facility {share.facility_id} does not belong to organization {share.organization_id}",
+                "INVALID_FACILITY",
+            )
+        if facility.status is not FacilityStatus.ACTIVE:
+            raise BadRequest(f"Facility {share.facility_id} is archived", "INVALID_FACILITY")
+        allocations.append(Allocation(facility, share.percentage, share.company_name, share.facility_name))
+    return allocations
+
+
+def _requested_shares(caller: Caller, data: InvoiceCreate) -> list[FacilityPercentage]:
+    """The shares asked for; the deprecated ``facility_id`` alone means that facility at 1.0."""
+    if data.facility_percentages:
+        return data.facility_percentages
+    if data.facility_id:
+        return [
+            FacilityPercentage(
+                organization_id=caller.organization_id, facility_id=data.facility_id, percentage=1
+            )
+        ]
+    raise BadRequest("facility_percentages is required", "MISSING_REQUIRED_FIELD")

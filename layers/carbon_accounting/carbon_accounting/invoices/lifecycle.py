@@ -1,0 +1,190 @@
+"""An invoice's life: created ``loading``, computed by the stream calculator, then ``active`` or ``error``.
+
+Creating checks everything the user can get wrong, converts the quantity to its unit type's canonical
+unit (keeping what was sent in ``original_quantity``/``original_unit_id``), and writes the invoice (or
+a distributed parent and its children) in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import TypeAdapter
+
+from carbon_accounting import emissions, repository
+from carbon_accounting.cups import normalize_cups
+from carbon_accounting.errors import BadRequest, InvoiceNotFound
+from carbon_accounting.invoices.allocation import Allocation, allocate
+from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceStatus
+from carbon_accounting.models import Caller
+
+# Per type: the optional fields it accepts and the ones it requires (the public API's type rules).
+_FIELDS_BY_TYPE: dict[emissions.InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
+    emissions.InvoiceType.ELECTRICITY: (
+        frozenset({"supplier_id", "cups", "file_url", "custom_emission_factor_id"}),
+        frozenset(),
+    ),
+    emissions.InvoiceType.HEAT: (
+        frozenset({"supplier_id", "file_url", "custom_emission_factor_id"}),
+        frozenset({"facility_fuel_id"}),
+    ),
+    emissions.InvoiceType.WATER: (frozenset({"supplier_id", "file_url"}), frozenset()),
+    emissions.InvoiceType.RECHARGE: (
+        frozenset({"supplier_id", "toc", "file_url", "facility_fuel_id", "custom_emission_factor_id"}),
+        frozenset(),
+    ),
+    emissions.InvoiceType.PROCESS: (frozenset({"file_url"}), frozenset({"custom_emission_factor_id"})),
+}
+_TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in _FIELDS_BY_TYPE.values()))
+_invoice_adapter: TypeAdapter[Invoice] = TypeAdapter(Invoice)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _invoice_type(value: str) -> emissions.InvoiceType:
+    try:
+        return emissions.InvoiceType(value)
+    except ValueError:
+        allowed = ", ".join(emissions.InvoiceType)
+        raise BadRequest(f"Invoice type {value!r} is not one of {allowed}", "INVALID_INVOICE_TYPE") from None
+
+
+def _check_fields(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> None:
+    optional, required = _FIELDS_BY_TYPE[invoice_type]
+    for name in sorted(required):
+        if getattr(data, name) is None:
+            raise BadRequest(f"{name} is required for {invoice_type} invoices", "MISSING_REQUIRED_FIELD")
+    for name in sorted(_TYPE_SPECIFIC - optional - required):
+        if getattr(data, name) is not None:
+            raise BadRequest(f"{name} is not accepted on {invoice_type} invoices", "FIELD_NOT_ALLOWED")
+
+
+def _check_catalogue_references(data: InvoiceCreate) -> None:
+    if data.facility_fuel_id and emissions.fuel(data.facility_fuel_id) is None:
+        raise BadRequest(f"Unknown facility_fuel_id {data.facility_fuel_id}", "INVALID_FACILITY_FUEL")
+    if data.supplier_id and emissions.supplier(data.supplier_id) is None:
+        raise BadRequest(f"Unknown supplier_id {data.supplier_id}", "INVALID_SUPPLIER")
+
+
+def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> dict[str, Any]:
+    """The quantity in its unit type's canonical unit, with what was sent when that differs."""
+    unit = emissions.unit(data.unit_id)
+    if unit is None:
+        raise BadRequest(f"Unknown unit_id {data.unit_id}", "INVALID_UNIT")
+    if unit.type not in emissions.units_for(invoice_type):
+        accepted = ", ".join(sorted(emissions.units_for(invoice_type)))
+        raise BadRequest(
+            f"A {unit.type} unit is not valid for {invoice_type} invoices ({accepted})", "INVALID_UNIT"
+        )
+    # A process invoice stays in its own unit: the custom factor it is computed with decides.
+    if invoice_type is emissions.InvoiceType.PROCESS:
+        canonical = unit
+    else:
+        canonical = next(other for other in emissions.units(unit.type) if other.per_canonical == 1)
+    if canonical.id == unit.id:
+        return {"base_quantity": data.base_quantity, "unit_id": str(unit.id)}
+    return {
+        "base_quantity": emissions.convert(data.base_quantity, unit.id, canonical.id),
+        "unit_id": str(canonical.id),
+        "original_quantity": data.base_quantity,
+        "original_unit_id": str(unit.id),
+    }
+
+
+def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = None) -> Invoice:
+    """Check and store a new invoice, ``loading`` until the calculator has computed it."""
+    invoice_type = _invoice_type(data.type)
+    if data.end_date < data.start_date:
+        raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE")
+    _check_fields(invoice_type, data)
+    quantity = _canonical_quantity(invoice_type, data)
+    _check_catalogue_references(data)
+    cups = normalize_cups(data.cups) if data.cups else None
+    allocations = allocate(caller, data)
+    now = _now()
+    common = {
+        "type": str(invoice_type),
+        "status": str(InvoiceStatus.LOADING),
+        "start_date": data.start_date.isoformat(),
+        "end_date": data.end_date.isoformat(),
+        "uploaded_by": _text(data.uploaded_by or user_id or caller.user_id),
+        "invoice_id": data.invoice_id,
+        "cups": cups,
+        "file_url": data.file_url,
+        "supplier_id": _text(data.supplier_id),
+        "facility_fuel_id": _text(data.facility_fuel_id),
+        "custom_emission_factor_id": _text(data.custom_emission_factor_id),
+        "toc_id": data.toc,
+        "enabled": True,
+        "error_messages": [],
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        **quantity,
+    }
+    shares = [_share(allocation) for allocation in allocations]
+    parent_id = uuid.uuid4()
+    if len(allocations) == 1:
+        (only,) = allocations
+        invoices = [(only.facility.organization_id, _allocated(common, parent_id, only, shares, None))]
+    else:
+        parent = {**common, "id": str(parent_id), "percentage": 1.0, "quantity": common["base_quantity"]}
+        parent |= {"facility_percentages": shares}
+        invoices = [(caller.organization_id, parent)] + [
+            (
+                allocation.facility.organization_id,
+                _allocated(common, uuid.uuid4(), allocation, None, parent_id),
+            )
+            for allocation in allocations
+        ]
+    facilities = [(a.facility.organization_id, a.facility.id) for a in allocations]
+    if not repository.create_invoices(invoices, facilities):
+        raise BadRequest("A facility was archived while the invoice was being created", "INVALID_FACILITY")
+    return _invoice_adapter.validate_python(invoices[0][1])
+
+
+def _text(value: UUID | None) -> str | None:
+    return str(value) if value else None
+
+
+def _share(allocation: Allocation) -> dict[str, Any]:
+    return {
+        "organization_id": str(allocation.facility.organization_id),
+        "facility_id": str(allocation.facility.id),
+        "percentage": allocation.percentage,
+        "company_name": allocation.company_name,
+        "facility_name": allocation.facility_name or allocation.facility.name,
+    }
+
+
+def _allocated(
+    common: dict[str, Any],
+    invoice_id: UUID,
+    allocation: Allocation,
+    shares: list[dict[str, Any]] | None,
+    parent_id: UUID | None,
+) -> dict[str, Any]:
+    """A facility's invoice: a single invoice (with its one share) or a distributed invoice's child."""
+    return {
+        **common,
+        "id": str(invoice_id),
+        "facility_id": str(allocation.facility.id),
+        "country": allocation.facility.country,
+        "percentage": allocation.percentage,
+        "quantity": common["base_quantity"] * allocation.percentage,
+        "facility_percentages": shares,
+        "source_invoice_id": _text(parent_id),
+    }
+
+
+def get_invoice(caller: Caller, invoice_id: UUID) -> Invoice:
+    """An invoice of the caller's organization; another organization's id is as unknown as a wrong one."""
+    item = repository.get_invoice(caller.organization_id, invoice_id)
+    if item is None:
+        raise InvoiceNotFound()
+    return _invoice_adapter.validate_python(item)

@@ -1,0 +1,153 @@
+"""The invoice's request and response models, as the public Invoices API names them.
+
+The response is a discriminated union on ``type``: the fields of one type never appear on another.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
+
+from carbon_accounting.emissions import FactorUsed, InvoiceType
+from carbon_accounting.models import RequestModel
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("dates are ISO 8601 calendar dates, YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class InvoiceStatus(StrEnum):
+    UPLOADED = "uploaded"
+    LOADING = "loading"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    REVIEW = "review"
+    ERROR = "error"
+
+
+class FacilityPercentage(RequestModel):
+    organization_id: UUID
+    facility_id: UUID
+    percentage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    company_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    facility_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class InvoiceCreate(RequestModel):
+    # `type` is checked by the domain, so an unknown type answers 400 INVALID_INVOICE_TYPE.
+    type: Annotated[str, Field(json_schema_extra={"enum": list(InvoiceType)})]
+    base_quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    unit_id: UUID
+    start_date: IsoDate
+    end_date: IsoDate
+    uploaded_by: UUID | None = Field(default=None, description="Defaults to the calling user")
+    facility_percentages: Annotated[list[FacilityPercentage], Field(min_length=1)] | None = None
+    facility_id: UUID | None = Field(
+        default=None,
+        description="Deprecated: use facility_percentages",
+        json_schema_extra={"deprecated": True},
+    )
+    invoice_id: Reference | None = Field(default=None, description="The supplier's invoice number")
+    supplier_id: UUID | None = None
+    facility_fuel_id: UUID | None = None
+    cups: Annotated[str, StringConstraints(max_length=40)] | None = None
+    file_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    custom_emission_factor_id: UUID | None = None
+    toc: Reference | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_name_facilities(self) -> InvoiceCreate:
+        if self.facility_percentages and self.facility_id:
+            raise ValueError("give facility_percentages or the deprecated facility_id, not both")
+        return self
+
+
+class FacilityShare(BaseModel):
+    organization_id: UUID
+    facility_id: UUID
+    percentage: float
+    company_name: str | None = None
+    facility_name: str | None = None
+
+
+class _Invoice(BaseModel):
+    id: UUID
+    quantity: float
+    base_quantity: float
+    percentage: float
+    status: InvoiceStatus
+    co2e: float | None = None
+    co2e_biomass: float | None = None
+    start_date: date
+    end_date: date
+    unit_id: UUID | None = None
+    original_quantity: float | None = None
+    original_unit_id: UUID | None = None
+    facility_id: UUID | None = None
+    uploaded_by: UUID | None = None
+    invoice_id: str | None = None
+    cups: str | None = None
+    file_url: str | None = None
+    source_invoice_id: UUID | None = None
+    enabled: bool | None = True
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    toc_id: str | None = None
+    invofox_id: str | None = None
+    facility_percentages: list[FacilityShare] | None = None
+    error_messages: list[str] = Field(default_factory=list)
+    scope: int | None = None
+    emission_factors: list[FactorUsed] = Field(default_factory=list)
+    version: int
+
+
+class ElectricityInvoice(_Invoice):
+    type: Literal["electricity"]
+    supplier_id: UUID | None = None
+    custom_emission_factor_id: UUID | None = None
+    co2e_location_based: float | None = None
+    co2e_consumption: float | None = None
+    co2e_generation: float | None = None
+    co2e_transmission_and_distribution: float | None = None
+
+
+class HeatInvoice(_Invoice):
+    type: Literal["heat"]
+    facility_fuel_id: UUID | None = None
+    supplier_id: UUID | None = None
+    custom_emission_factor_id: UUID | None = None
+
+
+class WaterInvoice(_Invoice):
+    type: Literal["water"]
+    supplier_id: UUID | None = None
+
+
+class RechargeInvoice(_Invoice):
+    type: Literal["recharge"]
+    facility_fuel_id: UUID | None = None
+    supplier_id: UUID | None = None
+    custom_emission_factor_id: UUID | None = None
+    co2e_location_based: float | None = None
+
+
+class ProcessInvoice(_Invoice):
+    type: Literal["process"]
+    custom_emission_factor_id: UUID | None = None
+
+
+Invoice = Annotated[
+    ElectricityInvoice | HeatInvoice | WaterInvoice | RechargeInvoice | ProcessInvoice,
+    Field(discriminator="type"),
+]
