@@ -195,6 +195,7 @@ _ARN_FORMATS = {
     TABLE: "arn:aws:dynamodb:{region}:{account}:table/{name}",
     BUCKET: "arn:aws:s3:::{name}",
     FUNCTION: "arn:aws:lambda:{region}:{account}:function:{name}",
+    "AWS::SQS::Queue": "arn:aws:sqs:{region}:{account}:{name}",  # a stream's on-failure destination
 }
 # Explicit names would have to be honoured everywhere; locally every resource is local-<LogicalId>.
 _NAME_PROPERTIES = {TABLE: "TableName", BUCKET: "BucketName", FUNCTION: "FunctionName"}
@@ -261,7 +262,7 @@ class _Resolver:
         return name.lower() if resource["Type"] == BUCKET else name
 
     def arn(self, logical_id: str) -> str:
-        """A plausible fake ARN for a table, bucket or function of the template."""
+        """A plausible fake ARN for a table, bucket, function or queue of the template."""
         resource_type = self._resource(logical_id)["Type"]
         if resource_type not in _ARN_FORMATS:
             raise TemplateError(f"the ARN of {logical_id} ({resource_type}) is not supported locally")
@@ -437,6 +438,10 @@ _STREAM_PROPERTIES = {
     "FunctionResponseTypes",
     "MaximumRetryAttempts",
     "BisectBatchOnFunctionError",
+    # Accepted, not emulated: local records never get old, and a dropped batch is logged where
+    # Lambda would send its metadata to the on-failure destination.
+    "MaximumRecordAgeInSeconds",
+    "DestinationConfig",
 }
 
 

@@ -6,8 +6,13 @@ It runs on a free port with its own state directory, so it never clashes with a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +30,29 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     stack.start()
     yield stack
     stack.stop()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@pytest.fixture(scope="session")
+def http(local_stack: LocalStackProcess) -> Callable[..., Reply]:
+    """Call the local stack: ``http(method, path, headers, body=None)`` answers a ``Reply``."""
+
+    def request(method: str, path: str, headers: dict[str, str], body: Any = None) -> Reply:
+        data = None if body is None else json.dumps(body).encode()
+        call = urllib.request.Request(local_stack.url + path, data=data, method=method, headers=headers)
+        if data is not None:
+            call.add_header("content-type", "application/json")
+        try:
+            with urllib.request.urlopen(call, timeout=30) as response:
+                status, reply_headers, text = response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            status, reply_headers, text = error.code, dict(error.headers), error.read()
+        return Reply(status, reply_headers, json.loads(text) if text else None)
+
+    return request

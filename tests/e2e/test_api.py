@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -27,30 +22,6 @@ pytestmark = pytest.mark.e2e
 
 ACME_HEADERS = api_key_headers(ACME_KEY, ACME)
 GLOBEX_HEADERS = api_key_headers(GLOBEX_KEY, GLOBEX)
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-@pytest.fixture(scope="module")
-def http(local_stack):
-    def request(method: str, path: str, headers: dict[str, str], body: Any = None) -> Reply:
-        data = None if body is None else json.dumps(body).encode()
-        call = urllib.request.Request(local_stack.url + path, data=data, method=method, headers=headers)
-        if data is not None:
-            call.add_header("content-type", "application/json")
-        try:
-            with urllib.request.urlopen(call, timeout=30) as response:
-                status, reply_headers, text = response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            status, reply_headers, text = error.code, dict(error.headers), error.read()
-        return Reply(status, reply_headers, json.loads(text) if text else None)
-
-    return request
 
 
 def test_the_seeded_tenant_lists_its_facilities(http):

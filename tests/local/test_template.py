@@ -329,8 +329,8 @@ WILDCARD = '{"eventName": [{"wildcard": "I*"}]}'
         ),
         (lambda t: _event(t, "SQS", {"Queue": "arn:aws:sqs:us-east-1:0:q"}), "SQS events are not emulated"),
         (
-            lambda t: _event(t, "DynamoDB", {**STREAM, "DestinationConfig": {"OnFailure": {}}}),
-            "DestinationConfig not emulated locally",
+            lambda t: _event(t, "DynamoDB", {**STREAM, "ParallelizationFactor": 2}),
+            "ParallelizationFactor not emulated locally",
         ),
         (
             lambda t: _event(

@@ -17,6 +17,7 @@ TEMPLATE = ROOT / "template.yaml"
 STACK = load_stack(TEMPLATE)
 RAW = read_template(TEMPLATE)
 FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+HTTP_FUNCTIONS = [f for f in FUNCTIONS if any(route.function_id == f.logical_id for route in STACK.routes)]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -66,11 +67,7 @@ def test_every_function_is_a_python311_arm64_handler_that_exists(function):
     assert callable(getattr(load_function(function.code_uri.name), handler_name))
 
 
-@pytest.mark.parametrize(
-    "function",
-    [f for f in FUNCTIONS if "Authorizer" not in f.logical_id],
-    ids=lambda function: function.logical_id,
-)
+@pytest.mark.parametrize("function", HTTP_FUNCTIONS, ids=lambda function: function.logical_id)
 def test_the_template_routes_a_function_exactly_what_its_resolver_serves(function):
     declared = {
         (route.method, route.path)
@@ -97,9 +94,16 @@ def test_every_route_goes_through_the_authorizer_and_unknown_routes_reach_the_40
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
 def test_every_function_has_its_own_least_privilege_policy(function):
     properties = RAW["Resources"][function.logical_id]["Properties"]
-    statements = [statement for policy in properties.get("Policies", []) for statement in policy["Statement"]]
+    policies = properties.get("Policies", [])
+    statements = [
+        statement for policy in policies if "Statement" in policy for statement in policy["Statement"]
+    ]
+    templates = [policy for policy in policies if "Statement" not in policy]
 
     assert "Role" not in properties, "functions do not share a role"
+    for template in templates:  # SAM policy templates are scoped to one resource of this template
+        assert list(template) == ["SQSSendMessagePolicy"]
+        assert template["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0] in RAW["Resources"]
     for statement in statements:
         assert statement["Effect"] == "Allow"
         assert all(not action.endswith("*") for action in statement["Action"])

@@ -6,7 +6,7 @@ Each field rule lives here once; the functions' resolvers validate requests agai
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
@@ -101,6 +101,29 @@ class Page(BaseModel, Generic[Item]):
     page: int
     size: int
     pages: int
+
+
+class CustomEmissionFactorCreate(RequestModel):
+    name: Name
+    unit_id: UUID
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False, description="kg CO2e per unit")]
+    valid_from: date | None = None
+    valid_to: date | None = None
+    renewable_percentage: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+
+
+class CustomEmissionFactor(BaseModel):
+    id: UUID
+    organization_id: UUID
+    name: str
+    unit_id: UUID
+    factor: float
+    valid_from: date | None = None
+    valid_to: date | None = None
+    renewable_percentage: float | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
 
 
 class Organization(BaseModel):

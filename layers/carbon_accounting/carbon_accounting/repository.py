@@ -7,6 +7,7 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
     ORG#<org>              ORG                     organization (name, parent_id, ancestors)
     ORG#<org>              USER#<user>             a user's membership of the organization
     ORG#<org>              FACILITY#<facility>     facility
+    ORG#<org>              CEF#<factor>            custom emission factor
     ORG#<org>              INVOICE#<invoice>       invoice (a distributed invoice's children live
                                                    under their facility's organization)
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from carbon_accounting.errors import FacilityNotFound, VersionConflict
-from carbon_accounting.models import ApiKey, Facility, Organization, User
+from carbon_accounting.models import ApiKey, CustomEmissionFactor, Facility, Organization, User
 from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
@@ -203,20 +204,27 @@ def list_facilities(organization_id: UUID) -> list[Facility]:
     return [Facility.model_validate(item) for item in items]
 
 
-def update_facility(
-    organization_id: UUID,
-    facility_id: UUID,
+class _Stale(Exception):
+    """A conditional update found the item missing (``current`` None) or not as expected."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        self.current = current
+
+
+def _update(
+    key: dict[str, Any],
     changes: dict[str, Any],
     updated_at: str,
-    expected_version: int | None = None,
-) -> Facility:
-    """Apply ``changes`` (``None`` removes the attribute) in one conditional write.
+    expected_version: int | None,
+    expected_status: str | None = None,
+) -> dict[str, Any]:
+    """Apply ``changes`` (``None`` removes the attribute) and bump ``version``, in one conditional write.
 
-    The write bumps ``version``; with ``expected_version`` it only succeeds if the stored item
-    still has that version. Raises ``FacilityNotFound`` or ``VersionConflict``.
+    The item must exist and, when given, still have ``expected_version`` and ``expected_status``.
+    Returns the item as written; raises ``_Stale`` with the current item when a condition fails.
     """
     names = {"#version": "version", "#updated_at": "updated_at"}
-    values = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
+    values: dict[str, Any] = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
     sets = ["#version = #version + :one", "#updated_at = :updated_at"]
     removes = []
     for index, (field, value) in enumerate(sorted(changes.items())):
@@ -226,17 +234,21 @@ def update_facility(
         else:
             values[f":v{index}"] = _attribute(value)
             sets.append(f"#f{index} = :v{index}")
-    condition = "attribute_exists(pk)"
+    conditions = ["attribute_exists(pk)"]
     if expected_version is not None:
-        condition += " AND #version = :expected"
+        conditions.append("#version = :expected")
         values[":expected"] = {"N": str(expected_version)}
+    if expected_status is not None:
+        conditions.append("#status = :expected_status")
+        names["#status"] = "status"
+        values[":expected_status"] = {"S": expected_status}
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     try:
         answer = client().update_item(
             TableName=get_settings().table_name,
-            Key=_key(org_pk(organization_id), _facility_sk(facility_id)),
+            Key=key,
             UpdateExpression=expression,
-            ConditionExpression=condition,
+            ConditionExpression=" AND ".join(conditions),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
@@ -244,10 +256,56 @@ def update_facility(
         )
     except client().exceptions.ConditionalCheckFailedException as failure:
         current = failure.response.get("Item")
-        if current is None:
+        raise _Stale(_from_item(current) if current else None) from None
+    return _from_item(answer["Attributes"])
+
+
+def update_facility(
+    organization_id: UUID,
+    facility_id: UUID,
+    changes: dict[str, Any],
+    updated_at: str,
+    expected_version: int | None = None,
+) -> Facility:
+    """Apply ``changes`` to a facility; with ``expected_version``, only if it still has that version.
+
+    Raises ``FacilityNotFound`` or ``VersionConflict``.
+    """
+    key = _key(org_pk(organization_id), _facility_sk(facility_id))
+    try:
+        return Facility.model_validate(_update(key, changes, updated_at, expected_version))
+    except _Stale as stale:
+        if stale.current is None:
             raise FacilityNotFound() from None
-        raise VersionConflict(int(current["version"]["N"])) from None
-    return Facility.model_validate(_from_item(answer["Attributes"]))
+        raise VersionConflict(int(stale.current["version"])) from None
+
+
+# ------------------------------------------------------------------ custom emission factors
+
+
+def put_custom_emission_factor(factor: CustomEmissionFactor) -> None:
+    _put_new(
+        org_pk(factor.organization_id),
+        f"CEF#{factor.id}",
+        "custom_emission_factor",
+        factor.model_dump(mode="json"),
+    )
+
+
+def get_custom_emission_factor(organization_id: UUID, factor_id: UUID) -> CustomEmissionFactor | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name, Key=_key(org_pk(organization_id), f"CEF#{factor_id}")
+    )
+    return CustomEmissionFactor.model_validate(_from_item(answer["Item"])) if "Item" in answer else None
+
+
+def list_custom_emission_factors(organization_id: UUID) -> list[CustomEmissionFactor]:
+    """Every custom factor of one organization: one Query on its partition."""
+    items = _query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": org_pk(organization_id)}, ":prefix": {"S": "CEF#"}},
+    )
+    return [CustomEmissionFactor.model_validate(item) for item in items]
 
 
 # ------------------------------------------------------------------ invoices
@@ -316,3 +374,24 @@ def get_invoice(organization_id: UUID, invoice_id: UUID) -> dict[str, Any] | Non
         TableName=get_settings().table_name, Key=_key(org_pk(organization_id), _invoice_sk(invoice_id))
     )
     return _from_item(answer["Item"]) if "Item" in answer else None
+
+
+def get_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
+    """The invoices that exist among ``(organization id, invoice id)`` keys, read consistently."""
+    return _batch_get([_key(org_pk(org), _invoice_sk(invoice)) for org, invoice in set(keys)])
+
+
+def settle_invoice(
+    organization_id: UUID, invoice_id: UUID, version: int, changes: dict[str, Any], updated_at: str
+) -> bool:
+    """Record a ``loading`` invoice's computed figures, if it is still the version they were computed from.
+
+    Returns False, writing nothing, when the invoice changed or was settled since: a stale or
+    repeated stream record then cannot overwrite newer figures.
+    """
+    key = _key(org_pk(organization_id), _invoice_sk(invoice_id))
+    try:
+        _update(key, changes, updated_at, expected_version=version, expected_status="loading")
+    except _Stale:
+        return False
+    return True

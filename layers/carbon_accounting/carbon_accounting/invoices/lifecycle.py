@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from carbon_accounting import emissions, repository
+from carbon_accounting import custom_factors, emissions, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, InvoiceNotFound
 from carbon_accounting.invoices.allocation import Allocation, allocate
@@ -105,6 +105,11 @@ def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = N
     quantity = _canonical_quantity(invoice_type, data)
     _check_catalogue_references(data)
     cups = normalize_cups(data.cups) if data.cups else None
+    custom_factor = (
+        custom_factors.get_custom_emission_factor(caller, data.custom_emission_factor_id)
+        if data.custom_emission_factor_id
+        else None
+    )
     allocations = allocate(caller, data)
     now = _now()
     common = {
@@ -119,6 +124,7 @@ def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = N
         "supplier_id": _text(data.supplier_id),
         "facility_fuel_id": _text(data.facility_fuel_id),
         "custom_emission_factor_id": _text(data.custom_emission_factor_id),
+        "custom_emission_factor": custom_factor.model_dump(mode="json") if custom_factor else None,
         "toc_id": data.toc,
         "enabled": True,
         "error_messages": [],
@@ -133,15 +139,22 @@ def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = N
         (only,) = allocations
         invoices = [(only.facility.organization_id, _allocated(common, parent_id, only, shares, None))]
     else:
-        parent = {**common, "id": str(parent_id), "percentage": 1.0, "quantity": common["base_quantity"]}
-        parent |= {"facility_percentages": shares}
-        invoices = [(caller.organization_id, parent)] + [
+        children = [
             (
                 allocation.facility.organization_id,
                 _allocated(common, uuid.uuid4(), allocation, None, parent_id),
             )
             for allocation in allocations
         ]
+        for _, child in children:
+            child["source_organization_id"] = str(caller.organization_id)
+        parent = {**common, "id": str(parent_id), "percentage": 1.0, "quantity": common["base_quantity"]}
+        # Where the children are, so the calculator can total them (not part of the API's invoice).
+        parent |= {
+            "facility_percentages": shares,
+            "children": [[str(org), child["id"]] for org, child in children],
+        }
+        invoices = [(caller.organization_id, parent), *children]
     facilities = [(a.facility.organization_id, a.facility.id) for a in allocations]
     if not repository.create_invoices(invoices, facilities):
         raise BadRequest("A facility was archived while the invoice was being created", "INVALID_FACILITY")

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
-from carbon_accounting.models import RequestModel
+from carbon_accounting.models import CustomEmissionFactor, RequestModel
 
 
 def _iso_date(value: object) -> object:
@@ -107,6 +107,9 @@ class _Invoice(BaseModel):
     invofox_id: str | None = None
     facility_percentages: list[FacilityShare] | None = None
     error_messages: list[str] = Field(default_factory=list)
+    notices: list[str] = Field(
+        default_factory=list, description="How the figures were obtained: fallbacks, splits, substitutions"
+    )
     scope: int | None = None
     emission_factors: list[FactorUsed] = Field(default_factory=list)
     version: int
@@ -116,6 +119,7 @@ class ElectricityInvoice(_Invoice):
     type: Literal["electricity"]
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
     co2e_location_based: float | None = None
     co2e_consumption: float | None = None
     co2e_generation: float | None = None
@@ -127,6 +131,7 @@ class HeatInvoice(_Invoice):
     facility_fuel_id: UUID | None = None
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
 
 
 class WaterInvoice(_Invoice):
@@ -139,12 +144,14 @@ class RechargeInvoice(_Invoice):
     facility_fuel_id: UUID | None = None
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
     co2e_location_based: float | None = None
 
 
 class ProcessInvoice(_Invoice):
     type: Literal["process"]
     custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
 
 
 Invoice = Annotated[

@@ -1,0 +1,118 @@
+"""Invoices over HTTP on the local stack: created loading, computed by the stream calculator, read back."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from carbon_accounting import emissions
+from tests.e2e.test_api import ACME_HEADERS
+from tests.tenants import ACME, ACME_MADRID, IBERIA, IBERIA_LISBON
+
+pytestmark = pytest.mark.e2e
+
+KWH = next(unit for unit in emissions.units("energy") if unit.name == "kilowatt_hour_(kwh)")
+NATURAL_GAS = next(fuel for fuel in emissions.fuels() if fuel.name.lower().startswith("natural gas"))
+
+
+def share(organization, facility, percentage):
+    return {"organization_id": str(organization), "facility_id": str(facility), "percentage": percentage}
+
+
+def settled(http, invoice_id, seconds=20.0):
+    """The invoice once the calculator has moved it out of ``loading`` (bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        invoice = http("GET", f"/v3/invoices/{invoice_id}", ACME_HEADERS).body
+        if invoice["status"] != "loading" or time.monotonic() > deadline:
+            return invoice
+        time.sleep(0.25)
+
+
+def expected(invoice_type, quantity, start, end, country, fuel=None):
+    activity = emissions.Activity(
+        type=invoice_type,
+        quantity=quantity,
+        unit_id=KWH.id,
+        start_date=date.fromisoformat(start),
+        end_date=date.fromisoformat(end),
+        country=country,
+        facility_fuel_id=fuel,
+    )
+    return emissions.calculate(activity).co2e
+
+
+def test_a_spanish_electricity_invoice_becomes_active_with_its_co2e(http):
+    body = {
+        "type": "electricity",
+        "base_quantity": 15000.5,
+        "unit_id": str(KWH.id),
+        "start_date": "2024-11-01",
+        "end_date": "2024-11-30",
+        "cups": "ES1234123456789012JY",
+        "facility_percentages": [share(ACME, ACME_MADRID, 1.0)],
+    }
+
+    created = http("POST", "/api/v1/invoices", ACME_HEADERS, body)
+    assert (created.status, created.body["status"]) == (201, "loading")
+
+    invoice = settled(http, created.body["id"])
+    assert invoice["status"] == "active", invoice["error_messages"]
+    assert invoice["co2e"] == pytest.approx(
+        expected("electricity", 15000.5, "2024-11-01", "2024-11-30", "ES")
+    )
+    assert invoice["emission_factors"] and invoice["scope"] == 2
+
+
+def test_a_heat_invoice_split_60_40_totals_its_two_facilities(http):
+    body = {
+        "type": "heat",
+        "base_quantity": 10000,
+        "unit_id": str(KWH.id),
+        "start_date": "2024-01-01",
+        "end_date": "2024-03-31",
+        "facility_fuel_id": str(NATURAL_GAS.id),
+        "facility_percentages": [share(ACME, ACME_MADRID, 0.6), share(IBERIA, IBERIA_LISBON, 0.4)],
+    }
+
+    created = http("POST", "/v1/invoices", ACME_HEADERS, body)
+    assert created.status == 201
+
+    parent = settled(http, created.body["id"])
+    madrid = expected("heat", 6000, "2024-01-01", "2024-03-31", "ES", NATURAL_GAS.id)
+    lisbon = expected("heat", 4000, "2024-01-01", "2024-03-31", "PT", NATURAL_GAS.id)
+    assert parent["status"] == "active", parent["error_messages"]
+    assert parent["co2e"] == pytest.approx(madrid + lisbon)
+
+
+def test_an_invoice_the_engine_cannot_compute_ends_in_error_with_the_reason(http):
+    body = {
+        "type": "electricity",
+        "base_quantity": 100,
+        "unit_id": str(KWH.id),
+        "start_date": "2009-01-01",
+        "end_date": "2009-01-31",
+        "facility_percentages": [share(ACME, ACME_MADRID, 1.0)],
+    }
+
+    invoice = settled(http, http("POST", "/api/v1/invoices", ACME_HEADERS, body).body["id"])
+
+    assert invoice["status"] == "error"
+    assert invoice["error_messages"]
+
+
+def test_invoice_errors_answer_over_http_in_the_api_format(http):
+    body = {
+        "type": "electricity",
+        "base_quantity": 100,
+        "unit_id": str(KWH.id),
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+        "facility_percentages": [share(ACME, ACME_MADRID, 0.5)],
+    }
+
+    answer = http("POST", "/api/v1/invoices", ACME_HEADERS, body)
+
+    assert (answer.status, answer.body["code"]) == (400, "INVALID_TOTAL_PERCENTAGE")

@@ -1,0 +1,148 @@
+"""The stream-triggered calculator, in-process over moto, fed real-shaped DynamoDB stream records."""
+
+import copy
+import json
+from datetime import date
+from uuid import UUID
+
+import pytest
+
+from carbon_accounting import emissions, repository
+from tests.conftest import ROOT
+from tests.functions import LambdaContext, load_function
+from tests.handlers.test_invoices import ACME_HEADERS, KWH, distributed_heat, electricity
+from tests.tenants import ACME, ACME_MADRID, IBERIA
+
+SAMPLE = json.loads((ROOT / "events" / "calculate_emissions.json").read_text())["Records"][0]
+
+
+def stored(organization, invoice_id):
+    (item,) = repository.get_invoices([(UUID(str(organization)), UUID(str(invoice_id)))])
+    return item
+
+
+def record(old, new, sequence):
+    """A stream record of the change from ``old`` to ``new`` (stored items), as Lambda delivers it."""
+    shaped = copy.deepcopy(SAMPLE)
+    shaped["eventName"] = "MODIFY" if old else "INSERT"
+    shaped["dynamodb"]["SequenceNumber"] = str(sequence)
+    shaped["dynamodb"]["Keys"] = {"pk": {"S": new["pk"]}, "sk": {"S": new["sk"]}}
+    shaped["dynamodb"]["NewImage"] = repository._to_item(new)
+    if old:
+        shaped["dynamodb"]["OldImage"] = repository._to_item(old)
+    return shaped
+
+
+def deliver(*records):
+    """Run the calculator on one batch; returns its partial-batch answer."""
+    return load_function("calculate_emissions").lambda_handler({"Records": list(records)}, LambdaContext())
+
+
+def create(api, body):
+    created = api("create_invoice", ACME_HEADERS, body=body)
+    assert created.status == 201, created.body
+    return created.body
+
+
+def test_a_loading_invoice_becomes_active_with_the_engines_figures(api):
+    invoice = create(
+        api,
+        electricity(base_quantity=1000, unit_id=str(KWH.id), start_date="2024-01-01", end_date="2024-01-31"),
+    )
+    loading = stored(ACME, invoice["id"])
+
+    answer = deliver(record(None, loading, 1))
+
+    settled = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
+    expected = emissions.calculate(
+        emissions.Activity(
+            type=emissions.InvoiceType.ELECTRICITY,
+            quantity=1000,
+            unit_id=KWH.id,
+            start_date=date(2024, 1, 1),
+            end_date=date(2024, 1, 31),
+            country="ES",
+        )
+    )
+    assert answer == {"batchItemFailures": []}
+    assert (settled["status"], settled["version"], settled["scope"]) == ("active", 2, 2)
+    assert settled["co2e"] == pytest.approx(expected.co2e)
+    assert settled["co2e_location_based"] == pytest.approx(expected.co2e_location_based)
+    assert settled["co2e"] == pytest.approx(
+        settled["co2e_consumption"]
+        + settled["co2e_generation"]
+        + settled["co2e_transmission_and_distribution"]
+    )
+    assert [factor["id"] for factor in settled["emission_factors"]] == [
+        f.id for f in expected.emission_factors
+    ]
+    assert settled["notices"] == list(expected.notices)
+
+
+def test_what_the_user_must_fix_puts_the_invoice_in_error_with_the_reason(api):
+    invoice = create(api, electricity(start_date="2009-01-01", end_date="2009-01-31"))
+
+    deliver(record(None, stored(ACME, invoice["id"]), 1))
+
+    failed = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
+    assert failed["status"] == "error"
+    assert failed["co2e"] is None
+    assert any("2009" in message for message in failed["error_messages"])
+
+
+def test_a_stale_or_repeated_record_never_overwrites_newer_figures(api):
+    invoice = create(api, electricity())
+    first = stored(ACME, invoice["id"])
+    deliver(record(None, first, 1))
+    settled = stored(ACME, invoice["id"])
+
+    # The same record again, and a record of the old version after the invoice moved on
+    answer = deliver(record(None, first, 1), record(None, first | {"quantity": 999_999.0}, 2))
+
+    assert answer == {"batchItemFailures": []}
+    assert stored(ACME, invoice["id"]) == settled
+
+
+def test_the_calculators_own_write_does_not_trigger_it_again(api):
+    invoice = create(api, electricity())
+    loading = stored(ACME, invoice["id"])
+    deliver(record(None, loading, 1))
+    active = stored(ACME, invoice["id"])
+
+    deliver(record(loading, active, 2))
+
+    assert stored(ACME, invoice["id"]) == active
+
+
+def test_a_distributed_parent_takes_its_childrens_totals_once_all_have_settled(api):
+    parent = create(api, distributed_heat())
+    parent_item = stored(ACME, parent["id"])
+    children = [stored(org, child) for org, child in parent_item["children"]]
+    madrid = next(child for child in children if child["facility_id"] == str(ACME_MADRID))
+    lisbon = next(child for child in children if child is not madrid)
+
+    # The first child settles: the parent still waits for the other
+    deliver(record(None, madrid, 1))
+    deliver(record(madrid, stored(ACME, madrid["id"]), 2))
+    assert stored(ACME, parent["id"])["status"] == "loading"
+
+    # The second child settles: the parent is the sum of both
+    deliver(record(None, lisbon, 3))
+    deliver(record(lisbon, stored(IBERIA, lisbon["id"]), 4))
+
+    totalled = api("get_invoice", ACME_HEADERS, path={"invoice_id": parent["id"]}).body
+    settled_children = [stored(ACME, madrid["id"]), stored(IBERIA, lisbon["id"])]
+    assert totalled["status"] == "active"
+    assert totalled["co2e"] == pytest.approx(sum(float(child["co2e"]) for child in settled_children))
+    assert float(settled_children[0]["co2e"]) / float(settled_children[1]["co2e"]) == pytest.approx(0.6 / 0.4)
+    assert totalled["scope"] == 1
+
+
+def test_a_record_that_fails_is_reported_alone_and_the_rest_of_the_batch_is_processed(api):
+    good = stored(ACME, create(api, electricity())["id"])
+    broken = good | {"id": "not-a-uuid", "sk": "INVOICE#not-a-uuid"}
+
+    answer = deliver(record(None, broken, 1), record(None, good, 2))
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+    assert stored(ACME, good["id"])["status"] == "active"
