@@ -7,7 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import pytest
 
 import carbon_accounting.emissions as emissions
-from carbon_accounting.emissions import CalculationError, InvoiceType, UnitType, convert
+from carbon_accounting.emissions import CalculationError, InvoiceType, UnitType, canonical_unit, convert
 from carbon_accounting.emissions.catalogues import fuels as fuel_catalogue
 from carbon_accounting.emissions.catalogues import suppliers as supplier_catalogue
 from carbon_accounting.emissions.catalogues import units as unit_catalogue
@@ -205,3 +205,11 @@ def test_suppliers_filter_by_country_and_only_known_100_percent_goo_retailers_ar
         "Enercoop",
         "Green Planet Energy",
     }
+
+
+def test_each_unit_type_has_one_canonical_unit():
+    assert [canonical_unit(t).name for t in ("energy", "volume", "mass")] == [
+        "kilowatt_hour_(kwh)",
+        "cubic_meter_(m³)",
+        "kilogram_(kg)",
+    ]

@@ -10,7 +10,15 @@ first use.
 from carbon_accounting.emissions.calculator import calculate
 from carbon_accounting.emissions.catalogues.fuels import CalorificBasis, Fuel, FuelType, fuel, fuels
 from carbon_accounting.emissions.catalogues.suppliers import Supplier, supplier, suppliers
-from carbon_accounting.emissions.catalogues.units import Unit, UnitType, convert, unit, units, units_for
+from carbon_accounting.emissions.catalogues.units import (
+    Unit,
+    UnitType,
+    canonical_unit,
+    convert,
+    unit,
+    units,
+    units_for,
+)
 from carbon_accounting.emissions.model import (
     Activity,
     CalculationError,
@@ -34,6 +42,7 @@ __all__ = [
     "Unit",
     "UnitType",
     "calculate",
+    "canonical_unit",
     "convert",
     "fuel",
     "fuels",

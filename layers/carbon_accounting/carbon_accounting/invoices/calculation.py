@@ -112,9 +112,10 @@ def _compute(invoice: dict[str, Any]) -> None:
 
 
 def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
-    (parent,) = repository.get_invoices([(organization_id, parent_id)]) or (None,)
-    if parent is None or parent["status"] != LOADING:
+    parents = repository.get_invoices([(organization_id, parent_id)])
+    if not parents or parents[0]["status"] != LOADING:
         return
+    parent = parents[0]
     children = repository.get_invoices((UUID(org), UUID(child)) for org, child in parent["children"])
     if any(child["status"] == LOADING for child in children):
         return

@@ -82,10 +82,7 @@ def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate
             f"A {unit.type} unit is not valid for {invoice_type} invoices ({accepted})", "INVALID_UNIT"
         )
     # A process invoice stays in its own unit: the custom factor it is computed with decides.
-    if invoice_type is emissions.InvoiceType.PROCESS:
-        canonical = unit
-    else:
-        canonical = next(other for other in emissions.units(unit.type) if other.per_canonical == 1)
+    canonical = unit if invoice_type is emissions.InvoiceType.PROCESS else emissions.canonical_unit(unit.type)
     if canonical.id == unit.id:
         return {"base_quantity": data.base_quantity, "unit_id": str(unit.id)}
     return {
