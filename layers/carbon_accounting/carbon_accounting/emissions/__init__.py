@@ -7,7 +7,6 @@ provenance and caveats in ``factors`` and ``data/SOURCES.md``. Importing is chea
 first use.
 """
 
-from carbon_accounting.emissions.calculator import calculate
 from carbon_accounting.emissions.catalogues.fuels import CalorificBasis, Fuel, FuelType, fuel, fuels
 from carbon_accounting.emissions.catalogues.suppliers import Supplier, supplier, suppliers
 from carbon_accounting.emissions.catalogues.units import (
@@ -27,6 +26,17 @@ from carbon_accounting.emissions.model import (
     FactorUsed,
     InvoiceType,
 )
+
+
+def __getattr__(name: str) -> object:
+    # The calculator (rules, factor tables) loads only where it is used: the stream function.
+    # Creating invoices and serving catalogues need the catalogues alone (a cold-start saving).
+    if name == "calculate":
+        from carbon_accounting.emissions.calculator import calculate
+
+        return calculate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Activity",
