@@ -146,3 +146,20 @@ def test_a_record_that_fails_is_reported_alone_and_the_rest_of_the_batch_is_proc
 
     assert answer == {"batchItemFailures": [{"itemIdentifier": "1"}]}
     assert stored(ACME, good["id"])["status"] == "active"
+
+
+def test_records_of_an_invoice_deleted_while_loading_change_nothing(api):
+    parent = create(api, distributed_heat())
+    parent_item = stored(ACME, parent["id"])
+    children = [stored(org, child) for org, child in parent_item["children"]]
+    assert api("delete_invoice", ACME_HEADERS, path={"invoice_id": parent["id"]}).status == 204
+
+    answer = deliver(*(record(None, child, index) for index, child in enumerate(children, start=1)))
+
+    assert answer == {"batchItemFailures": []}
+    assert (
+        repository.get_invoices(
+            [(ACME, UUID(parent["id"]))] + [(UUID(c["organization_id"]), UUID(c["id"])) for c in children]
+        )
+        == []
+    )

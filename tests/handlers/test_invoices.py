@@ -294,3 +294,44 @@ def test_a_facility_archived_during_creation_fails_the_whole_invoice(api, monkey
     # Then nothing of it exists: not the parent, not the child of the still-active facility
     assert (answer.status, answer.body["code"]) == (400, "INVALID_FACILITY")
     assert stored_invoices(ACME) == stored_invoices(IBERIA) == []
+
+
+# ------------------------------------------------------------------ delete
+
+
+def test_delete_answers_204_and_the_invoice_is_gone(api):
+    invoice = api("create_invoice", ACME_HEADERS, body=electricity()).body
+
+    deleted = api("delete_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]})
+
+    assert (deleted.status, deleted.body) == (204, None)
+    assert api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).status == 404
+    assert api("delete_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).status == 404
+
+
+def test_deleting_a_distributed_invoice_deletes_its_children_with_it(api):
+    api("create_invoice", ACME_HEADERS, body=distributed_heat())
+    (parent,) = [item for item in stored_invoices(ACME) if not item.get("source_invoice_id")]
+
+    assert api("delete_invoice", ACME_HEADERS, path={"invoice_id": parent["id"]}).status == 204
+    assert stored_invoices(ACME) == stored_invoices(IBERIA) == []
+
+
+def test_a_child_alone_cannot_be_deleted(api):
+    api("create_invoice", ACME_HEADERS, body=distributed_heat())
+    (child,) = stored_invoices(IBERIA)
+
+    answer = api("delete_invoice", api_key_headers(IBERIA_KEY, IBERIA), path={"invoice_id": child["id"]})
+
+    assert (answer.status, answer.body["code"]) == (409, "DISTRIBUTED_CHILD")
+    assert child["source_invoice_id"] in answer.body["detail"]
+    assert stored_invoices(IBERIA) == [child]
+
+
+def test_another_organizations_invoice_cannot_be_deleted(api):
+    invoice = api("create_invoice", ACME_HEADERS, body=electricity()).body
+
+    answer = api("delete_invoice", api_key_headers(GLOBEX_KEY, GLOBEX), path={"invoice_id": invoice["id"]})
+
+    assert (answer.status, answer.body["code"]) == (404, "INVOICE_NOT_FOUND")
+    assert api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).status == 200

@@ -44,6 +44,7 @@ def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
         (401, "Invalid API key or token", ErrorBody),
         (403, "Not authorized for this organization", ErrorBody),
         (404, "Not found", ErrorBody),
+        (409, "Conflict with the resource's state", ErrorBody),
         (412, "Version conflict", ErrorBody),
         (422, "Request validation error", ValidationErrorBody),
     ]:

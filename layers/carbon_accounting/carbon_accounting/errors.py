@@ -42,6 +42,10 @@ class NotFound(ApiError):
     status = HTTPStatus.NOT_FOUND
 
 
+class Conflict(ApiError):
+    status = HTTPStatus.CONFLICT
+
+
 class PreconditionFailed(ApiError):
     status = HTTPStatus.PRECONDITION_FAILED
 

@@ -395,3 +395,26 @@ def settle_invoice(
     except _Stale:
         return False
     return True
+
+
+def delete_invoices(keys: list[tuple[UUID, UUID]]) -> bool:
+    """Delete ``(organization id, invoice id)`` invoices all or nothing (at most 100).
+
+    Returns False, deleting nothing, when one of them no longer exists.
+    """
+    table = get_settings().table_name
+    actions = [
+        {
+            "Delete": {
+                "TableName": table,
+                "Key": _key(org_pk(org), _invoice_sk(invoice)),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        for org, invoice in keys
+    ]
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException:
+        return False
+    return True

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from carbon_accounting import custom_factors, emissions, repository
 from carbon_accounting.cups import normalize_cups
-from carbon_accounting.errors import BadRequest, InvoiceNotFound
+from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound
 from carbon_accounting.invoices.allocation import Allocation, allocate
 from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceStatus
 from carbon_accounting.models import Caller
@@ -198,3 +198,22 @@ def get_invoice(caller: Caller, invoice_id: UUID) -> Invoice:
     if item is None:
         raise InvoiceNotFound()
     return _invoice_adapter.validate_python(item)
+
+
+def delete_invoice(caller: Caller, invoice_id: UUID) -> None:
+    """Delete an invoice; a distributed parent takes its children with it, in one transaction.
+
+    A child alone cannot be deleted: its parent's allocation would no longer add up.
+    """
+    item = repository.get_invoice(caller.organization_id, invoice_id)
+    if item is None:
+        raise InvoiceNotFound()
+    if item.get("source_invoice_id"):
+        raise Conflict(
+            f"This invoice is the share of one facility in distributed invoice {item['source_invoice_id']}: "
+            "delete or edit that invoice instead",
+            "DISTRIBUTED_CHILD",
+        )
+    children = [(UUID(org), UUID(child)) for org, child in item.get("children", [])]
+    if not repository.delete_invoices([(caller.organization_id, invoice_id), *children]):
+        raise InvoiceNotFound()
