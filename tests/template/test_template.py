@@ -107,7 +107,12 @@ def test_every_function_has_its_own_least_privilege_policy(function):
     for statement in statements:
         assert statement["Effect"] == "Allow"
         assert all(not action.endswith("*") for action in statement["Action"])
-        assert statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+        table_or_index = statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]} or (
+            statement["Action"] == ["dynamodb:Query"]
+            and statement["Resource"]
+            in ({"Fn::Sub": "${Table.Arn}/index/gsi1"}, {"Fn::Sub": "${Table.Arn}/index/gsi2"})
+        )
+        assert table_or_index, statement["Resource"]
         assert "dynamodb:Scan" not in statement["Action"], "no request path scans"
 
 

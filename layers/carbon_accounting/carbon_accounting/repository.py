@@ -92,6 +92,8 @@ def _api_key_pk(key_hash: str) -> str:
 
 def _batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """BatchGetItem with the retry of unprocessed keys that DynamoDB asks for (at most 100 keys)."""
+    if not keys:
+        return []
     table = get_settings().table_name
     request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
     found: list[dict[str, Any]] = []
@@ -418,3 +420,24 @@ def delete_invoices(keys: list[tuple[UUID, UUID]]) -> bool:
     except client().exceptions.TransactionCanceledException:
         return False
     return True
+
+
+def list_facility_invoices(
+    organization_id: UUID, facility_id: UUID, starting_until: str | None
+) -> list[dict[str, Any]]:
+    """A facility's invoices (single ones and distributed children), from gsi1, never a Scan.
+
+    ``starting_until`` (YYYY-MM-DD) bounds the index key, so only invoices starting by then are read.
+    """
+    condition = "gsi1pk = :facility"
+    values = {":facility": {"S": f"ORG#{organization_id}#FACILITY#{facility_id}"}}
+    if starting_until:
+        condition += " AND gsi1sk <= :until"
+        values[":until"] = {"S": f"{starting_until}#~"}  # "~" sorts after every invoice id
+    return list(_query(IndexName="gsi1", KeyConditionExpression=condition, ExpressionAttributeValues=values))
+
+
+def get_users(organization_id: UUID, user_ids: Iterable[UUID]) -> dict[UUID, User]:
+    """The organization's members among ``user_ids``, in one request (at most 100)."""
+    items = _batch_get([_key(org_pk(organization_id), f"USER#{user}") for user in set(user_ids)])
+    return {user.id: user for user in map(User.model_validate, items)}

@@ -1,0 +1,182 @@
+"""Listing a facility's invoices, as the public API's "casted" list shows them.
+
+One Query on gsi1 reads the facility's invoices (single ones and the children of distributed ones
+allocated to it) that start by the end of the asked period; filters, counts, sorting and paging run
+on those. The cost therefore follows the facility's own invoices, never the size of the table.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from carbon_accounting import emissions, repository
+from carbon_accounting.errors import BadRequest, FacilityNotFound
+from carbon_accounting.invoices.models import FacilityShare, InvoiceStatus
+from carbon_accounting.models import Caller, CustomEmissionFactor
+
+# The types the public API lists; wastes and waste water treatment have no invoices here (yet).
+LISTED_TYPES = frozenset({*emissions.InvoiceType, "wastes", "waste_water_treatment"})
+FILTERABLE = frozenset({"status", "type", "supplier_id", "facility_fuel_id", "cups", "invoice_id"})
+SORTABLE = frozenset({"start_date", "end_date", "created_at", "co2e", "quantity", "invoice_id"})
+
+
+class UnitRef(BaseModel):
+    id: UUID
+    name: str
+    type: str
+
+
+class SupplierRef(BaseModel):
+    id: UUID
+    name: str
+    country: str
+
+
+class FuelRef(BaseModel):
+    id: UUID
+    name: str
+    fuel_type: str
+
+
+class UserRef(BaseModel):
+    id: UUID
+    email: str
+
+
+class CastedInvoice(BaseModel):
+    id: UUID
+    type: str
+    invoice_id: str | None = None
+    status: InvoiceStatus
+    quantity: float | None = None
+    base_quantity: float
+    original_quantity: float | None = None
+    unit_id: UUID | None = None
+    unit: UnitRef | None = None
+    original_unit_id: UUID | None = None
+    start_date: date
+    end_date: date
+    co2e: float | None = None
+    co2e_consumption: float | None = None
+    co2e_generation: float | None = None
+    co2e_transmission_and_distribution: float | None = None
+    co2e_biomass: float | None = None
+    percentage: str
+    facility_percentages: list[FacilityShare] | None = None
+    source_invoice_id: UUID | None = None
+    supplier_id: UUID | None = None
+    supplier: SupplierRef | None = None
+    facility_fuel_id: UUID | None = None
+    facility_fuel: FuelRef | None = None
+    cups: str | None = None
+    toc: str | None = None
+    custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
+    file_url: str | None = None
+    file_name: str | None = None
+    file_id: UUID | None = None
+    uploaded_by: UUID | None = None
+    user: UserRef | None = None
+    invofox_id: str | None = None
+    error_messages: list[str] = []
+
+
+class FacilityInvoicePage(BaseModel):
+    page: int
+    size: int
+    total: int
+    total2: int
+    total_general: int
+    items: list[CastedInvoice]
+
+
+def _pair(value: str, what: str, code: str) -> tuple[str, str]:
+    field, separator, argument = value.partition(":")
+    if not separator or not argument:
+        raise BadRequest(f"{what} must be field:value, e.g. status:active", code)
+    return field, argument
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
+
+
+def list_facility_invoices(
+    caller: Caller,
+    facility_id: UUID,
+    *,
+    page: int,
+    size: int,
+    invoice_id: str | None = None,
+    start_date: int | None = None,
+    end_date: int | None = None,
+    filters: str | None = None,
+    filter_by: str | None = None,
+    sort_by: str | None = None,
+) -> FacilityInvoicePage:
+    """One page of a facility of the caller's organization's invoices, with the public API's counts."""
+    types = {name.strip() for name in filters.split(",") if name.strip()} if filters else set()
+    unknown = sorted(types - LISTED_TYPES)
+    if unknown:
+        raise BadRequest(f"Unknown invoice type(s) in filters: {', '.join(unknown)}", "INVALID_INVOICE_TYPE")
+    field, wanted = _pair(filter_by, "filter_by", "INVALID_FILTER") if filter_by else (None, None)
+    if field is not None and field not in FILTERABLE:
+        raise BadRequest(f"filter_by can filter on {', '.join(sorted(FILTERABLE))}", "INVALID_FILTER")
+    sort_field, order = _pair(sort_by or "start_date:desc", "sort_by", "INVALID_SORT")
+    if sort_field not in SORTABLE or order not in ("asc", "desc"):
+        raise BadRequest(
+            f"sort_by is one of {', '.join(sorted(SORTABLE))} with :asc or :desc", "INVALID_SORT"
+        )
+    if repository.get_facility(caller.organization_id, facility_id) is None:
+        raise FacilityNotFound()
+
+    since = _day(start_date) if start_date is not None else None
+    items = [
+        item
+        for item in repository.list_facility_invoices(
+            caller.organization_id, facility_id, _day(end_date) if end_date is not None else None
+        )
+        if (since is None or item["end_date"] >= since)
+        and (not types or item["type"] in types)
+        and (invoice_id is None or item.get("invoice_id") == invoice_id)
+        and (field is None or str(item.get(field)) == wanted)
+    ]
+    present = [item for item in items if item.get(sort_field) is not None]
+    present.sort(key=lambda item: item[sort_field], reverse=order == "desc")
+    ordered = present + [item for item in items if item.get(sort_field) is None]  # no value: last
+    shown = ordered[(page - 1) * size : page * size]
+    users = repository.get_users(
+        caller.organization_id, {UUID(i["uploaded_by"]) for i in shown if i.get("uploaded_by")}
+    )
+    return FacilityInvoicePage(
+        page=page,
+        size=size,
+        total=sum(item["status"] == InvoiceStatus.ACTIVE for item in items),
+        total2=sum(item["status"] == InvoiceStatus.LOADING for item in items),
+        total_general=len(items),
+        items=[_casted(item, users) for item in shown],
+    )
+
+
+def _casted(item: dict[str, Any], users: dict[UUID, Any]) -> CastedInvoice:
+    unit = emissions.unit(UUID(item["unit_id"])) if item.get("unit_id") else None
+    supplier = emissions.supplier(UUID(item["supplier_id"])) if item.get("supplier_id") else None
+    fuel = emissions.fuel(UUID(item["facility_fuel_id"])) if item.get("facility_fuel_id") else None
+    user = users.get(UUID(item["uploaded_by"])) if item.get("uploaded_by") else None
+    return CastedInvoice.model_validate(
+        {
+            **item,
+            "percentage": str(float(item["percentage"])),
+            "toc": item.get("toc_id"),
+            "unit": unit.model_dump() if unit else None,
+            "supplier": supplier.model_dump() if supplier else None,
+            "facility_fuel": {"id": fuel.id, "name": fuel.name, "fuel_type": fuel.fuel_type}
+            if fuel
+            else None,
+            "user": user.model_dump() if user else None,
+        }
+    )
