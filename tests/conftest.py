@@ -19,6 +19,7 @@ os.environ.update(
     POWERTOOLS_METRICS_NAMESPACE="CarbonAccountingTest",
     POWERTOOLS_SERVICE_NAME="tests",
     AUTHORIZER_CACHE_SECONDS="0",
+    CURSOR_SIGNING_KEY="test-cursor-signing-key",
 )
 for endpoint in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
     os.environ.pop(endpoint, None)

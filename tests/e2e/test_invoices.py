@@ -116,3 +116,25 @@ def test_invoice_errors_answer_over_http_in_the_api_format(http):
     answer = http("POST", "/api/v1/invoices", ACME_HEADERS, body)
 
     assert (answer.status, answer.body["code"]) == (400, "INVALID_TOTAL_PERCENTAGE")
+
+
+def test_the_organization_list_pages_with_next_token(http):
+    for reference in ("P-1", "P-2"):
+        body = {
+            "type": "water",
+            "base_quantity": 12,
+            "unit_id": str(emissions.canonical_unit("volume").id),
+            "start_date": "2023-05-01",
+            "end_date": "2023-05-31",
+            "invoice_id": reference,
+            "facility_percentages": [share(ACME, ACME_MADRID, 1.0)],
+        }
+        assert http("POST", "/v1/invoices", ACME_HEADERS, body).status == 201
+
+    first = http("GET", "/v1/invoices?size=1&type[]=water&invoice_id=p-", ACME_HEADERS)
+    token = first.body["next_token"]
+    second = http("GET", f"/v1/invoices?size=1&type[]=water&invoice_id=p-&next_token={token}", ACME_HEADERS)
+
+    assert (first.status, first.body["total"], second.status, second.body["page"]) == (200, 2, 200, 2)
+    assert {first.body["items"][0]["invoice_id"], second.body["items"][0]["invoice_id"]} == {"P-1", "P-2"}
+    assert second.body["next_token"] is None

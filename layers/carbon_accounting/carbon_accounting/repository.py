@@ -441,3 +441,42 @@ def get_users(organization_id: UUID, user_ids: Iterable[UUID]) -> dict[UUID, Use
     """The organization's members among ``user_ids``, in one request (at most 100)."""
     items = _batch_get([_key(org_pk(organization_id), f"USER#{user}") for user in set(user_ids)])
     return {user.id: user for user in map(User.model_validate, items)}
+
+
+_GSI2_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
+
+
+def organization_invoices(
+    organization_id: UUID,
+    *,
+    starting_until: str | None = None,
+    descending: bool = True,
+    after: dict[str, str] | None = None,
+    page_size: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The organization's own invoices (single ones and distributed parents) by billing period, from gsi2.
+
+    Lazy: DynamoDB is asked for ``page_size`` items at a time, only as far as the caller reads.
+    ``after`` is ``index_position`` of an item: reading resumes right after it.
+    """
+    condition = "gsi2pk = :organization"
+    values = {":organization": {"S": f"ORG#{organization_id}#INVOICE"}}
+    if starting_until:
+        condition += " AND gsi2sk <= :until"
+        values[":until"] = {"S": f"{starting_until}#~"}
+    kwargs: dict[str, Any] = {
+        "IndexName": "gsi2",
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": not descending,
+    }
+    if after:
+        kwargs["ExclusiveStartKey"] = {name: {"S": after[name]} for name in _GSI2_KEYS}
+    if page_size:
+        kwargs["Limit"] = page_size
+    return _query(**kwargs)
+
+
+def index_position(invoice: dict[str, Any]) -> dict[str, str]:
+    """Where an invoice stands in gsi2: what ``organization_invoices(after=...)`` resumes from."""
+    return {name: invoice[name] for name in _GSI2_KEYS}

@@ -14,6 +14,7 @@ class Settings:
     jwt_audience: str
     jwks_url: str
     authorizer_cache_seconds: int
+    cursor_signing_key: str
 
     @property
     def jwt_enabled(self) -> bool:
@@ -30,4 +31,5 @@ def get_settings() -> Settings:
         jwt_audience=env.get("JWT_AUDIENCE", ""),
         jwks_url=env.get("JWKS_URL", ""),
         authorizer_cache_seconds=int(env.get("AUTHORIZER_CACHE_SECONDS", "300")),
+        cursor_signing_key=env.get("CURSOR_SIGNING_KEY", ""),
     )

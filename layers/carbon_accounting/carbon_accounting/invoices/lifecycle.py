@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import TypeAdapter
-
 from carbon_accounting import custom_factors, emissions, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound
 from carbon_accounting.invoices.allocation import Allocation, allocate
-from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceStatus
+from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceStatus, parse_invoice
 from carbon_accounting.models import Caller
 
 # Per type: the optional fields it accepts and the ones it requires (the public API's type rules).
@@ -39,7 +37,6 @@ _FIELDS_BY_TYPE: dict[emissions.InvoiceType, tuple[frozenset[str], frozenset[str
     emissions.InvoiceType.PROCESS: (frozenset({"file_url"}), frozenset({"custom_emission_factor_id"})),
 }
 _TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in _FIELDS_BY_TYPE.values()))
-_invoice_adapter: TypeAdapter[Invoice] = TypeAdapter(Invoice)
 
 
 def _now() -> str:
@@ -155,7 +152,7 @@ def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = N
     facilities = [(a.facility.organization_id, a.facility.id) for a in allocations]
     if not repository.create_invoices(invoices, facilities):
         raise BadRequest("A facility was archived while the invoice was being created", "INVALID_FACILITY")
-    return _invoice_adapter.validate_python(invoices[0][1])
+    return parse_invoice(invoices[0][1])
 
 
 def _text(value: UUID | None) -> str | None:
@@ -197,7 +194,7 @@ def get_invoice(caller: Caller, invoice_id: UUID) -> Invoice:
     item = repository.get_invoice(caller.organization_id, invoice_id)
     if item is None:
         raise InvoiceNotFound()
-    return _invoice_adapter.validate_python(item)
+    return parse_invoice(item)
 
 
 def delete_invoice(caller: Caller, invoice_id: UUID) -> None:

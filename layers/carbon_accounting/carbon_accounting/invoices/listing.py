@@ -7,15 +7,19 @@ on those. The cost therefore follows the facility's own invoices, never the size
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from carbon_accounting import emissions, repository
+from carbon_accounting import cursor, emissions, repository
 from carbon_accounting.errors import BadRequest, FacilityNotFound
-from carbon_accounting.invoices.models import FacilityShare, InvoiceStatus
+from carbon_accounting.invoices.models import FacilityShare, Invoice, InvoiceStatus, parse_invoice
 from carbon_accounting.models import Caller, CustomEmissionFactor
 
 # The types the public API lists; wastes and waste water treatment have no invoices here (yet).
@@ -179,4 +183,122 @@ def _casted(item: dict[str, Any], users: dict[UUID, Any]) -> CastedInvoice:
             else None,
             "user": user.model_dump() if user else None,
         }
+    )
+
+
+# ------------------------------------------------------------------ the organization's invoices
+
+ORGANIZATION_SORTS = frozenset({"start_date", "end_date", "created_at", "quantity", "co2e", "invoice_id"})
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    """``GET /v1/invoices``'s filters; every list means "any of"."""
+
+    types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    facility_ids: tuple[str, ...] = ()
+    start_date: date | None = None
+    end_date: date | None = None
+    invoice_id: str | None = None
+    cups: tuple[str, ...] = ()
+    supplier_ids: tuple[str, ...] = ()
+    sort: str = "-start_date"
+
+    def matches(self, item: dict[str, Any]) -> bool:
+        facilities = {item.get("facility_id")} | {
+            s["facility_id"] for s in item.get("facility_percentages") or []
+        }
+        return (
+            (not self.types or item["type"] in self.types)
+            and (not self.statuses or item["status"] in self.statuses)
+            and (not self.facility_ids or bool(facilities & set(self.facility_ids)))
+            and (self.start_date is None or item["end_date"] >= self.start_date.isoformat())
+            and (self.end_date is None or item["start_date"] <= self.end_date.isoformat())
+            and (
+                self.invoice_id is None
+                or self.invoice_id.casefold() in (item.get("invoice_id") or "").casefold()
+            )
+            and (not self.cups or item.get("cups") in self.cups)
+            and (not self.supplier_ids or item.get("supplier_id") in self.supplier_ids)
+        )
+
+    def fingerprint(self) -> str:
+        """What a cursor must have been issued for: the same filters and sort."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+
+
+class InvoicePage(BaseModel):
+    items: list[Invoice]
+    total: int
+    page: int
+    size: int
+    pages: int
+    next_token: str | None = None
+
+
+def list_invoices(
+    caller: Caller, filters: InvoiceFilters, page: int, size: int, next_token: str | None = None
+) -> InvoicePage:
+    """A page of the organization's own invoices (single ones and distributed parents).
+
+    By ``page``: reads the organization's invoices starting by ``end_date`` once, for the total.
+    By ``next_token`` (only issued for start_date sorts, the index's order): resumes in gsi2 right
+    after the previous page and reads about one page, whatever the organization's size.
+    """
+    field = filters.sort.removeprefix("-")
+    if field not in ORGANIZATION_SORTS:
+        raise BadRequest(
+            f"sort is one of {', '.join(sorted(ORGANIZATION_SORTS))}, - for descending", "INVALID_SORT"
+        )
+    descending = filters.sort.startswith("-")
+    until = filters.end_date.isoformat() if filters.end_date else None
+    if next_token:
+        position = cursor.decode(next_token)
+        if position.get("filters") != filters.fingerprint():
+            raise BadRequest(
+                "next_token belongs to a listing with other filters or sort", "INVALID_NEXT_TOKEN"
+            )
+        matching = (
+            item
+            for item in repository.organization_invoices(
+                caller.organization_id,
+                starting_until=until,
+                descending=descending,
+                after=position["after"],
+                page_size=size,
+            )
+            if filters.matches(item)
+        )
+        shown = list(itertools.islice(matching, size + 1))
+        total, page = position["total"], position["page"]
+    else:
+        everything = repository.organization_invoices(
+            caller.organization_id, starting_until=until, descending=descending
+        )
+        matching_list = [item for item in everything if filters.matches(item)]
+        if field != "start_date":
+            present = [item for item in matching_list if item.get(field) is not None]
+            present.sort(key=lambda item: item[field], reverse=descending)
+            matching_list = present + [item for item in matching_list if item.get(field) is None]
+        total = len(matching_list)
+        shown = matching_list[(page - 1) * size : page * size + 1]
+    more, shown = len(shown) > size, shown[:size]
+    token = None
+    if more and field == "start_date":
+        token = cursor.encode(
+            {
+                "filters": filters.fingerprint(),
+                "after": repository.index_position(shown[-1]),
+                "total": total,
+                "page": page + 1,
+            }
+        )
+    return InvoicePage(
+        items=[parse_invoice(item) for item in shown],
+        total=total,
+        page=page,
+        size=size,
+        pages=math.ceil(total / size),
+        next_token=token,
     )

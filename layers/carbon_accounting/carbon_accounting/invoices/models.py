@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, TypeAdapter, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.models import CustomEmissionFactor, RequestModel
@@ -158,3 +159,13 @@ Invoice = Annotated[
     ElectricityInvoice | HeatInvoice | WaterInvoice | RechargeInvoice | ProcessInvoice,
     Field(discriminator="type"),
 ]
+
+
+@cache
+def _adapter() -> TypeAdapter[Invoice]:
+    return TypeAdapter(Invoice)
+
+
+def parse_invoice(item: dict[str, Any]) -> Invoice:
+    """A stored invoice as its type's model (the union's adapter is built on first use: cold start)."""
+    return _adapter().validate_python(item)
