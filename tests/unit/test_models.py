@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from carbon_accounting.errors import BadRequest
-from carbon_accounting.facilities import parse_if_match
 from carbon_accounting.models import FacilityCreate, FacilityUpdate
+from carbon_accounting.versions import parse_if_match
 
 
 def test_country_is_upper_cased_iso_3166_alpha2():

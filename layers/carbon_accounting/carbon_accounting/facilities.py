@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from datetime import UTC, datetime
 from uuid import UUID
 
 from carbon_accounting import repository
 from carbon_accounting.cups import normalize_cups
-from carbon_accounting.errors import BadRequest, FacilityNotFound
+from carbon_accounting.errors import FacilityNotFound
 from carbon_accounting.models import (
     Caller,
     Facility,
@@ -19,6 +18,7 @@ from carbon_accounting.models import (
     FacilityUpdate,
     Page,
 )
+from carbon_accounting.versions import parse_if_match
 
 
 def _now() -> str:
@@ -98,19 +98,6 @@ def list_facilities(
         size=size,
         pages=math.ceil(len(matching) / size),
     )
-
-
-_ENTITY_TAG = re.compile(r'^\s*(?:W/)?"?(?P<version>\d+)"?\s*$')
-
-
-def parse_if_match(value: str | None) -> int | None:
-    """The version an ``If-Match`` header asks for: ``3``, ``"3"`` or ``W/"3"``; None if absent."""
-    if value is None or value.strip() == "*":
-        return None
-    match = _ENTITY_TAG.match(value)
-    if match is None:
-        raise BadRequest('If-Match must be the facility\'s version, e.g. "3"', "INVALID_IF_MATCH")
-    return int(match["version"])
 
 
 def update_facility(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -54,8 +54,27 @@ class FacilityCreate(RequestModel):
     cups_list: CupsList = Field(default_factory=list, description="CUPS of the facility's supply points")
 
 
-class FacilityUpdate(RequestModel):
-    """A partial update: only the fields present change; ``null`` clears ``type`` or ``address``."""
+class PartialUpdate(RequestModel):
+    """A partial update: only the fields present change; ``null`` clears an optional one."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()  # fields that can change but never be cleared
+
+    @model_validator(mode="after")
+    def _has_changes(self) -> PartialUpdate:
+        if not self.model_fields_set:
+            raise ValueError("the update names no field")
+        for required in self.NOT_NULL:
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent, with their new values (``None`` meaning clear)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class FacilityUpdate(PartialUpdate):
+    NOT_NULL = ("name", "status", "country", "cups_list")
 
     name: Name | None = None
     status: FacilityStatus | None = None
@@ -63,19 +82,6 @@ class FacilityUpdate(RequestModel):
     type: ShortText | None = None
     address: LongText | None = None
     cups_list: CupsList | None = None
-
-    @model_validator(mode="after")
-    def _has_changes(self) -> FacilityUpdate:
-        if not self.model_fields_set:
-            raise ValueError("the update names no field")
-        for required in ("name", "status", "country", "cups_list"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, object]:
-        """The fields the caller sent, with their new values (``None`` meaning clear)."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class Facility(BaseModel):

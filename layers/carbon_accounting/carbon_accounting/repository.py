@@ -213,17 +213,12 @@ class _Stale(Exception):
         self.current = current
 
 
-def _update(
-    key: dict[str, Any],
-    changes: dict[str, Any],
-    updated_at: str,
-    expected_version: int | None,
-    expected_status: str | None = None,
+def _update_arguments(
+    changes: dict[str, Any], updated_at: str, expected_version: int | None, expected_status: str | None
 ) -> dict[str, Any]:
-    """Apply ``changes`` (``None`` removes the attribute) and bump ``version``, in one conditional write.
+    """UpdateItem's expressions: apply ``changes`` (``None`` removes), bump ``version``, under conditions.
 
     The item must exist and, when given, still have ``expected_version`` and ``expected_status``.
-    Returns the item as written; raises ``_Stale`` with the current item when a condition fails.
     """
     names = {"#version": "version", "#updated_at": "updated_at"}
     values: dict[str, Any] = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
@@ -244,17 +239,32 @@ def _update(
         conditions.append("#status = :expected_status")
         names["#status"] = "status"
         values[":expected_status"] = {"S": expected_status}
-    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return {
+        "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
+        "ConditionExpression": " AND ".join(conditions),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _update(
+    key: dict[str, Any],
+    changes: dict[str, Any],
+    updated_at: str,
+    expected_version: int | None,
+    expected_status: str | None = None,
+) -> dict[str, Any]:
+    """One conditional UpdateItem (see ``_update_arguments``); returns the item as written.
+
+    Raises ``_Stale`` with the current item (None if there is none) when a condition fails.
+    """
     try:
         answer = client().update_item(
             TableName=get_settings().table_name,
             Key=key,
-            UpdateExpression=expression,
-            ConditionExpression=" AND ".join(conditions),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            **_update_arguments(changes, updated_at, expected_version, expected_status),
         )
     except client().exceptions.ConditionalCheckFailedException as failure:
         current = failure.response.get("Item")
@@ -317,19 +327,27 @@ def _invoice_sk(invoice_id: UUID) -> str:
     return f"INVOICE#{invoice_id}"
 
 
-def _invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, Any]:
-    """The stored item: the invoice under its organization, with the keys of the list indexes.
+def _index_keys(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, str]:
+    """The invoice's keys in the list indexes.
 
     gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
     lists the organization's own invoices (single invoices and distributed parents).
     """
-    keys = {"pk": org_pk(organization_id), "sk": _invoice_sk(invoice["id"]), "entity": "invoice"}
+    keys = {}
     period = f"{invoice['start_date']}#{invoice['id']}"
     if invoice.get("facility_id"):
         keys |= {"gsi1pk": f"ORG#{organization_id}#FACILITY#{invoice['facility_id']}", "gsi1sk": period}
     if not invoice.get("source_invoice_id"):
         keys |= {"gsi2pk": f"ORG#{organization_id}#INVOICE", "gsi2sk": period}
-    return _to_item({**keys, "organization_id": str(organization_id), **invoice})
+    return keys
+
+
+def _invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, Any]:
+    """The stored item: the invoice under its organization, with its index keys."""
+    keys = {"pk": org_pk(organization_id), "sk": _invoice_sk(invoice["id"]), "entity": "invoice"}
+    return _to_item(
+        {**keys, **_index_keys(organization_id, invoice), "organization_id": str(organization_id), **invoice}
+    )
 
 
 def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
@@ -480,3 +498,26 @@ def organization_invoices(
 def index_position(invoice: dict[str, Any]) -> dict[str, str]:
     """Where an invoice stands in gsi2: what ``organization_invoices(after=...)`` resumes from."""
     return {name: invoice[name] for name in _GSI2_KEYS}
+
+
+def update_invoices(
+    updates: list[tuple[dict[str, Any], dict[str, Any], int | None]], updated_at: str
+) -> bool:
+    """Apply ``(stored invoice, changes, expected version)`` updates all or nothing.
+
+    The index keys follow the changes (a new start date or facility moves the invoice in its lists).
+    Returns False, changing nothing, when an invoice is gone or no longer has its expected version.
+    """
+    table = get_settings().table_name
+    actions = []
+    for invoice, changes, version in updates:
+        organization = UUID(invoice["organization_id"])
+        indexed = changes | _index_keys(organization, invoice | changes)
+        arguments = _update_arguments(indexed, updated_at, version, None)
+        key = _key(org_pk(organization), _invoice_sk(UUID(invoice["id"])))
+        actions.append({"Update": {"TableName": table, "Key": key, **arguments}})
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException:
+        return False
+    return True

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from carbon_accounting import custom_factors, emissions, repository
 from carbon_accounting.cups import normalize_cups
-from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound
+from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
-from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceStatus, parse_invoice
-from carbon_accounting.models import Caller
+from carbon_accounting.invoices.models import (
+    Invoice,
+    InvoiceCreate,
+    InvoiceStatus,
+    InvoiceUpdate,
+    parse_invoice,
+)
+from carbon_accounting.models import Caller, FacilityStatus
+from carbon_accounting.versions import parse_if_match
 
 # Per type: the optional fields it accepts and the ones it requires (the public API's type rules).
 _FIELDS_BY_TYPE: dict[emissions.InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
@@ -90,42 +98,54 @@ def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate
     }
 
 
-def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = None) -> Invoice:
-    """Check and store a new invoice, ``loading`` until the calculator has computed it."""
+def _checked(caller: Caller, data: InvoiceCreate) -> dict[str, Any]:
+    """The stored fields of a create-shaped request, after every rule but the allocation's.
+
+    Creating and updating both come here, so an edit is held to exactly the rules of a creation.
+    """
     invoice_type = _invoice_type(data.type)
     if data.end_date < data.start_date:
         raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE")
     _check_fields(invoice_type, data)
     quantity = _canonical_quantity(invoice_type, data)
     _check_catalogue_references(data)
-    cups = normalize_cups(data.cups) if data.cups else None
     custom_factor = (
         custom_factors.get_custom_emission_factor(caller, data.custom_emission_factor_id)
         if data.custom_emission_factor_id
         else None
     )
-    allocations = allocate(caller, data)
-    now = _now()
-    common = {
+    return {
         "type": str(invoice_type),
-        "status": str(InvoiceStatus.LOADING),
         "start_date": data.start_date.isoformat(),
         "end_date": data.end_date.isoformat(),
-        "uploaded_by": _text(data.uploaded_by or user_id or caller.user_id),
         "invoice_id": data.invoice_id,
-        "cups": cups,
+        "cups": normalize_cups(data.cups) if data.cups else None,
         "file_url": data.file_url,
         "supplier_id": _text(data.supplier_id),
         "facility_fuel_id": _text(data.facility_fuel_id),
         "custom_emission_factor_id": _text(data.custom_emission_factor_id),
         "custom_emission_factor": custom_factor.model_dump(mode="json") if custom_factor else None,
         "toc_id": data.toc,
+        "original_quantity": None,
+        "original_unit_id": None,
+        **quantity,
+    }
+
+
+def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = None) -> Invoice:
+    """Check and store a new invoice, ``loading`` until the calculator has computed it."""
+    checked = _checked(caller, data)
+    allocations = allocate(caller, data)
+    now = _now()
+    common = {
+        **checked,
+        "status": str(InvoiceStatus.LOADING),
+        "uploaded_by": _text(data.uploaded_by or user_id or caller.user_id),
         "enabled": True,
         "error_messages": [],
         "created_at": now,
         "updated_at": now,
         "version": 1,
-        **quantity,
     }
     shares = [_share(allocation) for allocation in allocations]
     parent_id = uuid.uuid4()
@@ -214,3 +234,130 @@ def delete_invoice(caller: Caller, invoice_id: UUID) -> None:
     children = [(UUID(org), UUID(child)) for org, child in item.get("children", [])]
     if not repository.delete_invoices([(caller.organization_id, invoice_id), *children]):
         raise InvoiceNotFound()
+
+
+# ------------------------------------------------------------------ update
+
+# Changing any of these sends the invoice back to the calculator.
+_EMISSION_FIELDS = frozenset(
+    {
+        "base_quantity",
+        "unit_id",
+        "start_date",
+        "end_date",
+        "facility_id",
+        "supplier_id",
+        "facility_fuel_id",
+        "custom_emission_factor_id",
+        "custom_emission_factor",
+    }
+)
+_USER_STATUSES = frozenset({"active", "inactive", "review"})
+
+
+def _as_request(item: dict[str, Any]) -> dict[str, Any]:
+    """The create-shaped request a stored invoice stands for (quantity as the user sent it)."""
+    request = {
+        "type": item["type"],
+        "base_quantity": float(item.get("original_quantity") or item["base_quantity"]),
+        "unit_id": item.get("original_unit_id") or item["unit_id"],
+        "start_date": item["start_date"],
+        "end_date": item["end_date"],
+        "toc": item.get("toc_id"),
+    }
+    for name in (
+        "invoice_id",
+        "supplier_id",
+        "facility_fuel_id",
+        "cups",
+        "file_url",
+        "custom_emission_factor_id",
+    ):
+        request[name] = item.get(name)
+    return request
+
+
+def _differs(old: Any, new: Any) -> bool:
+    return (float(old) != float(new)) if isinstance(old, Decimal) and new is not None else old != new
+
+
+def update_invoice(
+    caller: Caller, invoice_id: UUID, update: InvoiceUpdate, if_match: str | None = None
+) -> Invoice:
+    """Apply a partial update with the rules of creation; an emissions change goes back to ``loading``.
+
+    A distributed invoice's children follow their parent in the same transaction; a child alone is
+    409 DISTRIBUTED_CHILD. ``If-Match`` makes the update fail with 412 on a stale version.
+    """
+    item = repository.get_invoice(caller.organization_id, invoice_id)
+    if item is None:
+        raise InvoiceNotFound()
+    if item.get("source_invoice_id"):
+        raise Conflict(
+            f"This invoice is one facility's share of invoice {item['source_invoice_id']}: edit that one",
+            "DISTRIBUTED_CHILD",
+        )
+    version = int(item["version"])
+    expected = parse_if_match(if_match)
+    if expected is not None and expected != version:
+        raise VersionConflict(version)
+
+    requested = update.changes()
+    status = requested.pop("status", None)
+    if status is not None and requested:
+        raise BadRequest("Change status on its own, not with other fields", "INVALID_STATUS_TRANSITION")
+    if status is not None and item["status"] not in _USER_STATUSES:
+        raise Conflict(f"A {item['status']} invoice cannot be set {status}", "INVALID_STATUS_TRANSITION")
+    changes: dict[str, Any] = {"status": status} if status else {}
+    if "uploaded_by" in requested:
+        changes["uploaded_by"] = _text(requested.pop("uploaded_by"))
+    facility_id = requested.pop("facility_id", None)
+    if requested or facility_id:
+        checked = _checked(caller, InvoiceCreate.model_validate(_as_request(item) | requested))
+        changes |= {name: value for name, value in checked.items() if _differs(item.get(name), value)}
+    if facility_id and str(facility_id) != item.get("facility_id"):
+        changes |= _moved_to(caller, item, facility_id)
+    if _EMISSION_FIELDS & changes.keys():
+        changes |= {"status": str(InvoiceStatus.LOADING), "error_messages": []}
+    if not changes:
+        return parse_invoice(item)
+    if "base_quantity" in changes:  # single invoices and distributed parents hold the whole quantity
+        changes["quantity"] = changes["base_quantity"]
+
+    updates: list[tuple[dict[str, Any], dict[str, Any], int | None]] = [(item, changes, version)]
+    children = repository.get_invoices((UUID(org), UUID(child)) for org, child in item.get("children", []))
+    for child in children:
+        child_changes = {name: value for name, value in changes.items() if name != "facility_percentages"}
+        if "base_quantity" in changes:
+            child_changes["quantity"] = changes["base_quantity"] * float(child["percentage"])
+        updates.append((child, child_changes, None))
+    if not repository.update_invoices(updates, _now()):
+        current = repository.get_invoice(caller.organization_id, invoice_id)
+        if current is None:
+            raise InvoiceNotFound()
+        raise VersionConflict(int(current["version"]))
+    (written,) = repository.get_invoices([(caller.organization_id, invoice_id)])
+    return parse_invoice(written)
+
+
+def _moved_to(caller: Caller, item: dict[str, Any], facility_id: UUID) -> dict[str, Any]:
+    """The changes that allocate a single invoice to another facility of its organization."""
+    if item.get("children"):
+        raise BadRequest(
+            "A distributed invoice's facilities are changed by replacing the invoice", "INVALID_FACILITY"
+        )
+    facility = repository.get_facility(caller.organization_id, facility_id)
+    if facility is None or facility.status is not FacilityStatus.ACTIVE:
+        raise BadRequest(
+            f"Facility {facility_id} is not an active facility of this organization", "INVALID_FACILITY"
+        )
+    share = {
+        "organization_id": str(facility.organization_id),
+        "facility_id": str(facility.id),
+        "percentage": 1.0,
+    }
+    return {
+        "facility_id": str(facility.id),
+        "country": facility.country,
+        "facility_percentages": [share | {"company_name": None, "facility_name": facility.name}],
+    }

@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, TypeAdapter, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
-from carbon_accounting.models import CustomEmissionFactor, RequestModel
+from carbon_accounting.models import CustomEmissionFactor, PartialUpdate, RequestModel
 
 
 def _iso_date(value: object) -> object:
@@ -26,6 +26,8 @@ def _iso_date(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Quantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+CupsText = Annotated[str, StringConstraints(max_length=40)]
 
 
 class InvoiceStatus(StrEnum):
@@ -48,7 +50,7 @@ class FacilityPercentage(RequestModel):
 class InvoiceCreate(RequestModel):
     # `type` is checked by the domain, so an unknown type answers 400 INVALID_INVOICE_TYPE.
     type: Annotated[str, Field(json_schema_extra={"enum": list(InvoiceType)})]
-    base_quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    base_quantity: Quantity
     unit_id: UUID
     start_date: IsoDate
     end_date: IsoDate
@@ -62,7 +64,7 @@ class InvoiceCreate(RequestModel):
     invoice_id: Reference | None = Field(default=None, description="The supplier's invoice number")
     supplier_id: UUID | None = None
     facility_fuel_id: UUID | None = None
-    cups: Annotated[str, StringConstraints(max_length=40)] | None = None
+    cups: CupsText | None = None
     file_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
     custom_emission_factor_id: UUID | None = None
     toc: Reference | None = None
@@ -72,6 +74,24 @@ class InvoiceCreate(RequestModel):
         if self.facility_percentages and self.facility_id:
             raise ValueError("give facility_percentages or the deprecated facility_id, not both")
         return self
+
+
+class InvoiceUpdate(PartialUpdate):
+    NOT_NULL = ("facility_id", "status", "base_quantity", "unit_id", "start_date", "end_date")
+
+    uploaded_by: UUID | None = None
+    facility_id: UUID | None = Field(default=None, description="Single-facility invoices only")
+    supplier_id: UUID | None = None
+    status: Literal["active", "inactive", "review"] | None = None
+    invoice_id: Reference | None = None
+    cups: CupsText | None = None
+    base_quantity: Quantity | None = None
+    unit_id: UUID | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+    facility_fuel_id: UUID | None = None
+    custom_emission_factor_id: UUID | None = None
+    toc: Reference | None = None
 
 
 class FacilityShare(BaseModel):
