@@ -521,3 +521,18 @@ def update_invoices(
     except client().exceptions.TransactionCanceledException:
         return False
     return True
+
+
+def organization_facility_invoices(organization_id: UUID, status: str) -> Iterator[dict[str, Any]]:
+    """Invoices stored in the organization's partition that have a facility (single invoices and the
+    distributed children allocated to its facilities), in one status: one Query, never a Scan."""
+    return _query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :invoice)",
+        FilterExpression="#status = :status AND attribute_exists(facility_id)",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":pk": {"S": org_pk(organization_id)},
+            ":invoice": {"S": "INVOICE#"},
+            ":status": {"S": status},
+        },
+    )
