@@ -19,8 +19,9 @@ test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed ## Lint 
 	$(VENV)/bin/ruff check .
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed ## Benchmarks (cold start of every function against `import boto3`)
+bench: $(VENV)/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call
 	$(VENV)/bin/python -m tests.benchmarks.cold_start
+	$(VENV)/bin/python -m tests.benchmarks.request_cost
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -266,7 +266,7 @@ def list_invoices(
                 starting_until=until,
                 descending=descending,
                 after=position["after"],
-                page_size=size,
+                page_size=size + 1,  # one more than shown: is there a next page?
             )
             if filters.matches(item)
         )

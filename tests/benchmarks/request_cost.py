@@ -1,0 +1,147 @@
+"""DynamoDB requests and items read per API call, with 1,000 and with 100,000 invoices of other tenants.
+
+Each endpoint is called in-process as API Gateway would (authorizer, then function) against moto,
+with botocore's event hooks counting every DynamoDB request and the items it read (``ScannedCount``
+for Query, the items returned by GetItem and BatchGetItem). The figures must not move with the size
+of the table. Run: `make bench`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from tests.conftest import ROOT, TEST_TABLE
+
+os.environ.update(TABLE_NAME=TEST_TABLE, AUTHORIZER_CACHE_SECONDS="0", CURSOR_SIGNING_KEY="bench")
+
+OWN_INVOICES = 50
+SIZES = (1_000, 100_000)
+
+
+class RequestCounter:
+    """Counts DynamoDB requests and items read, through botocore's after-call event."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.items = 0
+
+    def __call__(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        self.requests[model.name] += 1
+        if "ScannedCount" in parsed:
+            self.items += parsed["ScannedCount"]
+        elif "Item" in parsed:
+            self.items += 1
+        elif "Responses" in parsed:
+            self.items += sum(len(found) for found in parsed["Responses"].values())
+
+
+def _invoice(organization: uuid.UUID, facility: uuid.UUID, month: int) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "electricity",
+        "status": "active",
+        "base_quantity": 1000.0,
+        "quantity": 1000.0,
+        "percentage": 1.0,
+        "unit_id": "617e8ff3-f16b-556d-adf7-723f92996f0b",
+        "start_date": f"2024-{month:02d}-01",
+        "end_date": f"2024-{month:02d}-28",
+        "facility_id": str(facility),
+        "country": "ES",
+        "co2e": 250.0,
+        "co2e_location_based": 260.0,
+        "co2e_biomass": 0.0,
+        "scope": 2,
+        "enabled": True,
+        "error_messages": [],
+        "facility_percentages": [
+            {"organization_id": str(organization), "facility_id": str(facility), "percentage": 1.0}
+        ],
+        "created_at": "2024-12-01T00:00:00Z",
+        "updated_at": "2024-12-01T00:00:00Z",
+        "version": 2,
+    }
+
+
+def _fill(count: int, organization: uuid.UUID, facility: uuid.UUID) -> list[uuid.UUID]:
+    """Write ``count`` invoices of one facility with BatchWriteItem; their ids."""
+    from carbon_accounting import repository
+
+    ids, batch = [], []
+    for index in range(count):
+        invoice = _invoice(organization, facility, index % 12 + 1)
+        ids.append(uuid.UUID(invoice["id"]))
+        batch.append({"PutRequest": {"Item": repository._invoice_item(organization, invoice)}})
+        if len(batch) == 25 or index == count - 1:
+            request = {TEST_TABLE: batch}
+            while request:
+                request = (
+                    repository.client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+                )
+            batch = []
+    return ids
+
+
+def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
+    """Per endpoint: (requests by operation, items read, HTTP status), with ``others`` foreign invoices."""
+    from carbon_accounting import repository
+    from local.seed import load_seed
+    from local.template import load_stack, table_definition
+    from tests.handlers.conftest import invoke
+    from tests.tenants import ACME, ACME_KEY, ACME_MADRID, GLOBEX, GLOBEX_BERLIN, api_key_headers
+
+    with mock_aws():
+        repository.client.cache_clear()
+        boto3.client("dynamodb").create_table(
+            **table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
+        )
+        load_seed(ROOT / "tests" / "e2e" / "seed.json")
+        own = _fill(OWN_INVOICES, ACME, ACME_MADRID)
+        _fill(others, GLOBEX, GLOBEX_BERLIN)
+        counter = RequestCounter()
+        repository.client().meta.events.register("after-call.dynamodb", counter)
+        headers = api_key_headers(ACME_KEY, ACME)
+        calls = {
+            "get invoice": ("get_invoice", {"path": {"invoice_id": str(own[0])}}),
+            "facility list": ("list_facility_invoices", {"path": {"facility_id": str(ACME_MADRID)}}),
+            "org list, page 1": ("list_invoices", {"query": {"size": "10"}}),
+            "summary by month": ("emissions_summary", {"query": {"group_by": "month"}}),
+        }
+        results = {}
+        for name, (function, arguments) in calls.items():
+            counter.requests.clear()
+            counter.items = 0
+            answer = invoke(function, headers, **arguments)
+            results[name] = (dict(counter.requests), counter.items, answer.status)
+            if function == "list_invoices":
+                token = answer.body["next_token"]
+                counter.requests.clear()
+                counter.items = 0
+                answer = invoke(function, headers, query={"size": "10", "next_token": token})
+                results["org list, next_token"] = (dict(counter.requests), counter.items, answer.status)
+        repository.client.cache_clear()
+        return results
+
+
+def main() -> None:
+    figures = {size: measure(size) for size in SIZES}
+    print(f"DynamoDB per API call (authorizer + function); the tenant has {OWN_INVOICES} invoices")
+    print(f"{'call':<22}" + "".join(f"{f'{size:,} other invoices':>44}" for size in SIZES))
+    for name in figures[SIZES[0]]:
+        cells = []
+        for size in SIZES:
+            requests, items, status = figures[size][name]
+            summary = "+".join(f"{count} {operation}" for operation, count in sorted(requests.items()))
+            cells.append(f"{summary}, {items} items ({status})")
+        same = "same" if figures[SIZES[0]][name] == figures[SIZES[1]][name] else "DIFFERENT"
+        print(f"{name:<22}" + "".join(f"{cell:>44}" for cell in cells) + f"  {same}")
+
+
+if __name__ == "__main__":
+    main()
