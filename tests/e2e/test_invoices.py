@@ -138,3 +138,43 @@ def test_the_organization_list_pages_with_next_token(http):
     assert (first.status, first.body["total"], second.status, second.body["page"]) == (200, 2, 200, 2)
     assert {first.body["items"][0]["invoice_id"], second.body["items"][0]["invoice_id"]} == {"P-1", "P-2"}
     assert second.body["next_token"] is None
+
+
+def test_edit_recompute_list_summarize_and_delete_over_http(http):
+    body = {
+        "type": "electricity",
+        "base_quantity": 1000,
+        "unit_id": str(KWH.id),
+        "start_date": "2022-06-01",
+        "end_date": "2022-06-30",
+        "invoice_id": "E2E-EDIT",
+        "facility_percentages": [share(ACME, ACME_MADRID, 1.0)],
+    }
+    created = http("POST", "/api/v1/invoices", ACME_HEADERS, body).body
+    first = settled(http, created["id"])
+    assert first["status"] == "active", first["error_messages"]
+
+    # Doubling the quantity sends it back to the calculator, which doubles its CO2e
+    edited = http(
+        "PATCH",
+        f"/v1/invoices/{created['id']}",
+        ACME_HEADERS | {"If-Match": f'"{first["version"]}"'},
+        {"base_quantity": 2000},
+    )
+    assert (edited.status, edited.body["status"]) == (200, "loading")
+    second = settled(http, created["id"])
+    assert second["co2e"] == pytest.approx(first["co2e"] * 2)
+
+    listed = http(
+        "GET", f"/api/v1/invoices/casted/facility/{ACME_MADRID}?invoice_id=E2E-EDIT", ACME_HEADERS
+    ).body
+    assert [(item["id"], item["status"], item["unit"]["name"]) for item in listed["items"]] == [
+        (created["id"], "active", "kilowatt_hour_(kwh)")
+    ]
+    june = http(
+        "GET", "/v1/emissions/summary?group_by=month&start_date=2022-06-01&end_date=2022-06-30", ACME_HEADERS
+    )
+    assert june.body["total"]["co2e"] == pytest.approx(second["co2e"])
+
+    assert http("DELETE", f"/v1/invoices/{created['id']}", ACME_HEADERS).status == 204
+    assert http("GET", f"/v3/invoices/{created['id']}", ACME_HEADERS).status == 404
