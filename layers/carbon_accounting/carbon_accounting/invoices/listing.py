@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from carbon_accounting import cursor, emissions, repository
 from carbon_accounting.errors import BadRequest, FacilityNotFound
-from carbon_accounting.invoices.models import FacilityShare, Invoice, InvoiceStatus, parse_invoice
+from carbon_accounting.invoices.models import Invoice, InvoiceCommon, InvoiceStatus, parse_invoice
 from carbon_accounting.models import Caller, CustomEmissionFactor
 
 # The types the public API lists; wastes and waste water treatment have no invoices here (yet).
@@ -51,42 +51,25 @@ class UserRef(BaseModel):
     email: str
 
 
-class CastedInvoice(BaseModel):
-    id: UUID
+class CastedInvoice(InvoiceCommon):
+    """An invoice as the facility list shows it: every type's fields, flat, with the objects they name."""
+
     type: str
-    invoice_id: str | None = None
-    status: InvoiceStatus
-    quantity: float | None = None
-    base_quantity: float
-    original_quantity: float | None = None
-    unit_id: UUID | None = None
+    percentage: str  # the public list shows the share as text, e.g. "0.6"
     unit: UnitRef | None = None
-    original_unit_id: UUID | None = None
-    start_date: date
-    end_date: date
-    co2e: float | None = None
-    co2e_consumption: float | None = None
-    co2e_generation: float | None = None
-    co2e_transmission_and_distribution: float | None = None
-    co2e_biomass: float | None = None
-    percentage: str
-    facility_percentages: list[FacilityShare] | None = None
-    source_invoice_id: UUID | None = None
     supplier_id: UUID | None = None
     supplier: SupplierRef | None = None
     facility_fuel_id: UUID | None = None
     facility_fuel: FuelRef | None = None
-    cups: str | None = None
     toc: str | None = None
     custom_emission_factor_id: UUID | None = None
     custom_emission_factor: CustomEmissionFactor | None = None
-    file_url: str | None = None
+    co2e_consumption: float | None = None
+    co2e_generation: float | None = None
+    co2e_transmission_and_distribution: float | None = None
     file_name: str | None = None
     file_id: UUID | None = None
-    uploaded_by: UUID | None = None
     user: UserRef | None = None
-    invofox_id: str | None = None
-    error_messages: list[str] = []
 
 
 class FacilityInvoicePage(BaseModel):

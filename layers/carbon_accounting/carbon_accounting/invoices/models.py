@@ -102,7 +102,9 @@ class FacilityShare(BaseModel):
     facility_name: str | None = None
 
 
-class _Invoice(BaseModel):
+class InvoiceCommon(BaseModel):
+    """The fields every invoice has, whatever its type."""
+
     id: UUID
     quantity: float
     base_quantity: float
@@ -136,7 +138,7 @@ class _Invoice(BaseModel):
     version: int
 
 
-class ElectricityInvoice(_Invoice):
+class ElectricityInvoice(InvoiceCommon):
     type: Literal["electricity"]
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
@@ -147,7 +149,7 @@ class ElectricityInvoice(_Invoice):
     co2e_transmission_and_distribution: float | None = None
 
 
-class HeatInvoice(_Invoice):
+class HeatInvoice(InvoiceCommon):
     type: Literal["heat"]
     facility_fuel_id: UUID | None = None
     supplier_id: UUID | None = None
@@ -155,12 +157,12 @@ class HeatInvoice(_Invoice):
     custom_emission_factor: CustomEmissionFactor | None = None
 
 
-class WaterInvoice(_Invoice):
+class WaterInvoice(InvoiceCommon):
     type: Literal["water"]
     supplier_id: UUID | None = None
 
 
-class RechargeInvoice(_Invoice):
+class RechargeInvoice(InvoiceCommon):
     type: Literal["recharge"]
     facility_fuel_id: UUID | None = None
     supplier_id: UUID | None = None
@@ -169,7 +171,7 @@ class RechargeInvoice(_Invoice):
     co2e_location_based: float | None = None
 
 
-class ProcessInvoice(_Invoice):
+class ProcessInvoice(InvoiceCommon):
     type: Literal["process"]
     custom_emission_factor_id: UUID | None = None
     custom_emission_factor: CustomEmissionFactor | None = None
