@@ -127,3 +127,9 @@ def test_an_unknown_or_foreign_facility_is_404(api, facility):
 
 def test_out_of_range_paging_is_422(api):
     assert listed(api, size="101").status == listed(api, page="0").status == 422
+
+
+def test_a_non_uuid_facility_is_422_on_the_path(api):
+    answer = api("list_facility_invoices", ACME_HEADERS, path={"facility_id": "madrid"})
+
+    assert (answer.status, answer.body["detail"][0]["loc"]) == (422, ["path", "facility_id"])
