@@ -7,10 +7,9 @@ created with, so an audited figure never changes behind the user's back.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from uuid import UUID
 
-from carbon_accounting import emissions, repository
+from carbon_accounting import clock, emissions, repository
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.models import Caller, CustomEmissionFactor, CustomEmissionFactorCreate
 
@@ -20,7 +19,7 @@ def create_custom_emission_factor(caller: Caller, data: CustomEmissionFactorCrea
         raise BadRequest(f"Unknown unit_id {data.unit_id}", "INVALID_UNIT")
     if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
         raise BadRequest("valid_to is before valid_from", "INVALID_DATE_RANGE")
-    now = datetime.now(UTC)
+    now = clock.now()
     factor = CustomEmissionFactor(
         id=uuid.uuid4(),
         organization_id=caller.organization_id,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import UTC, datetime
 from uuid import UUID
 
-from carbon_accounting import repository
+from carbon_accounting import clock, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import FacilityNotFound
 from carbon_accounting.models import (
@@ -19,10 +18,6 @@ from carbon_accounting.models import (
     Page,
 )
 from carbon_accounting.versions import parse_if_match
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _normalized_cups_list(cups_list: list[str]) -> list[str]:
@@ -38,7 +33,7 @@ def register_facility(
     status: FacilityStatus = FacilityStatus.ACTIVE,
 ) -> Facility:
     """Store a new facility of the organization (the API and the seed loader both come here)."""
-    now = _now()
+    now = clock.now()
     facility = Facility(
         id=facility_id or uuid.uuid4(),
         organization_id=organization_id,
@@ -113,6 +108,6 @@ def update_facility(
         caller.organization_id,
         facility_id,
         changes,
-        updated_at=_now(),
+        updated_at=clock.now(),
         expected_version=parse_if_match(if_match),
     )

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
 
-from carbon_accounting import emissions, repository
+from carbon_accounting import clock, emissions, repository
 from carbon_accounting.invoices.models import InvoiceStatus
 from carbon_accounting.models import CustomEmissionFactor
 
@@ -36,10 +36,6 @@ _TOTALS = (
     "co2e_generation",
     "co2e_transmission_and_distribution",
 )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def on_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
@@ -105,7 +101,7 @@ def _compute(invoice: dict[str, Any]) -> None:
             "error_messages": [],
         }
     settled = repository.settle_invoice(
-        UUID(invoice["organization_id"]), UUID(invoice["id"]), int(invoice["version"]), changes, _now()
+        UUID(invoice["organization_id"]), UUID(invoice["id"]), int(invoice["version"]), changes, clock.now()
     )
     if not settled:
         logger.info("Invoice changed since this record; skipped", extra={"invoice": invoice["id"]})
@@ -139,7 +135,7 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
             "notices": _distinct(notice for child in children for notice in child["notices"]),
             "error_messages": [],
         }
-    repository.settle_invoice(organization_id, parent_id, int(parent["version"]), changes, _now())
+    repository.settle_invoice(organization_id, parent_id, int(parent["version"]), changes, clock.now())
 
 
 def _distinct(values: Any) -> list[Any]:

@@ -8,12 +8,11 @@ a distributed parent and its children) in one transaction.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from carbon_accounting import custom_factors, emissions, repository
+from carbon_accounting import clock, custom_factors, emissions, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
@@ -45,10 +44,6 @@ _FIELDS_BY_TYPE: dict[emissions.InvoiceType, tuple[frozenset[str], frozenset[str
     emissions.InvoiceType.PROCESS: (frozenset({"file_url"}), frozenset({"custom_emission_factor_id"})),
 }
 _TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in _FIELDS_BY_TYPE.values()))
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _invoice_type(value: str) -> emissions.InvoiceType:
@@ -136,7 +131,7 @@ def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = N
     """Check and store a new invoice, ``loading`` until the calculator has computed it."""
     checked = _checked(caller, data)
     allocations = allocate(caller, data)
-    now = _now()
+    now = clock.now()
     common = {
         **checked,
         "status": str(InvoiceStatus.LOADING),
@@ -331,7 +326,7 @@ def update_invoice(
         if "base_quantity" in changes:
             child_changes["quantity"] = changes["base_quantity"] * float(child["percentage"])
         updates.append((child, child_changes, None))
-    if not repository.update_invoices(updates, _now()):
+    if not repository.update_invoices(updates, clock.now()):
         current = repository.get_invoice(caller.organization_id, invoice_id)
         if current is None:
             raise InvoiceNotFound()
