@@ -88,6 +88,13 @@ def _pair(value: str, what: str, code: str) -> tuple[str, str]:
     return field, argument
 
 
+def _sorted(items: list[dict[str, Any]], field: str, descending: bool) -> list[dict[str, Any]]:
+    """Items by ``field``; those without a value come last, whichever the direction."""
+    present = [item for item in items if item.get(field) is not None]
+    present.sort(key=lambda item: item[field], reverse=descending)
+    return present + [item for item in items if item.get(field) is None]
+
+
 def _day(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
 
@@ -132,9 +139,7 @@ def list_facility_invoices(
         and (invoice_id is None or item.get("invoice_id") == invoice_id)
         and (field is None or str(item.get(field)) == wanted)
     ]
-    present = [item for item in items if item.get(sort_field) is not None]
-    present.sort(key=lambda item: item[sort_field], reverse=order == "desc")
-    ordered = present + [item for item in items if item.get(sort_field) is None]  # no value: last
+    ordered = _sorted(items, sort_field, descending=order == "desc")
     shown = ordered[(page - 1) * size : page * size]
     users = repository.get_users(
         caller.organization_id, {UUID(i["uploaded_by"]) for i in shown if i.get("uploaded_by")}
@@ -261,9 +266,7 @@ def list_invoices(
         )
         matching_list = [item for item in everything if filters.matches(item)]
         if field != "start_date":
-            present = [item for item in matching_list if item.get(field) is not None]
-            present.sort(key=lambda item: item[field], reverse=descending)
-            matching_list = present + [item for item in matching_list if item.get(field) is None]
+            matching_list = _sorted(matching_list, field, descending)
         total = len(matching_list)
         shown = matching_list[(page - 1) * size : page * size + 1]
     more, shown = len(shown) > size, shown[:size]
