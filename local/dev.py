@@ -5,7 +5,7 @@
 
 Starts DynamoDB Local and a moto server, creates the template's table and buckets, loads the seed
 data, then serves the HttpApi on 127.0.0.1:<port> with every function in a warm worker and runs
-the event sources (DynamoDB streams, S3 notifications, schedules). It writes stack.json to the
+the event sources (DynamoDB streams, EventBridge rules, schedules). It writes stack.json to the
 state directory for ``local.invoke`` and ``local.token``. Ctrl-C or SIGTERM stops everything.
 """
 
@@ -24,6 +24,7 @@ from types import FrameType
 
 from local.aws import Endpoints
 from local.dynamodb_local import DynamoDBLocalError, dynamodb_endpoint
+from local.event_rules import EventRulePoller
 from local.functions import FunctionPool, Invoke
 from local.gateway import Gateway
 from local.jwt_keys import local_issuer
@@ -31,7 +32,6 @@ from local.moto_server import moto_server
 from local.net import LOOPBACK
 from local.paths import SEED, STATE_DIR, TEMPLATE
 from local.polling import PollingThread
-from local.s3_events import S3EventPoller
 from local.schedules import Scheduler
 from local.seed import Seed, load_seed
 from local.state import StackState, remove_state, write_state
@@ -84,15 +84,17 @@ def create_resources(stack: Stack, endpoints: Endpoints) -> None:
     s3 = endpoints.client("s3")
     for bucket in stack.buckets.values():
         s3.create_bucket(Bucket=bucket)
+        if bucket in stack.versioned_buckets:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
 def event_sources(stack: Stack, endpoints: Endpoints, invoke: Invoke) -> list[PollingThread]:
-    """Pollers for the template's stream, S3 and schedule events."""
+    """Pollers for the template's stream, EventBridge rule and schedule events."""
     pollers: list[PollingThread] = [
         StreamPoller(source, endpoints, invoke) for source in stack.stream_sources
     ]
-    if stack.s3_sources:
-        pollers.append(S3EventPoller(stack.s3_sources, endpoints, invoke))
+    if stack.event_rules:
+        pollers.append(EventRulePoller(stack.event_rules, stack.eventbridge_buckets, endpoints, invoke))
     if stack.schedules:
         names = {function_id: function.name for function_id, function in stack.functions.items()}
         pollers.append(Scheduler(stack.schedules, names, invoke))

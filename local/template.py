@@ -94,15 +94,12 @@ class StreamSource:
 
 
 @dataclass(frozen=True)
-class S3Source:
-    """A ``Type: S3`` event: object notifications of a bucket, filtered by event and key."""
+class EventRuleSource:
+    """A ``Type: EventBridgeRule`` event: a rule of the default event bus with its event pattern."""
 
     function_id: str
     event_name: str
-    bucket: str
-    events: tuple[str, ...]
-    prefix: str = ""
-    suffix: str = ""
+    pattern: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -135,9 +132,11 @@ class Stack:
     api: HttpApi
     table: Table
     buckets: Mapping[str, str]  # logical id -> bucket name
+    eventbridge_buckets: tuple[str, ...]  # names of the buckets that send their events to EventBridge
+    versioned_buckets: tuple[str, ...]  # names of the buckets that keep object versions
     global_environment: Mapping[str, str]  # Globals.Function.Environment.Variables
     stream_sources: tuple[StreamSource, ...]
-    s3_sources: tuple[S3Source, ...]
+    event_rules: tuple[EventRuleSource, ...]
     schedules: tuple[ScheduleSource, ...]
 
     @property
@@ -472,28 +471,35 @@ def _stream_source(
     )
 
 
-def _s3_source(
-    function_id: str, event_name: str, raw: Mapping[str, Any], resolver: _Resolver, buckets: Mapping[str, str]
-) -> S3Source:
+_EVENT_RULE_PROPERTIES = {
+    "Pattern",
+    # Accepted, not emulated: they govern EventBridge's delivery to Lambda (throttled, denied), which
+    # locally never fails. A failing function is retried by Lambda's asynchronous invocation instead.
+    "RetryPolicy",
+    "DeadLetterConfig",
+}
+
+
+def _event_rule_source(
+    function_id: str, event_name: str, raw: Mapping[str, Any], resolver: _Resolver
+) -> EventRuleSource:
     where = f"{function_id}/{event_name}"
-    _check_keys(where, raw, {"Bucket", "Events", "Filter"})
-    bucket_id = _referenced_id(raw.get("Bucket"))
-    if bucket_id not in buckets:
-        raise TemplateError(f"{where}: Bucket must be !Ref <Bucket> of this template")
-    properties = resolver.resolve(raw)
-    events = properties["Events"]
-    rules = {
-        rule["Name"].lower(): rule["Value"]
-        for rule in ((properties.get("Filter") or {}).get("S3Key") or {}).get("Rules", ())
-    }
-    return S3Source(
-        function_id=function_id,
-        event_name=event_name,
-        bucket=buckets[bucket_id],
-        events=tuple(events if isinstance(events, list) else [events]),
-        prefix=rules.get("prefix", ""),
-        suffix=rules.get("suffix", ""),
-    )
+    _check_keys(where, raw, _EVENT_RULE_PROPERTIES)
+    pattern = resolver.resolve(raw).get("Pattern")
+    if not isinstance(pattern, dict) or not pattern:
+        raise TemplateError(f"{where}: no Pattern")
+    unknown = sorted(unknown_rules(pattern))
+    if unknown:
+        raise TemplateError(f"{where}: pattern rule(s) {', '.join(unknown)} not emulated locally")
+    return EventRuleSource(function_id, event_name, pattern)
+
+
+def _sends_to_eventbridge(logical_id: str, properties: Mapping[str, Any], resolver: _Resolver) -> bool:
+    """Whether a bucket's events go to EventBridge, the one kind of bucket notification emulated."""
+    notifications = resolver.resolve(properties.get("NotificationConfiguration") or {})
+    _check_keys(f"{logical_id} NotificationConfiguration", notifications, {"EventBridgeConfiguration"})
+    enabled = (notifications.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled", False)
+    return _as_str(enabled) == "true"
 
 
 def _schedule_source(
@@ -543,6 +549,14 @@ def build_stack(
     if table.properties.get("BillingMode") != "PAY_PER_REQUEST":
         raise TemplateError(f"{table_id}: only BillingMode PAY_PER_REQUEST is emulated locally")
     buckets = {lid: resolver.physical_name(lid) for lid in of_type(BUCKET)}
+    eventbridge_buckets = tuple(
+        buckets[lid] for lid, props in of_type(BUCKET).items() if _sends_to_eventbridge(lid, props, resolver)
+    )
+    versioned_buckets = tuple(
+        buckets[lid]
+        for lid, props in of_type(BUCKET).items()
+        if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled"
+    )
     functions = {
         lid: _build_function(lid, props, resolver, template_path.parent)
         for lid, props in of_type(FUNCTION).items()
@@ -551,7 +565,7 @@ def build_stack(
     default_authorizer = (api.get("Auth") or {}).get("DefaultAuthorizer")
     routes: list[Route] = []
     streams: list[StreamSource] = []
-    s3: list[S3Source] = []
+    rules: list[EventRuleSource] = []
     schedules: list[ScheduleSource] = []
     for function_id, function_properties in of_type(FUNCTION).items():
         for event_name, event in (function_properties.get("Events") or {}).items():
@@ -560,8 +574,8 @@ def build_stack(
                 routes.append(_route(function_id, event_name, raw, api_id, authorizers, default_authorizer))
             elif event_type == "DynamoDB":
                 streams.append(_stream_source(function_id, event_name, raw, resolver, table))
-            elif event_type == "S3":
-                s3.append(_s3_source(function_id, event_name, raw, resolver, buckets))
+            elif event_type == "EventBridgeRule":
+                rules.append(_event_rule_source(function_id, event_name, raw, resolver))
             elif event_type in ("Schedule", "ScheduleV2"):
                 schedules.append(_schedule_source(function_id, event_name, event_type, raw, resolver))
             else:
@@ -576,11 +590,13 @@ def build_stack(
         api=HttpApi(api_id, resolver.physical_name(api_id), tuple(routes), authorizers),
         table=table,
         buckets=buckets,
+        eventbridge_buckets=eventbridge_buckets,
+        versioned_buckets=versioned_buckets,
         global_environment=_environment(
             resolver.resolve((function_globals.get("Environment") or {}).get("Variables"))
         ),
         stream_sources=tuple(streams),
-        s3_sources=tuple(s3),
+        event_rules=tuple(rules),
         schedules=tuple(schedules),
     )
 

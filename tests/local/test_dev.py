@@ -57,8 +57,10 @@ def test_dev_serves_routes_runs_event_sources_and_stops_cleanly(dev_stack, recor
     endpoints.client("s3").put_object(Bucket=state["buckets"]["Bucket"], Key="uploads/a b.csv", Body=b"1")
     stream_events = eventually(lambda: recorded("StreamFunction"), timeout=30)
     assert stream_events[0]["Records"][0]["dynamodb"]["Keys"]["pk"] == {"S": "o-1"}
-    s3_events = eventually(lambda: recorded("UploadFunction"), timeout=30)
-    assert s3_events[0]["Records"][0]["s3"]["object"]["key"] == "uploads/a+b.csv"
+    (upload,) = eventually(lambda: recorded("UploadFunction"), timeout=30)
+    assert (upload["source"], upload["detail-type"]) == ("aws.s3", "Object Created")
+    assert upload["detail"]["bucket"]["name"] == state["buckets"]["Bucket"]
+    assert upload["detail"]["object"]["key"] == "uploads/a b.csv"
 
     output = dev_stack.output()
     assert "GET     /items/{item_id}" in output and "EchoFunction" in output

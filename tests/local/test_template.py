@@ -116,6 +116,19 @@ def test_table_definition_creates_the_table_in_moto(real_stack):
 
 def test_bucket_names(real_stack):
     assert real_stack.buckets == {"Bucket": "local-bucket"}
+    assert real_stack.eventbridge_buckets == ("local-bucket",)
+    assert real_stack.versioned_buckets == ("local-bucket",)
+
+
+def test_every_event_bridge_rule_event_becomes_a_rule_of_its_function(raw, real_stack):
+    declared = {
+        (logical_id, event_name)
+        for logical_id, resource in raw["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        for event_name, event in (resource["Properties"].get("Events") or {}).items()
+        if event["Type"] == "EventBridgeRule"
+    }
+    assert {(rule.function_id, rule.event_name) for rule in real_stack.event_rules} == declared
 
 
 def test_short_tags_become_long_form(tmp_path):
@@ -182,13 +195,14 @@ def test_event_sources(test_stack):
     assert stream.report_batch_item_failures
     assert stream.filter_patterns == ({"dynamodb": {"NewImage": {"kind": {"S": ["order"]}}}},)
 
-    (upload,) = test_stack.s3_sources
-    assert (upload.bucket, upload.events, upload.prefix, upload.suffix) == (
-        "local-bucket",
-        ("s3:ObjectCreated:*",),
-        "uploads/",
-        ".csv",
-    )
+    (upload,) = test_stack.event_rules
+    assert (upload.function_id, upload.event_name) == ("UploadFunction", "Upload")
+    assert upload.pattern == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": ["local-bucket"]}, "object": {"key": [{"prefix": "uploads/"}]}},
+    }
+    assert test_stack.eventbridge_buckets == ("local-bucket",)
 
     schedules = {schedule.event_name: schedule for schedule in test_stack.schedules}
     assert schedules["Tick"].expression == "rate(5 minutes)" and not schedules["Tick"].scheduler
@@ -282,6 +296,26 @@ def _event(template: dict[str, Any], event_type: str, properties: dict[str, Any]
 
 STREAM = {"Stream": {"Fn::GetAtt": ["Table", "StreamArn"]}, "StartingPosition": "LATEST"}
 WILDCARD = '{"eventName": [{"wildcard": "I*"}]}'
+RULE = {"Pattern": {"source": ["aws.s3"], "detail": {"bucket": {"name": [{"Ref": "Bucket"}]}}}}
+
+
+def _bucket(template: dict[str, Any], properties: dict[str, Any]) -> None:
+    template["Resources"]["Bucket"] = {"Type": "AWS::S3::Bucket", "Properties": properties}
+
+
+def test_event_bridge_rules_and_buckets(tmp_path):
+    template = _minimal()
+    _bucket(
+        template, {"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}
+    )
+    template["Resources"]["Quiet"] = {"Type": "AWS::S3::Bucket"}
+    _event(template, "EventBridgeRule", {**RULE, "DeadLetterConfig": {"Type": "SQS"}})
+    stack = _load(tmp_path, template)
+    (rule,) = stack.event_rules
+    assert (rule.function_id, rule.event_name) == ("Fn", "Other")
+    assert rule.pattern == {"source": ["aws.s3"], "detail": {"bucket": {"name": ["local-bucket"]}}}
+    assert stack.eventbridge_buckets == ("local-bucket",)
+    assert set(stack.buckets.values()) == {"local-bucket", "local-quiet"}
 
 
 @pytest.mark.parametrize(
@@ -348,6 +382,29 @@ WILDCARD = '{"eventName": [{"wildcard": "I*"}]}'
         (
             lambda t: _event(t, "Schedule", {"Schedule": "rate(1 minute)", "Enabled": False}),
             "Enabled not emulated",
+        ),
+        (
+            lambda t: [_bucket(t, {}), _event(t, "S3", {"Bucket": {"Ref": "Bucket"}, "Events": "s3:*"})],
+            "S3 events are not emulated locally",
+        ),
+        (lambda t: _event(t, "EventBridgeRule", {"RetryPolicy": {}}), "Fn/Other: no Pattern"),
+        (
+            lambda t: _event(t, "EventBridgeRule", {**RULE, "EventBusName": "custom"}),
+            "EventBusName not emulated locally",
+        ),
+        (
+            lambda t: _event(t, "EventBridgeRule", {**RULE, "InputPath": "$.detail", "State": "DISABLED"}),
+            "InputPath, State not emulated locally",
+        ),
+        (
+            lambda t: _event(t, "EventBridgeRule", {"Pattern": {"detail-type": [{"wildcard": "Object*"}]}}),
+            "pattern rule(s) wildcard not emulated locally",
+        ),
+        (
+            lambda t: _bucket(
+                t, {"NotificationConfiguration": {"LambdaConfigurations": [{"Event": "s3:ObjectCreated:*"}]}}
+            ),
+            "Bucket NotificationConfiguration: LambdaConfigurations not emulated locally",
         ),
     ],
 )

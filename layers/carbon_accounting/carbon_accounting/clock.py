@@ -1,7 +1,16 @@
 """The API's timestamps: UTC, to the millisecond, ISO 8601 with a ``Z``."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+
+def _text(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _text(datetime.now(UTC))
+
+
+def in_seconds(seconds: int) -> str:
+    """The timestamp ``seconds`` from now (an expiry)."""
+    return _text(datetime.now(UTC) + timedelta(seconds=seconds))

@@ -12,6 +12,7 @@ from uuid import UUID
 from carbon_accounting import clock, emissions, repository
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.models import Caller, CustomEmissionFactor, CustomEmissionFactorCreate
+from carbon_accounting.repository import Reads
 
 
 def create_custom_emission_factor(caller: Caller, data: CustomEmissionFactorCreate) -> CustomEmissionFactor:
@@ -38,9 +39,15 @@ def list_custom_emission_factors(caller: Caller) -> list[CustomEmissionFactor]:
     return sorted(factors, key=lambda factor: (factor.name.casefold(), str(factor.id)))
 
 
-def get_custom_emission_factor(caller: Caller, factor_id: UUID) -> CustomEmissionFactor:
+def get_custom_emission_factor(
+    caller: Caller, factor_id: UUID, reads: Reads = repository
+) -> CustomEmissionFactor:
     """A factor of the caller's organization, for an invoice to use; 400 if there is none."""
-    factor = repository.get_custom_emission_factor(caller.organization_id, factor_id)
+    factor = reads.get_custom_emission_factor(caller.organization_id, factor_id)
     if factor is None:
-        raise BadRequest(f"Unknown custom_emission_factor_id {factor_id}", "INVALID_CUSTOM_EMISSION_FACTOR")
+        raise BadRequest(
+            f"Unknown custom_emission_factor_id {factor_id}",
+            "INVALID_CUSTOM_EMISSION_FACTOR",
+            "custom_emission_factor_id",
+        )
     return factor

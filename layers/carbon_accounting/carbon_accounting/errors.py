@@ -14,10 +14,11 @@ class ApiError(Exception):
 
     status: HTTPStatus = HTTPStatus.BAD_REQUEST
 
-    def __init__(self, detail: str, code: str) -> None:
+    def __init__(self, detail: str, code: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code
+        self.field = field  # the request field at fault, when there is one (a bulk import reports it)
 
     def body(self) -> dict[str, str]:
         return {"detail": self.detail, "code": self.code}
@@ -52,7 +53,7 @@ class PreconditionFailed(ApiError):
 
 class InvalidCups(BadRequest):
     def __init__(self, detail: str) -> None:
-        super().__init__(detail, "INVALID_CUPS")
+        super().__init__(detail, "INVALID_CUPS", field="cups")
 
 
 class FacilityNotFound(NotFound):

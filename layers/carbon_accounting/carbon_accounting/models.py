@@ -168,6 +168,141 @@ class Caller(BaseModel):
     user_id: UUID | None = None
 
 
+# ------------------------------------------------------------------ files
+
+# What can be attached, by MIME type, with the file name extensions each may have.
+FILE_TYPES: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/webp": (".webp",),
+    "image/heic": (".heic",),
+    "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+}
+MAX_FILE_KB = 10 * 1024
+MAX_FILES_PER_REQUEST = 10
+FileName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$"),
+    Field(description="The file's name, with its extension; no path", examples=["electricity_nov_2024.pdf"]),
+]
+
+
+class FileStatus(StrEnum):
+    PENDING = "pending"
+    UPLOADED = "uploaded"
+    ERROR = "error"
+
+
+class FileRequest(RequestModel):
+    name: FileName
+    mime_type: Annotated[str, Field(json_schema_extra={"enum": list(FILE_TYPES)})]
+    size_kb: Annotated[int, Field(ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB")]
+
+    @model_validator(mode="after")
+    def _known_type_and_extension(self) -> FileRequest:
+        extensions = FILE_TYPES.get(self.mime_type)
+        if extensions is None:
+            raise ValueError(f"mime_type must be one of {', '.join(FILE_TYPES)}")
+        if not self.name.lower().endswith(extensions):
+            raise ValueError(f"a {self.mime_type} file's name ends in {' or '.join(extensions)}")
+        return self
+
+
+class File(BaseModel):
+    """An uploaded (or announced) file of the organization."""
+
+    id: UUID
+    name: str
+    mime_type: str
+    size_kb: int
+    status: FileStatus
+    url: str = Field(description="The file's address: give it (or id) as an invoice's file_url (file_id)")
+    error: str | None = Field(default=None, description="Why an upload was refused (status error)")
+    created_at: datetime
+    updated_at: datetime
+    uploaded_at: datetime | None = None
+    download_url: str | None = Field(default=None, description="Presigned GET, valid 15 minutes")
+    version: int
+
+
+class FileUpload(BaseModel):
+    """A file to upload: POST ``fields`` and then the file (form field ``file``) to ``presigned_url``."""
+
+    id: UUID
+    name: str
+    mime_type: str
+    size_kb: int
+    status: FileStatus
+    presigned_url: str
+    method: str = "POST"
+    fields: dict[str, str] | None = None
+    expires_at: datetime
+    url: str
+
+
+# ------------------------------------------------------------------ bulk imports
+
+
+class ImportStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+
+
+class ImportRequest(RequestModel):
+    file_name: FileName
+
+    @model_validator(mode="after")
+    def _csv(self) -> ImportRequest:
+        if not self.file_name.lower().endswith(".csv"):
+            raise ValueError("a bulk import is a .csv file")
+        return self
+
+
+class PresignedPost(BaseModel):
+    """POST ``fields`` and then the file (form field ``file``, last) to ``presigned_url``."""
+
+    presigned_url: str
+    method: str = "POST"
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+class ImportCreated(BaseModel):
+    job_id: UUID
+    status: ImportStatus
+    upload: PresignedPost
+
+
+class RowError(BaseModel):
+    row: int = Field(description="The spreadsheet row: the header is row 1, the first invoice row 2")
+    field: str | None = Field(default=None, description="The column at fault, when there is one")
+    code: str
+    detail: str
+
+
+class ImportJob(BaseModel):
+    job_id: UUID
+    status: ImportStatus
+    file_name: str
+    rows_total: int | None = None
+    rows_processed: int = 0
+    rows_created: int = 0
+    rows_failed: int = 0
+    errors: list[RowError] = Field(default_factory=list, description="The first 100 failed rows")
+    error_report_url: str | None = Field(
+        default=None, description="Presigned CSV of every failed row with its reasons (15 minutes)"
+    )
+    detail: str | None = Field(default=None, description="Why the file was refused (status failed)")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
 class ErrorBody(BaseModel):
     detail: str
     code: str

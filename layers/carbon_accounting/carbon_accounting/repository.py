@@ -10,6 +10,8 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
     ORG#<org>              CEF#<factor>            custom emission factor
     ORG#<org>              INVOICE#<invoice>       invoice (a distributed invoice's children live
                                                    under their facility's organization)
+    ORG#<org>              FILE#<file>             an attachment's record (the object is in S3)
+    ORG#<org>              IMPORT#<job>            a bulk import job (the CSV is in S3)
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
 
 The API-key index is the one item outside an organization: the key is what tells us the
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from carbon_accounting.errors import FacilityNotFound, VersionConflict
@@ -32,6 +34,18 @@ from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class Reads(Protocol):
+    """The reads an invoice's checks make: this module itself, or a cache of it (a bulk import)."""
+
+    def get_organizations(self, organization_ids: Iterable[UUID]) -> dict[UUID, Organization]: ...
+
+    def get_facilities(self, keys: Iterable[tuple[UUID, UUID]]) -> dict[UUID, Facility]: ...
+
+    def get_custom_emission_factor(
+        self, organization_id: UUID, factor_id: UUID
+    ) -> CustomEmissionFactor | None: ...
 
 
 @cache
@@ -214,11 +228,14 @@ class _Stale(Exception):
 
 
 def _update_arguments(
-    changes: dict[str, Any], updated_at: str, expected_version: int | None, expected_status: str | None
+    changes: dict[str, Any],
+    updated_at: str,
+    expected_version: int | None,
+    expected_status: str | tuple[str, ...] | None,
 ) -> dict[str, Any]:
     """UpdateItem's expressions: apply ``changes`` (``None`` removes), bump ``version``, under conditions.
 
-    The item must exist and, when given, still have ``expected_version`` and ``expected_status``.
+    The item must exist and, when given, still have ``expected_version`` and (one of) ``expected_status``.
     """
     names = {"#version": "version", "#updated_at": "updated_at"}
     values: dict[str, Any] = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
@@ -236,9 +253,10 @@ def _update_arguments(
         conditions.append("#version = :expected")
         values[":expected"] = {"N": str(expected_version)}
     if expected_status is not None:
-        conditions.append("#status = :expected_status")
+        statuses = (expected_status,) if isinstance(expected_status, str) else expected_status
+        conditions.append(f"#status IN ({', '.join(f':status{i}' for i in range(len(statuses)))})")
         names["#status"] = "status"
-        values[":expected_status"] = {"S": expected_status}
+        values |= {f":status{i}": {"S": status} for i, status in enumerate(statuses)}
     return {
         "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
         "ConditionExpression": " AND ".join(conditions),
@@ -252,7 +270,7 @@ def _update(
     changes: dict[str, Any],
     updated_at: str,
     expected_version: int | None,
-    expected_status: str | None = None,
+    expected_status: str | tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """One conditional UpdateItem (see ``_update_arguments``); returns the item as written.
 
@@ -536,3 +554,113 @@ def organization_facility_invoices(organization_id: UUID, status: str) -> Iterat
             ":status": {"S": status},
         },
     )
+
+
+# ------------------------------------------------------------------ files
+
+
+def _file_key(organization_id: UUID, file_id: UUID) -> dict[str, Any]:
+    return _key(org_pk(organization_id), f"FILE#{file_id}")
+
+
+def put_files(organization_id: UUID, files: list[dict[str, Any]]) -> None:
+    """Record new files, all or nothing (at most 100)."""
+    table = get_settings().table_name
+    client().transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": _to_item(
+                        {"pk": org_pk(organization_id), "sk": f"FILE#{file['id']}", "entity": "file", **file}
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for file in files
+        ]
+    )
+
+
+def get_file(organization_id: UUID, file_id: UUID) -> dict[str, Any] | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name, Key=_file_key(organization_id, file_id), ConsistentRead=True
+    )
+    return _from_item(answer["Item"]) if "Item" in answer else None
+
+
+def settle_file(organization_id: UUID, file_id: UUID, changes: dict[str, Any], updated_at: str) -> bool:
+    """Record the outcome of a ``pending`` file's upload; False, writing nothing, if it is not pending."""
+    try:
+        _update(_file_key(organization_id, file_id), changes, updated_at, None, expected_status="pending")
+    except _Stale:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ bulk import jobs
+
+
+def _job_key(organization_id: UUID, job_id: UUID) -> dict[str, Any]:
+    return _key(org_pk(organization_id), f"IMPORT#{job_id}")
+
+
+def put_import_job(organization_id: UUID, job: dict[str, Any]) -> None:
+    _put_new(org_pk(organization_id), f"IMPORT#{job['id']}", "import_job", job)
+
+
+def get_import_job(organization_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name, Key=_job_key(organization_id, job_id), ConsistentRead=True
+    )
+    return _from_item(answer["Item"]) if "Item" in answer else None
+
+
+def update_import_job(
+    organization_id: UUID,
+    job_id: UUID,
+    changes: dict[str, Any],
+    updated_at: str,
+    expected_status: str | tuple[str, ...],
+) -> dict[str, Any] | None:
+    """Apply ``changes`` to a job in one of ``expected_status``; the job as written, or None if it wasn't."""
+    try:
+        return _update(_job_key(organization_id, job_id), changes, updated_at, None, expected_status)
+    except _Stale:
+        return None
+
+
+def write_import_chunk(
+    organization_id: UUID,
+    job_id: UUID,
+    invoices: list[tuple[UUID, dict[str, Any]]],
+    progress: dict[str, Any],
+    processed_before: int,
+    updated_at: str,
+) -> bool:
+    """Write a chunk of imported invoices and the job's progress past them, all or nothing.
+
+    The job must still be ``processing`` with ``rows_processed == processed_before``: a duplicate
+    delivery of the upload event, or a retry, can never write a chunk twice. At most 99 invoices.
+    """
+    table = get_settings().table_name
+    arguments = _update_arguments(progress, updated_at, None, "processing")
+    arguments["ConditionExpression"] += " AND #processed = :processed_before"
+    arguments["ExpressionAttributeNames"]["#processed"] = "rows_processed"
+    arguments["ExpressionAttributeValues"][":processed_before"] = {"N": str(processed_before)}
+    actions: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": _invoice_item(org, invoice),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for org, invoice in invoices
+    ]
+    actions.append({"Update": {"TableName": table, "Key": _job_key(organization_id, job_id), **arguments}})
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException:
+        return False
+    return True

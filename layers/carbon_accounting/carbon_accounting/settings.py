@@ -15,6 +15,8 @@ class Settings:
     jwks_url: str
     authorizer_cache_seconds: int
     cursor_signing_key: str
+    bucket_name: str
+    region: str
 
     @property
     def jwt_enabled(self) -> bool:
@@ -32,4 +34,6 @@ def get_settings() -> Settings:
         jwks_url=env.get("JWKS_URL", ""),
         authorizer_cache_seconds=int(env.get("AUTHORIZER_CACHE_SECONDS", "300")),
         cursor_signing_key=env.get("CURSOR_SIGNING_KEY", ""),
+        bucket_name=env.get("BUCKET_NAME", ""),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
     )

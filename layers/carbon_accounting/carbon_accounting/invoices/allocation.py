@@ -15,9 +15,11 @@ from carbon_accounting import repository
 from carbon_accounting.errors import BadRequest, Forbidden, OrganizationNotFound
 from carbon_accounting.invoices.models import FacilityPercentage, InvoiceCreate
 from carbon_accounting.models import Caller, Facility, FacilityStatus
+from carbon_accounting.repository import Reads
 
 MAX_FACILITIES = 49
 PERCENTAGE_TOLERANCE = 1e-9
+_SHARES = "facility_percentages"
 
 
 @dataclass(frozen=True)
@@ -30,32 +32,36 @@ class Allocation:
     facility_name: str | None
 
 
-def allocate(caller: Caller, data: InvoiceCreate) -> list[Allocation]:
+def allocate(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> list[Allocation]:
     """Check the requested shares and the facilities they name; raise the API's error otherwise."""
     shares = _requested_shares(caller, data)
     if len(shares) > MAX_FACILITIES:
         raise BadRequest(
-            f"An invoice can be split across at most {MAX_FACILITIES} facilities", "TOO_MANY_FACILITIES"
+            f"An invoice can be split across at most {MAX_FACILITIES} facilities",
+            "TOO_MANY_FACILITIES",
+            _SHARES,
         )
     seen: set[UUID] = set()
     for share in shares:
         if share.facility_id in seen:
-            raise BadRequest(f"Facility {share.facility_id} appears more than once", "INVALID_FACILITY")
+            raise BadRequest(
+                f"Facility {share.facility_id} appears more than once", "INVALID_FACILITY", _SHARES
+            )
         seen.add(share.facility_id)
     total = math.fsum(share.percentage for share in shares)
     if abs(total - 1.0) > PERCENTAGE_TOLERANCE:
         raise BadRequest(
-            f"Percentages add up to {total:g}; they must add up to 1.0", "INVALID_TOTAL_PERCENTAGE"
+            f"Percentages add up to {total:g}; they must add up to 1.0", "INVALID_TOTAL_PERCENTAGE", _SHARES
         )
 
-    organizations = repository.get_organizations({share.organization_id for share in shares})
+    organizations = reads.get_organizations({share.organization_id for share in shares})
     for share in shares:
         organization = organizations.get(share.organization_id)
         if organization is None:
             raise OrganizationNotFound(share.organization_id)
         if caller.organization_id not in organization.lineage:
             raise Forbidden()
-    facilities = repository.get_facilities([(share.organization_id, share.facility_id) for share in shares])
+    facilities = reads.get_facilities([(share.organization_id, share.facility_id) for share in shares])
     allocations = []
     for share in shares:
         facility = facilities.get(share.facility_id)
@@ -63,9 +69,10 @@ def allocate(caller: Caller, data: InvoiceCreate) -> list[Allocation]:
             raise BadRequest(
                 f"Facility {share.facility_id} does not belong to organization {share.organization_id}",
                 "INVALID_FACILITY",
+                _SHARES,
             )
         if facility.status is not FacilityStatus.ACTIVE:
-            raise BadRequest(f"Facility {share.facility_id} is archived", "INVALID_FACILITY")
+            raise BadRequest(f"Facility {share.facility_id} is archived", "INVALID_FACILITY", _SHARES)
         allocations.append(Allocation(facility, share.percentage, share.company_name, share.facility_name))
     return allocations
 
@@ -80,4 +87,4 @@ def _requested_shares(caller: Caller, data: InvoiceCreate) -> list[FacilityPerce
                 organization_id=caller.organization_id, facility_id=data.facility_id, percentage=1
             )
         ]
-    raise BadRequest("facility_percentages is required", "MISSING_REQUIRED_FIELD")
+    raise BadRequest("facility_percentages is required", "MISSING_REQUIRED_FIELD", _SHARES)

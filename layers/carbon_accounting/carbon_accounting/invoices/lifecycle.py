@@ -8,11 +8,12 @@ a distributed parent and its children) in one transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from carbon_accounting import clock, custom_factors, emissions, repository
+from carbon_accounting import clock, custom_factors, emissions, files, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
@@ -24,24 +25,26 @@ from carbon_accounting.invoices.models import (
     parse_invoice,
 )
 from carbon_accounting.models import Caller, FacilityStatus
+from carbon_accounting.repository import Reads
 from carbon_accounting.versions import parse_if_match
 
 # Per type: the optional fields it accepts and the ones it requires (the public API's type rules).
+# Every type takes an attachment (file_id or file_url).
 _FIELDS_BY_TYPE: dict[emissions.InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
     emissions.InvoiceType.ELECTRICITY: (
-        frozenset({"supplier_id", "cups", "file_url", "custom_emission_factor_id"}),
+        frozenset({"supplier_id", "cups", "custom_emission_factor_id"}),
         frozenset(),
     ),
     emissions.InvoiceType.HEAT: (
-        frozenset({"supplier_id", "file_url", "custom_emission_factor_id"}),
+        frozenset({"supplier_id", "custom_emission_factor_id"}),
         frozenset({"facility_fuel_id"}),
     ),
-    emissions.InvoiceType.WATER: (frozenset({"supplier_id", "file_url"}), frozenset()),
+    emissions.InvoiceType.WATER: (frozenset({"supplier_id"}), frozenset()),
     emissions.InvoiceType.RECHARGE: (
-        frozenset({"supplier_id", "toc", "file_url", "facility_fuel_id", "custom_emission_factor_id"}),
+        frozenset({"supplier_id", "toc", "facility_fuel_id", "custom_emission_factor_id"}),
         frozenset(),
     ),
-    emissions.InvoiceType.PROCESS: (frozenset({"file_url"}), frozenset({"custom_emission_factor_id"})),
+    emissions.InvoiceType.PROCESS: (frozenset(), frozenset({"custom_emission_factor_id"})),
 }
 _TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in _FIELDS_BY_TYPE.values()))
 
@@ -51,35 +54,43 @@ def _invoice_type(value: str) -> emissions.InvoiceType:
         return emissions.InvoiceType(value)
     except ValueError:
         allowed = ", ".join(emissions.InvoiceType)
-        raise BadRequest(f"Invoice type {value!r} is not one of {allowed}", "INVALID_INVOICE_TYPE") from None
+        raise BadRequest(
+            f"Invoice type {value!r} is not one of {allowed}", "INVALID_INVOICE_TYPE", "type"
+        ) from None
 
 
 def _check_fields(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> None:
     optional, required = _FIELDS_BY_TYPE[invoice_type]
     for name in sorted(required):
         if getattr(data, name) is None:
-            raise BadRequest(f"{name} is required for {invoice_type} invoices", "MISSING_REQUIRED_FIELD")
+            raise BadRequest(
+                f"{name} is required for {invoice_type} invoices", "MISSING_REQUIRED_FIELD", name
+            )
     for name in sorted(_TYPE_SPECIFIC - optional - required):
         if getattr(data, name) is not None:
-            raise BadRequest(f"{name} is not accepted on {invoice_type} invoices", "FIELD_NOT_ALLOWED")
+            raise BadRequest(f"{name} is not accepted on {invoice_type} invoices", "FIELD_NOT_ALLOWED", name)
 
 
 def _check_catalogue_references(data: InvoiceCreate) -> None:
     if data.facility_fuel_id and emissions.fuel(data.facility_fuel_id) is None:
-        raise BadRequest(f"Unknown facility_fuel_id {data.facility_fuel_id}", "INVALID_FACILITY_FUEL")
+        raise BadRequest(
+            f"Unknown facility_fuel_id {data.facility_fuel_id}", "INVALID_FACILITY_FUEL", "facility_fuel_id"
+        )
     if data.supplier_id and emissions.supplier(data.supplier_id) is None:
-        raise BadRequest(f"Unknown supplier_id {data.supplier_id}", "INVALID_SUPPLIER")
+        raise BadRequest(f"Unknown supplier_id {data.supplier_id}", "INVALID_SUPPLIER", "supplier_id")
 
 
 def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> dict[str, Any]:
     """The quantity in its unit type's canonical unit, with what was sent when that differs."""
     unit = emissions.unit(data.unit_id)
     if unit is None:
-        raise BadRequest(f"Unknown unit_id {data.unit_id}", "INVALID_UNIT")
+        raise BadRequest(f"Unknown unit_id {data.unit_id}", "INVALID_UNIT", "unit_id")
     if unit.type not in emissions.units_for(invoice_type):
         accepted = ", ".join(sorted(emissions.units_for(invoice_type)))
         raise BadRequest(
-            f"A {unit.type} unit is not valid for {invoice_type} invoices ({accepted})", "INVALID_UNIT"
+            f"A {unit.type} unit is not valid for {invoice_type} invoices ({accepted})",
+            "INVALID_UNIT",
+            "unit_id",
         )
     # A process invoice stays in its own unit: the custom factor it is computed with decides.
     canonical = unit if invoice_type is emissions.InvoiceType.PROCESS else emissions.canonical_unit(unit.type)
@@ -93,19 +104,19 @@ def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate
     }
 
 
-def _checked(caller: Caller, data: InvoiceCreate) -> dict[str, Any]:
+def _checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> dict[str, Any]:
     """The stored fields of a create-shaped request, after every rule but the allocation's.
 
-    Creating and updating both come here, so an edit is held to exactly the rules of a creation.
+    Creating, updating and bulk importing all come here, so each is held to exactly the same rules.
     """
     invoice_type = _invoice_type(data.type)
     if data.end_date < data.start_date:
-        raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE")
+        raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE", "end_date")
     _check_fields(invoice_type, data)
     quantity = _canonical_quantity(invoice_type, data)
     _check_catalogue_references(data)
     custom_factor = (
-        custom_factors.get_custom_emission_factor(caller, data.custom_emission_factor_id)
+        custom_factors.get_custom_emission_factor(caller, data.custom_emission_factor_id, reads)
         if data.custom_emission_factor_id
         else None
     )
@@ -115,7 +126,7 @@ def _checked(caller: Caller, data: InvoiceCreate) -> dict[str, Any]:
         "end_date": data.end_date.isoformat(),
         "invoice_id": data.invoice_id,
         "cups": normalize_cups(data.cups) if data.cups else None,
-        "file_url": data.file_url,
+        **files.attachment(caller, data.file_id, data.file_url),
         "supplier_id": _text(data.supplier_id),
         "facility_fuel_id": _text(data.facility_fuel_id),
         "custom_emission_factor_id": _text(data.custom_emission_factor_id),
@@ -127,10 +138,24 @@ def _checked(caller: Caller, data: InvoiceCreate) -> dict[str, Any]:
     }
 
 
-def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = None) -> Invoice:
-    """Check and store a new invoice, ``loading`` until the calculator has computed it."""
-    checked = _checked(caller, data)
-    allocations = allocate(caller, data)
+@dataclass(frozen=True)
+class Prepared:
+    """A checked invoice ready to write: ``(organization id, item)`` pairs (the invoice first, then a
+    distributed invoice's children) and the ``(organization id, facility id)`` it is allocated to."""
+
+    invoices: list[tuple[UUID, dict[str, Any]]]
+    facilities: list[tuple[UUID, UUID]]
+
+
+def prepare_invoice(
+    caller: Caller, data: InvoiceCreate, user_id: UUID | None = None, reads: Reads = repository
+) -> Prepared:
+    """Check a new invoice against every rule and build its items, ``loading``; nothing is written.
+
+    ``reads`` is where facilities, organizations and custom factors are read (a bulk import caches them).
+    """
+    checked = _checked(caller, data, reads)
+    allocations = allocate(caller, data, reads)
     now = clock.now()
     common = {
         **checked,
@@ -164,10 +189,15 @@ def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = N
             "children": [[str(org), child["id"]] for org, child in children],
         }
         invoices = [(caller.organization_id, parent), *children]
-    facilities = [(a.facility.organization_id, a.facility.id) for a in allocations]
-    if not repository.create_invoices(invoices, facilities):
+    return Prepared(invoices, [(a.facility.organization_id, a.facility.id) for a in allocations])
+
+
+def create_invoice(caller: Caller, data: InvoiceCreate, user_id: UUID | None = None) -> Invoice:
+    """Check and store a new invoice, ``loading`` until the calculator has computed it."""
+    prepared = prepare_invoice(caller, data, user_id)
+    if not repository.create_invoices(prepared.invoices, prepared.facilities):
         raise BadRequest("A facility was archived while the invoice was being created", "INVALID_FACILITY")
-    return parse_invoice(invoices[0][1])
+    return parse_invoice(prepared.invoices[0][1])
 
 
 def _text(value: UUID | None) -> str | None:
@@ -265,7 +295,7 @@ def _as_request(item: dict[str, Any]) -> dict[str, Any]:
         "supplier_id",
         "facility_fuel_id",
         "cups",
-        "file_url",
+        "file_id",
         "custom_emission_factor_id",
     ):
         request[name] = item.get(name)
@@ -308,7 +338,10 @@ def update_invoice(
         changes["uploaded_by"] = _text(requested.pop("uploaded_by"))
     facility_id = requested.pop("facility_id", None)
     if requested or facility_id:
-        checked = _checked(caller, InvoiceCreate.model_validate(_as_request(item) | requested))
+        request = _as_request(item)
+        if {"file_id", "file_url"} & requested.keys():  # the attachment is replaced, however it is named
+            request["file_id"] = None
+        checked = _checked(caller, InvoiceCreate.model_validate(request | requested))
         changes |= {name: value for name, value in checked.items() if _differs(item.get(name), value)}
     if facility_id and str(facility_id) != item.get("facility_id"):
         changes |= _moved_to(caller, item, facility_id)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from carbon_accounting import cursor, emissions, repository
 from carbon_accounting.errors import BadRequest, FacilityNotFound
+from carbon_accounting.files import linked
 from carbon_accounting.invoices.models import Invoice, InvoiceCommon, InvoiceStatus, parse_invoice
 from carbon_accounting.models import Caller, CustomEmissionFactor
 
@@ -67,8 +68,6 @@ class CastedInvoice(InvoiceCommon):
     co2e_consumption: float | None = None
     co2e_generation: float | None = None
     co2e_transmission_and_distribution: float | None = None
-    file_name: str | None = None
-    file_id: UUID | None = None
     user: UserRef | None = None
 
 
@@ -161,7 +160,7 @@ def _casted(item: dict[str, Any], users: dict[UUID, Any]) -> CastedInvoice:
     user = users.get(UUID(item["uploaded_by"])) if item.get("uploaded_by") else None
     return CastedInvoice.model_validate(
         {
-            **item,
+            **linked(item),
             "percentage": str(float(item["percentage"])),
             "toc": item.get("toc_id"),
             "unit": unit.model_dump() if unit else None,

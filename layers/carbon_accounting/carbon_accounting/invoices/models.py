@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, TypeAdapter, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
+from carbon_accounting.files import linked
 from carbon_accounting.models import CustomEmissionFactor, PartialUpdate, RequestModel
 
 
@@ -28,6 +29,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Quantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 CupsText = Annotated[str, StringConstraints(max_length=40)]
+FileUrl = Annotated[str, StringConstraints(max_length=2048)]
 
 
 class InvoiceStatus(StrEnum):
@@ -65,7 +67,8 @@ class InvoiceCreate(RequestModel):
     supplier_id: UUID | None = None
     facility_fuel_id: UUID | None = None
     cups: CupsText | None = None
-    file_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    file_url: FileUrl | None = Field(default=None, description="The url of an uploaded file")
+    file_id: UUID | None = Field(default=None, description="An uploaded file (POST /v1/files/presigned-urls)")
     custom_emission_factor_id: UUID | None = None
     toc: Reference | None = None
 
@@ -92,6 +95,8 @@ class InvoiceUpdate(PartialUpdate):
     facility_fuel_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
     toc: Reference | None = None
+    file_id: UUID | None = Field(default=None, description="Attach an uploaded file; null detaches")
+    file_url: FileUrl | None = Field(default=None, description="Attach an uploaded file by its url")
 
 
 class FacilityShare(BaseModel):
@@ -121,7 +126,11 @@ class InvoiceCommon(BaseModel):
     uploaded_by: UUID | None = None
     invoice_id: str | None = None
     cups: str | None = None
-    file_url: str | None = None
+    file_url: str | None = Field(
+        default=None, description="A fresh presigned link to the attached file, valid 15 minutes"
+    )
+    file_name: str | None = None
+    file_id: UUID | None = None
     source_invoice_id: UUID | None = None
     enabled: bool | None = True
     created_at: datetime | None = None
@@ -189,5 +198,8 @@ def _adapter() -> TypeAdapter[Invoice]:
 
 
 def parse_invoice(item: dict[str, Any]) -> Invoice:
-    """A stored invoice as its type's model (the union's adapter is built on first use: cold start)."""
-    return _adapter().validate_python(item)
+    """A stored invoice as the API shows it: its type's model, with a fresh link to its attachment.
+
+    The union's adapter is built on first use (cold start).
+    """
+    return _adapter().validate_python(linked(item))

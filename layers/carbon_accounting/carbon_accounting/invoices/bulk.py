@@ -1,0 +1,328 @@
+"""The bulk importer: a job's CSV becomes invoices, each row held to exactly the rules of the API.
+
+Every row is read into a create request and goes through ``lifecycle.prepare_invoice``, the same
+checks as ``POST /api/v1/invoices``; a row that breaks one is reported, never dropped. Valid rows
+are written ``loading`` (so the calculator computes them) in chunks: one TransactWriteItems holds a
+chunk's invoices and the job's progress past them, conditional on the progress before it. So a
+duplicate delivery of the upload event, a retry after a timeout, or two deliveries at once can
+never write a row twice, and a retry resumes after the last chunk written.
+
+Accepted race: a facility archived during an import still receives the rows checked before.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from carbon_accounting import clock, emissions, imports, repository, storage
+from carbon_accounting.errors import ApiError, BadRequest
+from carbon_accounting.invoices import lifecycle
+from carbon_accounting.invoices.models import InvoiceCreate
+from carbon_accounting.models import (
+    Caller,
+    CustomEmissionFactor,
+    Facility,
+    ImportStatus,
+    Organization,
+    RowError,
+)
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = (
+    "type",
+    "base_quantity",
+    "unit",
+    "start_date",
+    "end_date",
+    "facility_id",
+    "facility_percentages",
+    "invoice_id",
+    "supplier_id",
+    "facility_fuel_id",
+    "cups",
+    "custom_emission_factor_id",
+    "toc",
+)
+REQUIRED_COLUMNS = ("type", "base_quantity", "unit", "start_date", "end_date")
+ERRORS_SHOWN = 100
+CHUNK_ROWS = 200
+CHUNK_INVOICES = 99  # TransactWriteItems takes 100 actions: the invoices and the job's progress
+_KEY = re.compile(r"imports/(?P<organization>[0-9a-f-]{36})/(?P<job>[0-9a-f-]{36})")
+# Columns whose value is passed to the create request as it is.
+_AS_IS = ("type", "base_quantity", "start_date", "end_date", "facility_id", "invoice_id", "supplier_id")
+_AS_IS += ("facility_fuel_id", "cups", "custom_emission_factor_id", "toc")
+
+
+class BadFile(Exception):
+    """The file cannot be imported at all; the job fails with this detail."""
+
+
+@dataclass
+class Row:
+    number: int  # the spreadsheet row: the header is row 1
+    cells: list[str]
+    prepared: lifecycle.Prepared | None = None
+    errors: list[RowError] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ reading the file
+
+
+def read_csv(content: bytes) -> tuple[list[str], list[Row]]:
+    """The file's columns and its non-blank rows; ``BadFile`` says what to fix when it can't be read."""
+    if not content.strip():
+        raise BadFile("The file is empty: the first line names the columns, one invoice per line after it")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadFile(f"The file is not UTF-8 text (byte {error.start}): export it as 'CSV UTF-8'") from None
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records)
+    columns = [name.strip().lower() for name in header]
+    if len(columns) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if separator in header[0]:
+                raise BadFile(f"Columns are separated by {name}: separate them with commas")
+    unknown = [name for name in columns if name not in COLUMNS]
+    if unknown:
+        raise BadFile(f"Unknown column(s) {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise BadFile(f"Column(s) {', '.join(repeated)} appear more than once")
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if not {"facility_id", "facility_percentages"} & set(columns):
+        missing.append("facility_id or facility_percentages")
+    if missing:
+        raise BadFile(f"Missing column(s): {', '.join(missing)}")
+    rows = [
+        Row(index + 2, cells) for index, cells in enumerate(records) if any(cell.strip() for cell in cells)
+    ]
+    if not rows:
+        raise BadFile("The file has a header but no invoice rows")
+    if len(rows) > imports.MAX_IMPORT_ROWS:
+        raise BadFile(
+            f"The file has {len(rows):,} rows; a file takes at most {imports.MAX_IMPORT_ROWS:,}: split it"
+        )
+    return columns, rows
+
+
+def _unit_id(text: str) -> str:
+    """A unit id, from an id or a unit's name: its catalogue name or its symbol (kWh, m3, ...)."""
+    wanted = text.strip().casefold().replace("m3", "m³")
+    for unit in emissions.units():
+        symbol = unit.name.rpartition("(")[2].rstrip(")")
+        if wanted in (str(unit.id), unit.name.casefold(), symbol):
+            return str(unit.id)
+    raise BadRequest(
+        f"Unknown unit {text!r}: give a unit id or a symbol such as kWh or m3", "INVALID_UNIT", "unit"
+    )
+
+
+def _shares(text: str, organization_id: UUID) -> list[dict[str, str]]:
+    """``facility:share;facility:share`` (``organization/facility`` for a subsidiary's facility)."""
+    shares = []
+    for part in filter(None, (part.strip() for part in text.split(";"))):
+        facility, separator, percentage = part.rpartition(":")
+        if not separator:
+            raise BadRequest(
+                f"{part!r} is not facility_id:share, e.g. <facility id>:0.6;<facility id>:0.4",
+                "VALIDATION_ERROR",
+                "facility_percentages",
+            )
+        organization, _, facility = facility.rpartition("/")
+        shares.append(
+            {
+                "organization_id": organization.strip() or str(organization_id),
+                "facility_id": facility.strip(),
+                "percentage": percentage.strip(),
+            }
+        )
+    return shares
+
+
+def _request(columns: list[str], row: Row, organization_id: UUID) -> dict[str, Any]:
+    """The create request a row stands for."""
+    if len(row.cells) != len(columns):
+        raise BadRequest(
+            f"The row has {len(row.cells)} cells; the header has {len(columns)}", "VALIDATION_ERROR"
+        )
+    cells = {name: cell.strip() for name, cell in zip(columns, row.cells, strict=True)}
+    request: dict[str, Any] = {name: cells[name] for name in _AS_IS if cells.get(name)}
+    if cells.get("unit"):
+        request["unit_id"] = _unit_id(cells["unit"])
+    if cells.get("facility_percentages"):
+        request["facility_percentages"] = _shares(cells["facility_percentages"], organization_id)
+    return request
+
+
+# ------------------------------------------------------------------ checking rows
+
+
+class CachedReads:
+    """The repository's reads for an invoice's checks, each key read once per import."""
+
+    def __init__(self) -> None:
+        self._organizations: dict[UUID, Organization | None] = {}
+        self._facilities: dict[tuple[UUID, UUID], Facility | None] = {}
+        self._factors: dict[tuple[UUID, UUID], CustomEmissionFactor | None] = {}
+
+    def get_organizations(self, organization_ids: Any) -> dict[UUID, Organization]:
+        wanted = set(organization_ids)
+        missing = wanted - self._organizations.keys()
+        if missing:
+            found = repository.get_organizations(missing)
+            self._organizations |= {each: found.get(each) for each in missing}
+        return {each: org for each in wanted if (org := self._organizations[each]) is not None}
+
+    def get_facilities(self, keys: Any) -> dict[UUID, Facility]:
+        wanted = set(keys)
+        missing = wanted - self._facilities.keys()
+        if missing:
+            found = repository.get_facilities(missing)
+            self._facilities |= {key: found.get(key[1]) for key in missing}
+        return {key[1]: facility for key in wanted if (facility := self._facilities[key]) is not None}
+
+    def get_custom_emission_factor(
+        self, organization_id: UUID, factor_id: UUID
+    ) -> CustomEmissionFactor | None:
+        key = (organization_id, factor_id)
+        if key not in self._factors:
+            self._factors[key] = repository.get_custom_emission_factor(organization_id, factor_id)
+        return self._factors[key]
+
+
+_COLUMN_OF_FIELD = {"unit_id": "unit"}
+
+
+def check_row(caller: Caller, columns: list[str], row: Row, reads: CachedReads) -> None:
+    """Prepare the row's invoice with the API's rules, or record why it can't be imported."""
+    try:
+        data = InvoiceCreate.model_validate(_request(columns, row, caller.organization_id))
+        row.prepared = lifecycle.prepare_invoice(caller, data, caller.user_id, reads)
+    except ValidationError as invalid:
+        for error in invalid.errors():
+            name = str(error["loc"][0]) if error["loc"] else None
+            row.errors.append(
+                RowError(
+                    row=row.number,
+                    field=_COLUMN_OF_FIELD.get(name or "", name),
+                    code="VALIDATION_ERROR",
+                    detail=error["msg"],
+                )
+            )
+    except ApiError as refused:
+        name = _COLUMN_OF_FIELD.get(refused.field or "", refused.field)
+        if name == "facility_percentages" and "facility_percentages" not in columns:
+            name = "facility_id"
+        row.errors.append(RowError(row=row.number, field=name, code=refused.code, detail=refused.detail))
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _progress(rows: list[Row], end: int) -> dict[str, Any]:
+    """The job's counters once the first ``end`` rows are processed (absolute values: idempotent)."""
+    done = rows[:end]
+    errors = [error.model_dump() for row in done for error in row.errors][:ERRORS_SHOWN]
+    return {
+        "rows_processed": end,
+        "rows_created": sum(row.prepared is not None for row in done),
+        "rows_failed": sum(bool(row.errors) for row in done),
+        "errors": errors,
+    }
+
+
+def _chunks(rows: list[Row], start: int) -> list[tuple[int, int]]:
+    """``(start, end)`` row ranges from ``start`` on, each written in one transaction."""
+    ranges, begin, invoices = [], start, 0
+    for index in range(start, len(rows)):
+        size = len(rows[index].prepared.invoices) if rows[index].prepared else 0
+        if invoices + size > CHUNK_INVOICES or index - begin >= CHUNK_ROWS:
+            ranges.append((begin, index))
+            begin, invoices = index, 0
+        invoices += size
+    if begin < len(rows):
+        ranges.append((begin, len(rows)))
+    return ranges
+
+
+def _report(columns: list[str], rows: list[Row]) -> bytes:
+    """Every failed row as it was sent, with its reasons."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", *columns, "field", "code", "detail"])
+    for row in rows:
+        if row.errors:
+            reasons = [(error.field or "", error.code, error.detail) for error in row.errors]
+            writer.writerow(
+                [row.number, *row.cells, *("; ".join(part) for part in zip(*reasons, strict=True))]
+            )
+    return out.getvalue().encode()
+
+
+def run_import(key: str, version_id: str | None) -> ImportStatus | None:
+    """Import the CSV uploaded for a job; the job's final status (None: no job, or another run has it)."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        logger.warning("Object %s is not an import's key; left alone", key)
+        return None
+    organization_id, job_id = UUID(match["organization"]), UUID(match["job"])
+    job = repository.update_import_job(
+        organization_id,
+        job_id,
+        {"status": str(ImportStatus.PROCESSING)},
+        clock.now(),
+        expected_status=(ImportStatus.PENDING, ImportStatus.PROCESSING),
+    )
+    if job is None:  # no such job, or finished: a repeated event
+        current = repository.get_import_job(organization_id, job_id)
+        return ImportStatus(current["status"]) if current else None
+
+    def finish(changes: dict[str, Any]) -> ImportStatus:
+        repository.update_import_job(organization_id, job_id, changes, clock.now(), ImportStatus.PROCESSING)
+        return ImportStatus(changes["status"])
+
+    try:
+        columns, rows = _read(key, version_id)
+    except BadFile as bad:
+        return finish({"status": str(ImportStatus.FAILED), "detail": str(bad)})
+
+    caller = Caller(organization_id=organization_id, principal=job["created_by"], user_id=job.get("user_id"))
+    reads = CachedReads()
+    for row in rows:
+        check_row(caller, columns, row, reads)
+    repository.update_import_job(
+        organization_id, job_id, {"rows_total": len(rows)}, clock.now(), ImportStatus.PROCESSING
+    )
+    for begin, end in _chunks(rows, int(job["rows_processed"])):
+        invoices = [pair for row in rows[begin:end] if row.prepared for pair in row.prepared.invoices]
+        if not repository.write_import_chunk(
+            organization_id, job_id, invoices, _progress(rows, end), begin, clock.now()
+        ):
+            logger.warning("Job %s moved on under another run; this one stops", job_id)
+            return None
+    failed = any(row.errors for row in rows)
+    if failed:
+        storage.write(imports.report_key(organization_id, job_id), _report(columns, rows), "text/csv")
+    status = ImportStatus.COMPLETED_WITH_ERRORS if failed else ImportStatus.COMPLETED
+    return finish({"status": str(status), "error_report": failed})
+
+
+def _read(key: str, version_id: str | None) -> tuple[list[str], list[Row]]:
+    stored = storage.head(key, version_id)
+    if stored is None:
+        raise BadFile("The uploaded file is gone")
+    if stored.size > imports.MAX_IMPORT_BYTES:
+        raise BadFile(
+            f"The file is {stored.size:,} bytes; a file takes at most {imports.MAX_IMPORT_BYTES:,}: split it"
+        )
+    return read_csv(storage.read(key, version_id))
