@@ -226,7 +226,7 @@ def test_a_run_that_dies_midway_resumes_after_the_last_chunk_written(api, monkey
     [
         (b"", "empty"),
         (HEADER.encode() + b"\n", "no invoice rows"),
-        ("type;base_quantity;unit\nelectricity;1;kWh\n".encode(), "semicolons"),
+        (b"type;base_quantity;unit\nelectricity;1;kWh\n", "semicolons"),
         (csv_text(GOOD).encode("utf-16"), "not UTF-8"),
         (
             b"type,base_quantity,unit,start_date,end_date\nelectricity,1,kWh,2024-01-01,2024-01-31\n",
