@@ -15,9 +15,10 @@ import requests
 
 from carbon_accounting import imports, repository
 from carbon_accounting.invoices import bulk
-from tests.conftest import TEST_BUCKET
+from local.seed import load_seed
+from tests.conftest import ROOT, TEST_BUCKET
 from tests.functions import LambdaContext, load_function
-from tests.handlers.conftest import sample_event
+from tests.handlers.conftest import invoke, sample_event
 from tests.handlers.test_invoices import distributed_heat, electricity, share, stored_invoices
 from tests.tenants import (
     ACME,
@@ -268,3 +269,16 @@ def test_an_object_for_no_job_is_left_alone(aws):
     version = boto3.client("s3").put_object(Bucket=TEST_BUCKET, Key=key, Body=b"x")["VersionId"]
 
     assert deliver(key, version)["status"] is None
+
+
+def test_the_shipped_template_names_every_column_and_the_sample_imports_on_the_demo_seed(aws):
+    template = (ROOT / "docs" / "bulk-import-template.csv").read_text()
+    seed = load_seed(ROOT / "local" / "seed.json")
+    acme = seed.organizations[0]
+    caller_headers = api_key_headers(acme.api_keys[0], acme.id)
+
+    job = run(invoke, (ROOT / "docs" / "bulk-import-sample.csv").read_bytes(), caller_headers)
+
+    assert tuple(template.strip().split(",")) == bulk.COLUMNS
+    assert (job["status"], job["rows_created"], job["rows_failed"]) == ("completed_with_errors", 4, 1)
+    assert [(error["row"], error["code"]) for error in job["errors"]] == [(6, "INVALID_DATE_RANGE")]
