@@ -1,26 +1,6 @@
 """The bucket's ``Object Created`` events under files/: check an upload against its announcement."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from carbon_accounting import files
+from carbon_accounting.bucket_events import on_object_created
 
-logger = Logger()
-metrics = Metrics()
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics(capture_cold_start_metric=True)
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    s3_object = event.detail["object"]
-    key = s3_object["key"]  # our keys are ids and slashes: nothing to decode
-    status = files.check_upload(key, s3_object.get("version-id"))
-    logger.info("Upload checked", extra={"key": key, "status": status})
-    if status is not None:
-        metrics.add_metric(name=f"Upload_{status}", unit=MetricUnit.Count, value=1)
-    return {"key": key, "status": status}
+lambda_handler = on_object_created(files.check_upload, metric="Upload")

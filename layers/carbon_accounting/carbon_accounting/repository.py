@@ -368,14 +368,10 @@ def _invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, A
     )
 
 
-def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
-    """Write ``(organization id, invoice)`` pairs all or nothing, if every facility is still active.
-
-    One TransactWriteItems (so at most 100 actions: invoices + facilities). Returns False, having
-    written nothing, when a facility stopped being active since it was read.
-    """
+def _new_invoice_actions(invoices: list[tuple[UUID, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """TransactWriteItems Puts of new invoices (each failing if its key is taken)."""
     table = get_settings().table_name
-    actions: list[dict[str, Any]] = [
+    return [
         {
             "Put": {
                 "TableName": table,
@@ -385,6 +381,16 @@ def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: lis
         }
         for org, invoice in invoices
     ]
+
+
+def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
+    """Write ``(organization id, invoice)`` pairs all or nothing, if every facility is still active.
+
+    One TransactWriteItems (so at most 100 actions: invoices + facilities). Returns False, having
+    written nothing, when a facility stopped being active since it was read.
+    """
+    table = get_settings().table_name
+    actions = _new_invoice_actions(invoices)
     actions += [
         {
             "ConditionCheck": {
@@ -648,16 +654,7 @@ def write_import_chunk(
     arguments["ConditionExpression"] += " AND #processed = :processed_before"
     arguments["ExpressionAttributeNames"]["#processed"] = "rows_processed"
     arguments["ExpressionAttributeValues"][":processed_before"] = {"N": str(processed_before)}
-    actions: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": _invoice_item(org, invoice),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-        for org, invoice in invoices
-    ]
+    actions = _new_invoice_actions(invoices)
     actions.append({"Update": {"TableName": table, "Key": _job_key(organization_id, job_id), **arguments}})
     try:
         client().transact_write_items(TransactItems=actions)
