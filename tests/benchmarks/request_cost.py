@@ -90,7 +90,8 @@ def _fill(count: int, organization: uuid.UUID, facility: uuid.UUID) -> list[uuid
 
 def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
     """Per endpoint: (requests by operation, items read, HTTP status), with ``others`` foreign invoices."""
-    from carbon_accounting import repository
+    from carbon_accounting import files, imports, repository
+    from carbon_accounting.models import Caller, FileRequest, ImportRequest
     from local.seed import load_seed
     from local.template import load_stack, table_definition
     from tests.handlers.conftest import invoke
@@ -104,6 +105,10 @@ def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         own = _fill(OWN_INVOICES, ACME, ACME_MADRID)
         _fill(others, GLOBEX, GLOBEX_BERLIN)
+        caller = Caller(organization_id=ACME, principal="api_key:bench")
+        request = FileRequest(name="nov.pdf", mime_type="application/pdf", size_kb=100)
+        (file,) = files.announce_files(caller, [request])
+        job = imports.create_import(caller, ImportRequest(file_name="invoices.csv"))
         counter = RequestCounter()
         repository.client().meta.events.register("after-call.dynamodb", counter)
         headers = api_key_headers(ACME_KEY, ACME)
@@ -112,6 +117,8 @@ def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
             "facility list": ("list_facility_invoices", {"path": {"facility_id": str(ACME_MADRID)}}),
             "org list, page 1": ("list_invoices", {"query": {"size": "10"}}),
             "summary by month": ("emissions_summary", {"query": {"group_by": "month"}}),
+            "get file": ("get_file", {"path": {"file_id": str(file.id)}}),
+            "get import job": ("get_bulk_import", {"path": {"job_id": str(job.job_id)}}),
         }
         results = {}
         for name, (function, arguments) in calls.items():
