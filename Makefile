@@ -22,6 +22,7 @@ test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed ## Lint 
 bench: $(VENV)/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call
 	$(VENV)/bin/python -m tests.benchmarks.cold_start
 	$(VENV)/bin/python -m tests.benchmarks.request_cost
+	$(VENV)/bin/python -m tests.benchmarks.bulk_import
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -239,8 +239,20 @@ def test_a_run_that_dies_midway_resumes_after_the_last_chunk_written(api, monkey
         ),
         (csv_text(GOOD).replace("cups", "meter").encode(), "Unknown column(s) meter"),
         (b"type,type,base_quantity,unit,start_date,end_date,facility_id\n", "more than once"),
+        (b"\xef\xbb\xbf", "empty"),
+        (csv_text('"' + GOOD + "x" * 140_000).encode(), "not valid CSV"),
     ],
-    ids=["empty", "header-only", "semicolons", "utf-16", "missing-column", "unknown-column", "repeated"],
+    ids=[
+        "empty",
+        "header-only",
+        "semicolons",
+        "utf-16",
+        "missing-column",
+        "unknown-column",
+        "repeated",
+        "only-a-bom",
+        "unclosed-quote",
+    ],
 )
 def test_a_file_that_cannot_be_read_fails_the_job_saying_what_to_fix(api, content, detail):
     job = run(api, content)
@@ -286,3 +298,30 @@ def test_the_shipped_template_names_every_column_and_the_sample_imports_on_the_d
     assert tuple(template.strip().split(",")) == bulk.COLUMNS
     assert (job["status"], job["rows_created"], job["rows_failed"]) == ("completed_with_errors", 4, 1)
     assert [(error["row"], error["code"]) for error in job["errors"]] == [(6, "INVALID_DATE_RANGE")]
+
+
+def test_a_detail_quoting_a_huge_cell_is_cut_so_the_job_stays_one_item(api):
+    job = run(api, csv_text(GOOD.replace("kWh", "k" * 50_000)))
+
+    assert job["status"] == "completed_with_errors"
+    assert job["errors"][0]["code"] == "INVALID_UNIT" and len(job["errors"][0]["detail"]) <= bulk.DETAIL_CHARS
+
+
+def test_a_second_upload_through_the_same_post_never_mixes_into_the_job(api, monkeypatch):
+    job = create_job(api).body
+    key = job["upload"]["fields"]["key"]
+    first = upload(job, csv_text(GOOD.replace("INV-1", "FIRST")))
+    real_write = repository.write_import_chunk
+
+    def dies(*args, **kwargs):
+        raise TimeoutError("the invocation ran out of time")
+
+    monkeypatch.setattr(repository, "write_import_chunk", dies)
+    with pytest.raises(TimeoutError):
+        deliver(key, first)
+    monkeypatch.setattr(repository, "write_import_chunk", real_write)
+    second = upload(job, csv_text(GOOD.replace("INV-1", "SECOND")))
+
+    assert deliver(key, second)["status"] is None
+    assert deliver(key, first)["status"] == "completed"
+    assert [invoice["invoice_id"] for invoice in stored_invoices(ACME)] == ["FIRST"]

@@ -636,6 +636,35 @@ def update_import_job(
         return None
 
 
+def claim_import_job(
+    organization_id: UUID, job_id: UUID, object_version: str, updated_at: str
+) -> dict[str, Any] | None:
+    """Start (or resume) importing one uploaded version of a job's CSV; the job, or None if it can't.
+
+    The first run pins the object version: a later upload through the same presigned POST never
+    mixes its rows into the job. A finished job, or one pinned to another version, is left alone.
+    """
+    arguments = _update_arguments(
+        {"status": "processing", "object_version": object_version},
+        updated_at,
+        None,
+        ("pending", "processing"),
+    )
+    arguments["ConditionExpression"] += " AND (attribute_not_exists(#pinned) OR #pinned = :pinned)"
+    arguments["ExpressionAttributeNames"]["#pinned"] = "object_version"
+    arguments["ExpressionAttributeValues"][":pinned"] = {"S": object_version}
+    try:
+        answer = client().update_item(
+            TableName=get_settings().table_name,
+            Key=_job_key(organization_id, job_id),
+            ReturnValues="ALL_NEW",
+            **arguments,
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return _from_item(answer["Attributes"])
+
+
 def write_import_chunk(
     organization_id: UUID,
     job_id: UUID,

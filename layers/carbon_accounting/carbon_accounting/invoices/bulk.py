@@ -16,6 +16,7 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -54,6 +55,7 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("type", "base_quantity", "unit", "start_date", "end_date")
 ERRORS_SHOWN = 100
+DETAIL_CHARS = 300  # a detail may quote a cell: the job's first 100 errors must fit in one item
 CHUNK_ROWS = 200
 CHUNK_INVOICES = 99  # TransactWriteItems takes 100 actions: the invoices and the job's progress
 _KEY = re.compile(r"imports/(?P<organization>[0-9a-f-]{36})/(?P<job>[0-9a-f-]{36})")
@@ -73,20 +75,32 @@ class Row:
     prepared: lifecycle.Prepared | None = None
     errors: list[RowError] = field(default_factory=list)
 
+    def fail(self, column: str | None, code: str, detail: str) -> None:
+        """Record why the row can't be imported (a long detail is cut: it may quote a cell)."""
+        if len(detail) > DETAIL_CHARS:
+            detail = detail[: DETAIL_CHARS - 1] + "…"
+        self.errors.append(RowError(row=self.number, field=column, code=code, detail=detail))
+
 
 # ------------------------------------------------------------------ reading the file
 
 
 def read_csv(content: bytes) -> tuple[list[str], list[Row]]:
     """The file's columns and its non-blank rows; ``BadFile`` says what to fix when it can't be read."""
-    if not content.strip():
-        raise BadFile("The file is empty: the first line names the columns, one invoice per line after it")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadFile(f"The file is not UTF-8 text (byte {error.start}): export it as 'CSV UTF-8'") from None
+    if not text.strip():
+        raise BadFile("The file is empty: the first line names the columns, one invoice per line after it")
     records = csv.reader(io.StringIO(text, newline=""))
-    header = next(records)
+    try:
+        return _parsed(next(records), records)
+    except csv.Error as error:
+        raise BadFile(f"The file is not valid CSV (line {records.line_num}): {error}") from None
+
+
+def _parsed(header: list[str], records: Iterator[list[str]]) -> tuple[list[str], list[Row]]:
     columns = [name.strip().lower() for name in header]
     if len(columns) == 1:
         for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
@@ -103,9 +117,7 @@ def read_csv(content: bytes) -> tuple[list[str], list[Row]]:
         missing.append("facility_id or facility_percentages")
     if missing:
         raise BadFile(f"Missing column(s): {', '.join(missing)}")
-    rows = [
-        Row(index + 2, cells) for index, cells in enumerate(records) if any(cell.strip() for cell in cells)
-    ]
+    rows = [Row(index + 2, cells) for index, cells in enumerate(records) if any(c.strip() for c in cells)]
     if not rows:
         raise BadFile("The file has a header but no invoice rows")
     if len(rows) > imports.MAX_IMPORT_ROWS:
@@ -211,19 +223,12 @@ def check_row(caller: Caller, columns: list[str], row: Row, reads: CachedReads) 
     except ValidationError as invalid:
         for error in invalid.errors():
             name = str(error["loc"][0]) if error["loc"] else None
-            row.errors.append(
-                RowError(
-                    row=row.number,
-                    field=_COLUMN_OF_FIELD.get(name or "", name),
-                    code="VALIDATION_ERROR",
-                    detail=error["msg"],
-                )
-            )
+            row.fail(_COLUMN_OF_FIELD.get(name or "", name), "VALIDATION_ERROR", error["msg"])
     except ApiError as refused:
         name = _COLUMN_OF_FIELD.get(refused.field or "", refused.field)
         if name == "facility_percentages" and "facility_percentages" not in columns:
             name = "facility_id"
-        row.errors.append(RowError(row=row.number, field=name, code=refused.code, detail=refused.detail))
+        row.fail(name, refused.code, refused.detail)
 
 
 # ------------------------------------------------------------------ writing
@@ -276,16 +281,14 @@ def run_import(key: str, version_id: str | None) -> ImportStatus | None:
         logger.warning("Object %s is not an import's key; left alone", key)
         return None
     organization_id, job_id = UUID(match["organization"]), UUID(match["job"])
-    job = repository.update_import_job(
-        organization_id,
-        job_id,
-        {"status": str(ImportStatus.PROCESSING)},
-        clock.now(),
-        expected_status=(ImportStatus.PENDING, ImportStatus.PROCESSING),
-    )
-    if job is None:  # no such job, or finished: a repeated event
+    version = version_id or "null"  # what S3 calls an unversioned object's version
+    job = repository.claim_import_job(organization_id, job_id, version, clock.now())
+    if job is None:
         current = repository.get_import_job(organization_id, job_id)
-        return ImportStatus(current["status"]) if current else None
+        if current is None or current.get("object_version", version) != version:
+            logger.warning("%s is not the upload job %s imports; left alone", key, job_id)
+            return None
+        return ImportStatus(current["status"])  # finished: a repeated event
 
     def finish(changes: dict[str, Any]) -> ImportStatus:
         repository.update_import_job(organization_id, job_id, changes, clock.now(), ImportStatus.PROCESSING)
