@@ -147,8 +147,9 @@ def test_an_upload_that_matches_its_announcement_is_uploaded_and_downloadable(ap
         ({"name": "meter.png", "mime_type": "image/png"}, PDF, None, "content is not image/png"),
         ({}, PDF, "text/plain", "text/plain"),
         ({"name": "data.csv", "mime_type": "text/csv"}, b"\x00\x01binary", None, "not text/csv"),
+        ({}, b"", None, "empty"),
     ],
-    ids=["size", "content", "content-type", "csv-binary"],
+    ids=["size", "content", "content-type", "csv-binary", "empty"],
 )
 def test_an_upload_that_lies_is_refused_and_removed(api, announcement, content, content_type, reason):
     upload = announced(api, ACME_HEADERS, **announcement)

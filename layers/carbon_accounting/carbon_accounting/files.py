@@ -152,6 +152,8 @@ def _is_text(head: bytes) -> bool:
 def mismatch(file: dict[str, Any], stored: storage.StoredObject, head: bytes) -> str | None:
     """Why an uploaded object is not the file that was announced; None when it is."""
     limit = int(file["size_kb"]) * 1024
+    if stored.size == 0:
+        return "The upload is empty"
     if stored.size > limit:
         return f"The upload is {stored.size} bytes; {file['size_kb']} KiB were announced"
     if stored.content_type != file["mime_type"]:
@@ -180,7 +182,8 @@ def check_upload(key: str, version_id: str | None) -> FileStatus | None:
         stored = storage.head(key, version_id)
         if stored is None:
             return FileStatus.PENDING  # removed since: a later event will tell
-        problem = mismatch(file, stored, storage.read(key, version_id, first_bytes=SNIFFED_BYTES))
+        head = storage.read(key, version_id, first_bytes=SNIFFED_BYTES) if stored.size else b""
+        problem = mismatch(file, stored, head)
         if problem:
             storage.delete(key, version_id)
             changes = {"status": str(FileStatus.ERROR), "error": problem}
