@@ -8,7 +8,6 @@ upload's ``Object Created`` event starts the importer (``invoices.bulk``), which
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from uuid import UUID
 
 from carbon_accounting import clock, repository, storage
@@ -71,14 +70,11 @@ def get_import(caller: Caller, job_id: UUID) -> ImportJob:
     item = repository.get_import_job(caller.organization_id, job_id)
     if item is None:
         raise NotFound("Import job not found", "IMPORT_JOB_NOT_FOUND")
-    return job_view(item)
-
-
-def job_view(item: dict[str, Any]) -> ImportJob:
     report = None
     if item.get("error_report"):
-        organization_id, job_id = UUID(item["pk"].removeprefix("ORG#")), UUID(item["id"])
         report = storage.download_url(
-            report_key(organization_id, job_id), None, f"{item['file_name'].removesuffix('.csv')}-errors.csv"
+            report_key(caller.organization_id, job_id),
+            None,
+            f"{item['file_name'].removesuffix('.csv')}-errors.csv",
         )
     return ImportJob.model_validate(item | {"job_id": item["id"], "error_report_url": report})

@@ -23,6 +23,7 @@ boto3 is imported on first use, not at import time: it is the largest part of a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -227,15 +228,26 @@ class _Stale(Exception):
         self.current = current
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A further condition of an update: an expression with its own ``#names`` and ``:values``."""
+
+    expression: str
+    names: dict[str, str]
+    values: dict[str, Any]
+
+
 def _update_arguments(
     changes: dict[str, Any],
     updated_at: str,
     expected_version: int | None,
     expected_status: str | tuple[str, ...] | None,
+    also: Condition | None = None,
 ) -> dict[str, Any]:
     """UpdateItem's expressions: apply ``changes`` (``None`` removes), bump ``version``, under conditions.
 
-    The item must exist and, when given, still have ``expected_version`` and (one of) ``expected_status``.
+    The item must exist and, when given, still have ``expected_version`` and (one of) ``expected_status``
+    and meet ``also``.
     """
     names = {"#version": "version", "#updated_at": "updated_at"}
     values: dict[str, Any] = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
@@ -257,6 +269,10 @@ def _update_arguments(
         conditions.append(f"#status IN ({', '.join(f':status{i}' for i in range(len(statuses)))})")
         names["#status"] = "status"
         values |= {f":status{i}": {"S": status} for i, status in enumerate(statuses)}
+    if also is not None:
+        conditions.append(f"({also.expression})")
+        names |= also.names
+        values |= also.values
     return {
         "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
         "ConditionExpression": " AND ".join(conditions),
@@ -271,6 +287,7 @@ def _update(
     updated_at: str,
     expected_version: int | None,
     expected_status: str | tuple[str, ...] | None = None,
+    also: Condition | None = None,
 ) -> dict[str, Any]:
     """One conditional UpdateItem (see ``_update_arguments``); returns the item as written.
 
@@ -282,7 +299,7 @@ def _update(
             Key=key,
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            **_update_arguments(changes, updated_at, expected_version, expected_status),
+            **_update_arguments(changes, updated_at, expected_version, expected_status, also),
         )
     except client().exceptions.ConditionalCheckFailedException as failure:
         current = failure.response.get("Item")
@@ -644,25 +661,18 @@ def claim_import_job(
     The first run pins the object version: a later upload through the same presigned POST never
     mixes its rows into the job. A finished job, or one pinned to another version, is left alone.
     """
-    arguments = _update_arguments(
-        {"status": "processing", "object_version": object_version},
-        updated_at,
-        None,
-        ("pending", "processing"),
+    pinned = Condition(
+        "attribute_not_exists(#pinned) OR #pinned = :pinned",
+        {"#pinned": "object_version"},
+        {":pinned": {"S": object_version}},
     )
-    arguments["ConditionExpression"] += " AND (attribute_not_exists(#pinned) OR #pinned = :pinned)"
-    arguments["ExpressionAttributeNames"]["#pinned"] = "object_version"
-    arguments["ExpressionAttributeValues"][":pinned"] = {"S": object_version}
+    changes = {"status": "processing", "object_version": object_version}
     try:
-        answer = client().update_item(
-            TableName=get_settings().table_name,
-            Key=_job_key(organization_id, job_id),
-            ReturnValues="ALL_NEW",
-            **arguments,
+        return _update(
+            _job_key(organization_id, job_id), changes, updated_at, None, ("pending", "processing"), pinned
         )
-    except client().exceptions.ConditionalCheckFailedException:
+    except _Stale:
         return None
-    return _from_item(answer["Attributes"])
 
 
 def write_import_chunk(
@@ -679,10 +689,12 @@ def write_import_chunk(
     delivery of the upload event, or a retry, can never write a chunk twice. At most 99 invoices.
     """
     table = get_settings().table_name
-    arguments = _update_arguments(progress, updated_at, None, "processing")
-    arguments["ConditionExpression"] += " AND #processed = :processed_before"
-    arguments["ExpressionAttributeNames"]["#processed"] = "rows_processed"
-    arguments["ExpressionAttributeValues"][":processed_before"] = {"N": str(processed_before)}
+    unchanged = Condition(
+        "#processed = :processed_before",
+        {"#processed": "rows_processed"},
+        {":processed_before": {"N": str(processed_before)}},
+    )
+    arguments = _update_arguments(progress, updated_at, None, "processing", unchanged)
     actions = _new_invoice_actions(invoices)
     actions.append({"Update": {"TableName": table, "Key": _job_key(organization_id, job_id), **arguments}})
     try:
