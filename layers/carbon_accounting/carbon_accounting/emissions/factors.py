@@ -5,6 +5,11 @@ holds several series per region (fuel, component and per_unit; activity; factor)
 stable id, recorded on invoices. Where each file comes from, and why it holds what it holds:
 ``data/SOURCES.md``.
 
+Versions: every row belongs to a dataset version (``desnz-2025`` of dataset ``desnz``), registered in
+``data/datasets.csv`` with its source and the data *release* that added it (1, 2, …). Versions are only
+ever added: a revised edition is a new version, and where two versions give the same series and year,
+the later release's row is the one used. ``releases`` says which invoices a new release makes stale.
+
 Year rules, for an invoice's period:
 
 - a period spanning several calendar years is split by days, both dates included (``split_by_year``),
@@ -29,15 +34,31 @@ from carbon_accounting.emissions.model import CalculationError, FactorUsed
 _DATA = Path(__file__).with_name("data")
 WORLD = "WLD"  # the World Bank's world aggregate, the T&D fallback for countries it does not cover
 
-_SOURCES = {
-    "ember-owid-2025.1": "Ember, Yearly Electricity Data, via Our World in Data (CC BY 4.0)",
-    "worldbank-td-2023": "World Bank WDI EG.ELC.LOSS.ZS, based on IEA data (CC BY 4.0)",
-    "aib-2023": "AIB European Residual Mixes 2023, v1.0",
-    "aib-2024": "AIB European Residual Mixes 2024, v1.1",
-    "aib-2025": "AIB European Residual Mixes 2025, v1.0",
-    "desnz-2024": "DESNZ UK GHG conversion factors 2024, condensed set v1.1 (OGL v3.0)",
-    "desnz-2025": "DESNZ UK GHG conversion factors 2025, flat file v1 (OGL v3.0)",
-}
+
+@dataclass(frozen=True)
+class DataFile:
+    """A data file and the columns that, with ``year``, identify one of its series' factors."""
+
+    name: str
+    key_columns: tuple[str, ...] = ("region",)
+
+
+GRID_INTENSITY = DataFile("grid_intensity.csv")
+TD_LOSSES = DataFile("td_losses.csv")
+RESIDUAL_MIX = DataFile("residual_mix.csv")
+FUEL_FACTORS = DataFile("fuel_factors.csv", ("fuel", "component", "per_unit"))
+WATER_FACTORS = DataFile("water_factors.csv", ("activity",))
+ELECTRICITY_UPSTREAM = DataFile("electricity_upstream.csv", ("factor",))
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """A version of a dataset (``desnz-2025`` of ``desnz``), and the data release that added it."""
+
+    version: str
+    dataset: str
+    release: int
+    source: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,7 @@ class Factor:
     year: int
     value: float | None  # None where the publisher prints no value (AIB: full-disclosure country)
     unit: str
+    release: int  # of its dataset version
 
     def used(self, method: str) -> FactorUsed:
         """This factor as recorded on an invoice, ``method`` saying what it was used for."""
@@ -111,23 +133,23 @@ def split_by_year(start: date, end: date) -> list[YearShare]:
 
 def grid_intensity(country: str) -> Series:
     """Ember's lifecycle grid intensity of a country, kg CO2e per kWh generated."""
-    return Series(f"grid factor for {country}", _table("grid_intensity.csv").get((country,), {}))
+    return Series(f"grid factor for {country}", _table(GRID_INTENSITY).get((country,), {}))
 
 
 def td_loss(region: str) -> Series:
     """The World Bank's transmission and distribution losses of a country (or ``WORLD``), % of output."""
     name = "the World average" if region == WORLD else region
-    return Series(f"T&D loss share for {name}", _table("td_losses.csv").get((region,), {}))
+    return Series(f"T&D loss share for {name}", _table(TD_LOSSES).get((region,), {}))
 
 
 def residual_mix(country: str) -> Series:
     """AIB's residual mix of an EU country, kg CO2 per kWh; empty outside the EU-27."""
-    return Series(f"residual mix for {country}", _table("residual_mix.csv").get((country,), {}))
+    return Series(f"residual mix for {country}", _table(RESIDUAL_MIX).get((country,), {}))
 
 
 def fuel_factors(desnz_fuel: str, component: str, fuel_name: str) -> dict[str, Series]:
     """A DESNZ fuel's factors for ``component`` (scope_1 or outside_of_scopes), by unit name."""
-    table = _table("fuel_factors.csv", ("fuel", "component", "per_unit"))
+    table = _table(FUEL_FACTORS)
     return {
         per_unit: Series(f"DESNZ factor for {fuel_name}", by_year)
         for (fuel, kind, per_unit), by_year in table.items()
@@ -138,31 +160,55 @@ def fuel_factors(desnz_fuel: str, component: str, fuel_name: str) -> dict[str, S
 def water(activity: str) -> Series:
     """DESNZ's water_supply or water_treatment factor, kg CO2e per m³."""
     label = f"DESNZ {activity.replace('_', ' ')} factor"
-    return Series(label, _table("water_factors.csv", ("activity",))[(activity,)])
+    return Series(label, _table(WATER_FACTORS)[(activity,)])
 
 
 def electricity_upstream(factor: str) -> Factor:
     """DESNZ's 2025 UK grid_generation_location_based or wtt_generation factor, kg CO2e per kWh."""
-    return _table("electricity_upstream.csv", ("factor",))[(factor,)][2025]
+    return _table(ELECTRICITY_UPSTREAM)[(factor,)][2025]
 
 
 @cache
-def _table(file: str, key_columns: tuple[str, ...] = ("region",)) -> dict[tuple[str, ...], dict[int, Factor]]:
-    """A data file's rows by key and year; read once per process."""
-    table: dict[tuple[str, ...], dict[int, Factor]] = {}
-    with (_DATA / file).open(encoding="utf-8", newline="") as rows:
-        for row in csv.DictReader(rows):
+def versions() -> dict[str, DatasetVersion]:
+    """Every dataset version the data holds, from ``data/datasets.csv``; read once per process."""
+    with (_DATA / "datasets.csv").open(encoding="utf-8", newline="") as rows:
+        return {
+            row["version"]: DatasetVersion(row["version"], row["dataset"], int(row["release"]), row["source"])
+            for row in csv.DictReader(rows)
+        }
+
+
+@cache
+def rows(file: DataFile) -> tuple[tuple[tuple[str, ...], Factor], ...]:
+    """Every row of a data file, as (series key, factor); read once per process."""
+    registered = versions()
+    found = []
+    with (_DATA / file.name).open(encoding="utf-8", newline="") as lines:
+        for row in csv.DictReader(lines):
+            version = registered[row["dataset_version"]]
             factor = Factor(
                 id=row["id"],
-                dataset_version=row["dataset_version"],
-                source=_SOURCES[row["dataset_version"]],
+                dataset_version=version.version,
+                source=version.source,
                 region=row["region"],
                 year=int(row["year"]),
                 value=float(row["value"]) if row["value"] else None,
                 unit=row["unit"],
+                release=version.release,
             )
-            by_year = table.setdefault(tuple(row[column] for column in key_columns), {})
-            if factor.year in by_year:
-                raise ValueError(f"{file}: {factor.id} repeats {by_year[factor.year].id}")
+            found.append((tuple(row[column] for column in file.key_columns), factor))
+    return tuple(found)
+
+
+@cache
+def _table(file: DataFile) -> dict[tuple[str, ...], dict[int, Factor]]:
+    """A data file's factors by series key and year: where versions overlap, the later release's."""
+    table: dict[tuple[str, ...], dict[int, Factor]] = {}
+    for key, factor in rows(file):
+        by_year = table.setdefault(key, {})
+        known = by_year.get(factor.year)
+        if known is not None and known.release == factor.release:
+            raise ValueError(f"{file.name}: {factor.id} repeats {known.id} in release {factor.release}")
+        if known is None or factor.release > known.release:
             by_year[factor.year] = factor
     return table
