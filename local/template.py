@@ -507,11 +507,19 @@ def _schedule_source(
 ) -> ScheduleSource:
     where, scheduler = f"{function_id}/{event_name}", event_type == "ScheduleV2"
     expression_key = "ScheduleExpression" if scheduler else "Schedule"
-    _check_keys(where, raw, {expression_key, "Input"})
+    # ScheduleV2's RetryPolicy is accepted, not emulated (locally a failed run is logged); its time
+    # zone must be UTC, the zone the local scheduler reads cron expressions in.
+    _check_keys(
+        where,
+        raw,
+        {expression_key, "Input", *(("ScheduleExpressionTimezone", "RetryPolicy") if scheduler else ())},
+    )
     properties = resolver.resolve(raw)
     expression = properties.get(expression_key)
     if not isinstance(expression, str):
         raise TemplateError(f"{where}: no {expression_key}")
+    if properties.get("ScheduleExpressionTimezone", "UTC") != "UTC":
+        raise TemplateError(f"{where}: only ScheduleExpressionTimezone UTC is emulated locally")
     return ScheduleSource(function_id, event_name, expression, properties.get("Input"), scheduler)
 
 

@@ -112,10 +112,12 @@ def test_every_function_has_its_own_least_privilege_policy(function):
             prefix = statement["Resource"]["Fn::Sub"].removeprefix("${Bucket.Arn}/")
             assert prefix in ("files/*", "imports/*", "reports/*"), statement["Resource"]
             continue
-        table_or_index = statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]} or (
-            statement["Action"] == ["dynamodb:Query"]
-            and statement["Resource"]
-            in ({"Fn::Sub": "${Table.Arn}/index/gsi1"}, {"Fn::Sub": "${Table.Arn}/index/gsi2"})
+        indexes = [{"Fn::Sub": f"${{Table.Arn}}/index/gsi{number}"} for number in (1, 2, 3)]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        table_or_index = resources == [{"Fn::GetAtt": ["Table", "Arn"]}] or (
+            statement["Action"] == ["dynamodb:Query"] and all(resource in indexes for resource in resources)
         )
         assert table_or_index, statement["Resource"]
         assert "dynamodb:Scan" not in statement["Action"], "no request path scans"

@@ -3,14 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 
-def _text(moment: datetime) -> str:
+def text(moment: datetime) -> str:
+    """A moment as the API writes it."""
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def now() -> str:
-    return _text(datetime.now(UTC))
+    return text(datetime.now(UTC))
 
 
 def in_seconds(seconds: int) -> str:
     """The timestamp ``seconds`` from now (an expiry)."""
-    return _text(datetime.now(UTC) + timedelta(seconds=seconds))
+    return text(datetime.now(UTC) + timedelta(seconds=seconds))

@@ -132,11 +132,19 @@ class CustomEmissionFactor(BaseModel):
     updated_at: datetime
 
 
+class FactorPolicy(StrEnum):
+    """Which emission factors an organization's computed invoices follow (see ``recalculation``)."""
+
+    LATEST = "latest"  # recalculated when a newer dataset version covers their type and year
+    PINNED = "pinned"  # keep the version they were computed with until asked to recalculate
+
+
 class Organization(BaseModel):
     id: UUID
     name: str
     parent_id: UUID | None = None
     ancestors: list[UUID] = Field(default_factory=list, description="parent first, root last")
+    emission_factor_policy: FactorPolicy = FactorPolicy.LATEST
 
     @property
     def lineage(self) -> list[UUID]:

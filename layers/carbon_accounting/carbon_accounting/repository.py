@@ -12,10 +12,14 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
                                                    under their facility's organization)
     ORG#<org>              FILE#<file>             an attachment's record (the object is in S3)
     ORG#<org>              IMPORT#<job>            a bulk import job (the CSV is in S3)
+    ORG#<org>              HISTORY#<invoice>#<v>   an invoice's figures after its calculation at version v
+    ORG#<org>              RECALC#<job>            a requested recalculation
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
+    RECALCULATION          SCHEDULE                the scheduled recalculation's run and checkpoint
 
-The API-key index is the one item outside an organization: the key is what tells us the
-organization, and it can only be addressed by someone who already holds the key.
+The API-key index and the schedule's run are the items outside an organization: the key is what
+tells us the organization, and it can only be addressed by someone who already holds the key; the
+run is the system's own.
 
 boto3 is imported on first use, not at import time: it is the largest part of a cold start.
 """
@@ -358,15 +362,29 @@ def list_custom_emission_factors(organization_id: UUID) -> list[CustomEmissionFa
 # ------------------------------------------------------------------ invoices
 
 
-def _invoice_sk(invoice_id: UUID) -> str:
+def _invoice_sk(invoice_id: UUID | str) -> str:
     return f"INVOICE#{invoice_id}"
 
 
-def _index_keys(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, str]:
-    """The invoice's keys in the list indexes.
+def _history_sk(invoice_id: UUID | str, version: int) -> str:
+    return f"HISTORY#{invoice_id}#{version:06d}"
+
+
+def _release_text(release: Any) -> str:
+    return f"{int(release):06d}"
+
+
+LOADING, FACTORS = "LOADING", "FACTORS"  # gsi3 partitions (see _index_keys)
+
+
+def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str) -> dict[str, str]:
+    """The invoice's keys in the indexes, as of a write at ``updated_at``.
 
     gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
-    lists the organization's own invoices (single invoices and distributed parents).
+    lists the organization's own invoices (single invoices and distributed parents). gsi3 is what the
+    scheduled recalculation reads, for the organization's own invoices only: while ``loading``, the
+    time it began (16 partitions, so a bulk import's writes spread); once computed, the type, years
+    and data release its figures come from (``emissions.releases``).
     """
     keys = {}
     period = f"{invoice['start_date']}#{invoice['id']}"
@@ -374,15 +392,22 @@ def _index_keys(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, str
         keys |= {"gsi1pk": f"ORG#{organization_id}#FACILITY#{invoice['facility_id']}", "gsi1sk": period}
     if not invoice.get("source_invoice_id"):
         keys |= {"gsi2pk": f"ORG#{organization_id}#INVOICE", "gsi2sk": period}
+        own = f"{organization_id}#{invoice['id']}"
+        if invoice["status"] == "loading":
+            keys |= {"gsi3pk": f"{LOADING}#{invoice['id'][0]}", "gsi3sk": f"{updated_at}#{own}"}
+        elif invoice.get("data_release"):
+            keys |= {
+                "gsi3pk": f"{FACTORS}#{invoice['type']}#{invoice['data_years']}",
+                "gsi3sk": f"{_release_text(invoice['data_release'])}#{own}",
+            }
     return keys
 
 
 def _invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, Any]:
     """The stored item: the invoice under its organization, with its index keys."""
     keys = {"pk": org_pk(organization_id), "sk": _invoice_sk(invoice["id"]), "entity": "invoice"}
-    return _to_item(
-        {**keys, **_index_keys(organization_id, invoice), "organization_id": str(organization_id), **invoice}
-    )
+    indexed = _index_keys(organization_id, invoice, invoice["updated_at"])
+    return _to_item({**keys, **indexed, "organization_id": str(organization_id), **invoice})
 
 
 def _new_invoice_actions(invoices: list[tuple[UUID, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -443,18 +468,58 @@ def get_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
 
 
 def settle_invoice(
-    organization_id: UUID, invoice_id: UUID, version: int, changes: dict[str, Any], updated_at: str
+    invoice: dict[str, Any],
+    changes: dict[str, Any],
+    updated_at: str,
+    history: dict[str, Any] | None = None,
+    job_counts: dict[str, int] | None = None,
 ) -> bool:
     """Record a ``loading`` invoice's computed figures, if it is still the version they were computed from.
 
-    Returns False, writing nothing, when the invoice changed or was settled since: a stale or
-    repeated stream record then cannot overwrite newer figures.
+    In the same transaction: ``history``, the entry to keep of this calculation, and ``job_counts``,
+    added to the counters of the recalculation job the invoice was queued by. Returns False, writing
+    nothing, when the invoice changed or was settled since: a stale or repeated stream record then
+    cannot overwrite newer figures, nor count twice.
     """
-    key = _key(org_pk(organization_id), _invoice_sk(invoice_id))
+    table = get_settings().table_name
+    organization, invoice_id = UUID(invoice["organization_id"]), UUID(invoice["id"])
+    version = int(invoice["version"])
+    indexed = changes | _index_keys(organization, invoice | changes, updated_at)
+    arguments = _update_arguments(indexed, updated_at, version, "loading")
+    actions: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": _key(org_pk(organization), _invoice_sk(invoice_id)),
+                **arguments,
+            }
+        }
+    ]
+    if history is not None:
+        entry = {"pk": org_pk(organization), "sk": _history_sk(invoice_id, version), "entity": "history"}
+        item = _to_item(entry | {"invoice_id": str(invoice_id), "version": version} | history)
+        actions.append(
+            {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+        )
+    if job_counts:
+        names = {f"#c{index}": name for index, name in enumerate(sorted(job_counts))}
+        values = {f":c{index}": {"N": str(job_counts[name])} for index, name in enumerate(sorted(job_counts))}
+        update = {
+            "TableName": table,
+            "Key": _recalculation_key(organization, UUID(invoice["recalculation_job"])),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{index} :c{index}" for index in range(len(names))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        actions.append({"Update": update})
     try:
-        _update(key, changes, updated_at, expected_version=version, expected_status="loading")
-    except _Stale:
-        return False
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException as cancelled:
+        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
     return True
 
 
@@ -553,7 +618,7 @@ def update_invoices(
     actions = []
     for invoice, changes, version in updates:
         organization = UUID(invoice["organization_id"])
-        indexed = changes | _index_keys(organization, invoice | changes)
+        indexed = changes | _index_keys(organization, invoice | changes, updated_at)
         arguments = _update_arguments(indexed, updated_at, version, None)
         key = _key(org_pk(organization), _invoice_sk(UUID(invoice["id"])))
         actions.append({"Update": {"TableName": table, "Key": key, **arguments}})
@@ -702,3 +767,145 @@ def write_import_chunk(
     except client().exceptions.TransactionCanceledException:
         return False
     return True
+
+
+# ------------------------------------------------------------------ history
+
+
+def invoice_history(organization_id: UUID, invoice_id: UUID) -> list[dict[str, Any]]:
+    """An invoice's history entries, oldest first: one Query of its own items."""
+    return list(
+        _query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
+            ExpressionAttributeValues={
+                ":pk": {"S": org_pk(organization_id)},
+                ":history": {"S": f"HISTORY#{invoice_id}#"},
+            },
+        )
+    )
+
+
+def delete_invoice_history(organization_id: UUID, invoice_id: UUID) -> int:
+    """Delete a deleted invoice's history; how many entries there were."""
+    keys = [
+        _key(item["pk"], item["sk"])
+        for item in _query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
+            ExpressionAttributeValues={
+                ":pk": {"S": org_pk(organization_id)},
+                ":history": {"S": f"HISTORY#{invoice_id}#"},
+            },
+            ProjectionExpression="pk, sk",
+        )
+    ]
+    table = get_settings().table_name
+    for start in range(0, len(keys), 25):
+        request: dict[str, Any] = {
+            table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+        }
+        while request:
+            request = client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+    return len(keys)
+
+
+# ------------------------------------------------------------------ recalculation
+
+
+@dataclass(frozen=True)
+class IndexRange:
+    """One gsi3 partition, read below a sort-key bound: where the scheduled recalculation looks."""
+
+    partition: str
+    below: str
+
+
+def stuck_ranges(loading_before: str) -> list[IndexRange]:
+    """Where the invoices that began ``loading`` before ``loading_before`` are (every LOADING shard)."""
+    return [IndexRange(f"{LOADING}#{shard:x}", loading_before) for shard in range(16)]
+
+
+def stale_range(invoice_type: str, years: str, changed_at: int) -> IndexRange:
+    """Where the invoices of a type and years bucket computed before release ``changed_at`` are."""
+    return IndexRange(f"{FACTORS}#{invoice_type}#{years}", _release_text(changed_at))
+
+
+def index_page(
+    where: IndexRange, after: dict[str, str] | None, limit: int
+) -> tuple[list[tuple[UUID, UUID]], dict[str, str] | None]:
+    """One page of ``(organization id, invoice id)`` from gsi3 (keys only), and where the next begins."""
+    arguments: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": "gsi3",
+        "KeyConditionExpression": "gsi3pk = :partition AND gsi3sk < :below",
+        "ExpressionAttributeValues": {":partition": {"S": where.partition}, ":below": {"S": where.below}},
+        "Limit": limit,
+    }
+    if after:
+        arguments["ExclusiveStartKey"] = {name: {"S": value} for name, value in after.items()}
+    answer = client().query(**arguments)
+    keys = [
+        (UUID(item["pk"]["S"].removeprefix("ORG#")), UUID(item["sk"]["S"].removeprefix("INVOICE#")))
+        for item in answer["Items"]
+    ]
+    last = answer.get("LastEvaluatedKey")
+    return keys, ({name: value["S"] for name, value in last.items()} if last else None)
+
+
+def set_factor_policy(organization_id: UUID, policy: str, updated_at: str) -> Organization | None:
+    """Set the organization's emission-factor policy; the organization, or None if there is none."""
+    try:
+        answer = client().update_item(
+            TableName=get_settings().table_name,
+            Key=_key(org_pk(organization_id), "ORG"),
+            UpdateExpression="SET #policy = :policy, #updated_at = :updated_at",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#policy": "emission_factor_policy", "#updated_at": "updated_at"},
+            ExpressionAttributeValues={":policy": {"S": policy}, ":updated_at": {"S": updated_at}},
+            ReturnValues="ALL_NEW",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return Organization.model_validate(_from_item(answer["Attributes"]))
+
+
+def _recalculation_key(organization_id: UUID | None, job_id: UUID | None) -> dict[str, Any]:
+    """A requested recalculation's key, or (both None) the scheduled recalculation's."""
+    if organization_id is None:
+        return _key("RECALCULATION", "SCHEDULE")
+    return _key(org_pk(organization_id), f"RECALC#{job_id}")
+
+
+def put_recalculation(job: dict[str, Any]) -> bool:
+    """Store a new recalculation job (``organization_id`` None: the schedule's); False if it exists."""
+    organization = UUID(job["organization_id"]) if job.get("organization_id") else None
+    key = _recalculation_key(organization, UUID(job["id"]) if organization else None)
+    try:
+        client().put_item(
+            TableName=get_settings().table_name,
+            Item=_to_item({"pk": key["pk"]["S"], "sk": key["sk"]["S"], "entity": "recalculation", **job}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def get_recalculation(organization_id: UUID | None, job_id: UUID | None = None) -> dict[str, Any] | None:
+    answer = client().get_item(
+        TableName=get_settings().table_name,
+        Key=_recalculation_key(organization_id, job_id),
+        ConsistentRead=True,
+    )
+    return _from_item(answer["Item"]) if "Item" in answer else None
+
+
+def update_recalculation(
+    job: dict[str, Any], changes: dict[str, Any], updated_at: str
+) -> dict[str, Any] | None:
+    """Apply ``changes`` to a job if it is still at ``job``'s version; the job as written, or None."""
+    organization = UUID(job["organization_id"]) if job.get("organization_id") else None
+    key = _recalculation_key(organization, UUID(job["id"]) if organization else None)
+    try:
+        return _update(key, changes, updated_at, int(job["version"]))
+    except _Stale:
+        return None

@@ -8,7 +8,12 @@
   ``loading``) does not trigger it again;
 - a distributed child that has just settled makes its parent check its children: once none is
   ``loading``, the parent takes their totals. Its stream record comes after its own write, so the
-  last child to settle always sees every sibling settled.
+  last child to settle always sees every sibling settled;
+- a deleted invoice's history is deleted.
+
+Settling records the data release and years bucket of the figures (what the scheduled recalculation
+finds stale invoices by, ``emissions.releases``), keeps a history entry when the figures changed (or
+are the first), and counts the invoice in the recalculation job that queued it, all in one write.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
 
 from carbon_accounting import clock, emissions, repository
-from carbon_accounting.invoices.models import InvoiceStatus
+from carbon_accounting.emissions import releases
+from carbon_accounting.invoices.models import HistoryReason, InvoiceStatus
 from carbon_accounting.models import CustomEmissionFactor
 
 logger = Logger(child=True)
@@ -38,9 +45,19 @@ _TOTALS = (
 )
 
 
+# What a history entry keeps; a calculation that changes none of them adds no entry.
+_FIGURES = ("co2e", "co2e_location_based", "emission_factors", "dataset_version")
+# Marks of a pending calculation, removed once it has settled.
+_PENDING = dict.fromkeys(("pending_reason", "resume_status", "recalculation_job"))
+
+
 def on_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
     """React to one stream record of the table (images already deserialized)."""
-    if not new or new.get("entity") != "invoice":
+    if not new:
+        if old and old.get("entity") == "invoice":
+            repository.delete_invoice_history(UUID(old["organization_id"]), UUID(old["id"]))
+        return
+    if new.get("entity") != "invoice":
         return
     if new["status"] == LOADING and new.get("facility_id"):
         _compute(new)
@@ -86,25 +103,64 @@ def _compute(invoice: dict[str, Any]) -> None:
     try:
         result = emissions.calculate(_activity(invoice))
     except emissions.CalculationError as error:
-        changes: dict[str, Any] = dict.fromkeys(_TOTALS) | {
-            "status": str(InvoiceStatus.ERROR),
-            "error_messages": list(error.messages),
-            "emission_factors": [],
-            "notices": [],
-        }
+        changes: dict[str, Any] = _failed(error.messages)
     else:
-        changes = {name: getattr(result, name) for name in _TOTALS} | {
-            "status": str(InvoiceStatus.ACTIVE),
-            "scope": result.scope,
-            "emission_factors": [dataclasses.asdict(factor) for factor in result.emission_factors],
-            "notices": list(result.notices),
-            "error_messages": [],
-        }
-    settled = repository.settle_invoice(
-        UUID(invoice["organization_id"]), UUID(invoice["id"]), int(invoice["version"]), changes, clock.now()
+        changes = {name: getattr(result, name) for name in _TOTALS} | _succeeded(
+            invoice, result.scope, [dataclasses.asdict(factor) for factor in result.emission_factors]
+        )
+        changes["notices"] = list(result.notices)
+    years = releases.bucket(
+        date.fromisoformat(invoice["start_date"]), date.fromisoformat(invoice["end_date"])
     )
-    if not settled:
+    changes |= {"data_release": releases.current_release(), "data_years": years}
+    if not _settle(invoice, changes):
         logger.info("Invoice changed since this record; skipped", extra={"invoice": invoice["id"]})
+
+
+def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "status": invoice.get("resume_status") or str(InvoiceStatus.ACTIVE),
+        "scope": scope,
+        "emission_factors": factors,
+        "dataset_version": "+".join(sorted({factor["dataset_version"] for factor in factors})),
+        "error_messages": [],
+    }
+
+
+def _failed(messages: list[str]) -> dict[str, Any]:
+    return dict.fromkeys((*_TOTALS, "dataset_version")) | {
+        "status": str(InvoiceStatus.ERROR),
+        "error_messages": messages,
+        "emission_factors": [],
+        "notices": [],
+    }
+
+
+def _settle(invoice: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Write the figures, with a history entry if they changed and the job's count, if still current."""
+    now = clock.now()
+    reason = invoice.get("pending_reason") or str(HistoryReason.CREATED)
+    changed = any(_plain(invoice.get(name)) != _plain(changes.get(name)) for name in _FIGURES)
+    history = None
+    if changed or reason == HistoryReason.CREATED:
+        history = {"at": now, "reason": reason, "status": changes["status"]}
+        history |= {name: changes.get(name) for name in _FIGURES}
+    counts = None
+    if invoice.get("recalculation_job"):
+        failed = changes["status"] == InvoiceStatus.ERROR
+        counts = {"calculated": 1, "changed": int(changed), "failed": int(failed)}
+    return repository.settle_invoice(invoice, changes | _PENDING, now, history, counts)
+
+
+def _plain(value: Any) -> Any:
+    """A stored value comparable with a computed one (DynamoDB gives numbers as Decimal)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
@@ -117,25 +173,24 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
         return
     failed = [child for child in children if child["status"] == str(InvoiceStatus.ERROR)]
     if failed:
-        changes: dict[str, Any] = dict.fromkeys(_TOTALS) | {
-            "status": str(InvoiceStatus.ERROR),
-            "error_messages": [
+        changes: dict[str, Any] = _failed(
+            [
                 f"Facility {child['facility_id']}: {message}"
                 for child in failed
                 for message in child["error_messages"]
-            ],
-        }
+            ]
+        )
     else:
-        changes = {name: math.fsum(float(child[name]) for child in children) for name in _TOTALS} | {
-            "status": str(InvoiceStatus.ACTIVE),
-            "scope": children[0]["scope"],
-            "emission_factors": _distinct(
-                factor for child in children for factor in child["emission_factors"]
-            ),
-            "notices": _distinct(notice for child in children for notice in child["notices"]),
-            "error_messages": [],
-        }
-    repository.settle_invoice(organization_id, parent_id, int(parent["version"]), changes, clock.now())
+        factors = _distinct(_plain(factor) for child in children for factor in child["emission_factors"])
+        changes = {name: math.fsum(float(child[name]) for child in children) for name in _TOTALS}
+        changes |= _succeeded(parent, int(children[0]["scope"]), factors)
+        changes["notices"] = _distinct(notice for child in children for notice in child["notices"])
+    # The children were computed at the release of the oldest of them, for the parent's period.
+    changes |= {
+        "data_release": min(int(child["data_release"]) for child in children),
+        "data_years": children[0]["data_years"],
+    }
+    _settle(parent, changes)
 
 
 def _distinct(values: Any) -> list[Any]:

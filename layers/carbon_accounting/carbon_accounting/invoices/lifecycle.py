@@ -18,6 +18,7 @@ from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
 from carbon_accounting.invoices.models import (
+    HistoryReason,
     Invoice,
     InvoiceCreate,
     InvoiceStatus,
@@ -160,6 +161,7 @@ def prepare_invoice(
     common = {
         **checked,
         "status": str(InvoiceStatus.LOADING),
+        "pending_reason": str(HistoryReason.CREATED),
         "uploaded_by": _text(data.uploaded_by or user_id or caller.user_id),
         "enabled": True,
         "error_messages": [],
@@ -346,7 +348,11 @@ def update_invoice(
     if facility_id and str(facility_id) != item.get("facility_id"):
         changes |= _moved_to(caller, item, facility_id)
     if _EMISSION_FIELDS & changes.keys():
-        changes |= {"status": str(InvoiceStatus.LOADING), "error_messages": []}
+        changes |= {
+            "status": str(InvoiceStatus.LOADING),
+            "error_messages": [],
+            "pending_reason": str(HistoryReason.EDITED),
+        }
     if not changes:
         return parse_invoice(item)
     if "base_quantity" in changes:  # single invoices and distributed parents hold the whole quantity

@@ -41,6 +41,15 @@ class InvoiceStatus(StrEnum):
     ERROR = "error"
 
 
+class HistoryReason(StrEnum):
+    """Why an invoice was calculated: a history entry's ``reason``."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    RECALCULATED = "recalculated"  # asked for: POST /v1/invoices/recalculate
+    FACTOR_UPDATE = "factor_update"  # the scheduled recalculation, after a newer dataset version
+
+
 class FacilityPercentage(RequestModel):
     organization_id: UUID
     facility_id: UUID
@@ -144,6 +153,9 @@ class InvoiceCommon(BaseModel):
     )
     scope: int | None = None
     emission_factors: list[FactorUsed] = Field(default_factory=list)
+    dataset_version: str | None = Field(
+        default=None, description="The dataset versions of the emission factors, joined by '+'"
+    )
     version: int
 
 
@@ -203,3 +215,15 @@ def parse_invoice(item: dict[str, Any]) -> Invoice:
     The union's adapter is built on first use (cold start).
     """
     return _adapter().validate_python(linked(item))
+
+
+class HistoryEntry(BaseModel):
+    """An invoice's figures after one calculation: ``GET /v3/invoices/{invoice_id}/history``."""
+
+    at: datetime
+    reason: HistoryReason
+    status: InvoiceStatus
+    co2e: float | None = None
+    co2e_location_based: float | None = None
+    emission_factors: list[FactorUsed] = Field(default_factory=list)
+    dataset_version: str | None = None

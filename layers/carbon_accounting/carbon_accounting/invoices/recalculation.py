@@ -1,0 +1,349 @@
+"""Recalculation: invoices sent back to the calculator, on request or by the daily schedule.
+
+Recalculating an invoice is what an edit does: it goes back to ``loading`` (a distributed invoice
+with its children, in one transaction) and the stream calculator computes it with the current data.
+The invoice keeps why (``pending_reason``, for its history), the status its user gave it
+(``resume_status``: an ``inactive`` or ``review`` invoice comes back as such) and the requested job
+that queued it (``recalculation_job``, whose counters the calculator moves).
+
+Both kinds of job run in the RecalculateInvoicesFunction, page by page (``PAGE`` invoices), saving a
+checkpoint after each page. A job short of time hands itself over: it goes back to ``queued``, and
+that write, through the table's stream, starts the next invocation where this one stopped.
+
+- Requested (``POST /v1/invoices/recalculate``): the caller's own invoices by id, or those a filter
+  matches. Ids of other organizations (and distributed children, recalculated through their parent)
+  are ``ignored``: never read beyond their absence from the caller's partition, never revealed.
+- Scheduled (daily): every invoice ``loading`` for more than ``STUCK_AFTER`` (its stream event was lost)
+  goes back to the calculator, and every invoice of an organization on the ``latest`` policy whose
+  figures come from an older data release than the latest one that changed its type and years
+  (``emissions.releases``). Both are read from gsi3, which holds exactly those: a day with nothing to
+  do reads no invoice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field, model_validator
+
+from carbon_accounting import clock, emissions, repository
+from carbon_accounting.emissions import releases
+from carbon_accounting.errors import NotFound
+from carbon_accounting.invoices.listing import InvoiceFilters
+from carbon_accounting.invoices.models import HistoryReason, InvoiceStatus, IsoDate
+from carbon_accounting.models import Caller, FactorPolicy, RequestModel
+
+STUCK_AFTER = timedelta(hours=1)
+PAGE = 100  # invoices per checkpoint
+HAND_OVER_MS = 60_000  # a job with less time left than this hands itself over
+ABANDONED_AFTER = timedelta(minutes=20)  # a running job not saved since then lost its worker
+MAX_INVOICE_IDS = 1000
+
+_LOADING = str(InvoiceStatus.LOADING)
+_KEPT_STATUSES = frozenset({str(InvoiceStatus.INACTIVE), str(InvoiceStatus.REVIEW)})
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"  # waiting for a worker (new, or handed over)
+    RUNNING = "running"  # sending invoices to the calculator
+    CALCULATING = "calculating"  # all sent; the calculator has not settled them all yet
+    COMPLETED = "completed"
+
+
+class RecalculationRequest(RequestModel):
+    """``POST /v1/invoices/recalculate``: invoice ids, or a filter (every list means "any of")."""
+
+    invoice_ids: Annotated[list[UUID], Field(min_length=1, max_length=MAX_INVOICE_IDS)] | None = None
+    type: list[emissions.InvoiceType] | None = None
+    facility_id: list[UUID] | None = None
+    start_date: IsoDate | None = Field(default=None, description="invoices ending on or after this date")
+    end_date: IsoDate | None = Field(default=None, description="invoices starting on or before this date")
+
+    @model_validator(mode="after")
+    def _ids_or_filter(self) -> RecalculationRequest:
+        filtered = any(
+            value is not None for value in (self.type, self.facility_id, self.start_date, self.end_date)
+        )
+        if (self.invoice_ids is None) == (not filtered):
+            raise ValueError("give either invoice_ids or a filter (type, facility_id, start_date, end_date)")
+        return self
+
+
+class RecalculationJob(BaseModel):
+    """A requested recalculation's progress: ``count`` invoices to send, ``queued`` sent so far, and
+    of those the calculator has settled, how many changed figures and how many ended in ``error``."""
+
+    job_id: UUID
+    status: JobStatus
+    count: int
+    ignored: int
+    queued: int
+    calculated: int
+    changed: int
+    failed: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _as_job(item: dict[str, Any]) -> RecalculationJob:
+    status = JobStatus(item["status"])
+    if status is JobStatus.COMPLETED and int(item["calculated"]) < int(item["queued"]):
+        status = JobStatus.CALCULATING
+    return RecalculationJob.model_validate(item | {"job_id": item["id"], "status": status})
+
+
+# ------------------------------------------------------------------ sending invoices to the calculator
+
+
+def _send(item: dict[str, Any], reason: HistoryReason | None, job_id: str | None = None) -> bool:
+    """Send a stored invoice (single or distributed parent) back to the calculator.
+
+    ``reason`` None keeps the pending one (a stuck invoice). False when the invoice changed or went
+    since it was read: whoever changed it sent it to the calculator, or deleted it.
+    """
+    changes: dict[str, Any] = {"status": _LOADING, "error_messages": []}
+    if reason is not None and item["status"] != _LOADING:
+        changes["pending_reason"] = str(reason)
+    if item["status"] in _KEPT_STATUSES:
+        changes["resume_status"] = item["status"]
+    children = repository.get_invoices((UUID(org), UUID(child)) for org, child in item.get("children", []))
+    updates: list[tuple[dict[str, Any], dict[str, Any], int | None]] = [
+        (child, changes, None) for child in children
+    ]
+    if job_id is not None:
+        changes = changes | {"recalculation_job": job_id}
+    updates.insert(0, (item, changes, int(item["version"])))
+    return repository.update_invoices(updates, clock.now())
+
+
+def _own_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
+    """The stored invoices among ``keys`` that are not distributed children (100 keys per read)."""
+    keys = list(keys)
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        found += repository.get_invoices(keys[start : start + 100])
+    return [item for item in found if not item.get("source_invoice_id")]
+
+
+# ------------------------------------------------------------------ requested
+
+
+def request_recalculation(caller: Caller, request: RecalculationRequest) -> RecalculationJob:
+    """Queue a recalculation of the caller's invoices; the job, with how many it covers."""
+    organization = caller.organization_id
+    now = clock.now()
+    job: dict[str, Any] = {"id": str(uuid.uuid4()), "organization_id": str(organization)}
+    if request.invoice_ids is not None:
+        asked = list(dict.fromkeys(request.invoice_ids))
+        own = _own_invoices((organization, invoice_id) for invoice_id in asked)
+        job |= {
+            "invoice_ids": [item["id"] for item in own],
+            "count": len(own),
+            "ignored": len(asked) - len(own),
+        }
+    else:
+        filters = _filters(request)
+        job |= {
+            "filter": request.model_dump(mode="json", exclude_none=True),
+            "count": sum(1 for _ in _matching(organization, filters)),
+            "ignored": 0,
+        }
+    job |= dict.fromkeys(("queued", "calculated", "changed", "failed"), 0)
+    job |= {"status": str(JobStatus.QUEUED), "created_at": now, "updated_at": now, "version": 1}
+    repository.put_recalculation(job)
+    return _as_job(job)
+
+
+def get_recalculation(caller: Caller, job_id: UUID) -> RecalculationJob:
+    item = repository.get_recalculation(caller.organization_id, job_id)
+    if item is None:
+        raise NotFound("Recalculation job not found", "RECALCULATION_JOB_NOT_FOUND")
+    return _as_job(item)
+
+
+def _filters(request: RecalculationRequest | dict[str, Any]) -> InvoiceFilters:
+    if isinstance(request, dict):
+        request = RecalculationRequest.model_validate(request)
+    return InvoiceFilters(
+        types=tuple(request.type or ()),
+        facility_ids=tuple(str(facility) for facility in request.facility_id or ()),
+        start_date=request.start_date,
+        end_date=request.end_date,
+    )
+
+
+def _matching(
+    organization: UUID, filters: InvoiceFilters, after: dict[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The organization's own invoices the filter matches, in gsi2 order, resuming ``after``."""
+    until = filters.end_date.isoformat() if filters.end_date else None
+    for item in repository.organization_invoices(
+        organization, starting_until=until, descending=False, after=after, page_size=PAGE
+    ):
+        if filters.matches(item):
+            yield item
+
+
+# ------------------------------------------------------------------ the worker
+
+
+TimeLeft = Callable[[], int]  # milliseconds, as LambdaContext.get_remaining_time_in_millis
+
+
+def run(job: dict[str, Any], time_left: TimeLeft) -> None:
+    """Run a queued job (requested or the schedule's) from its checkpoint, until done or short of time."""
+    claimed = _claim(job)
+    if claimed is None:
+        return
+    if claimed.get("organization_id"):
+        _run_requested(claimed, time_left)
+    else:
+        _run_scheduled(claimed, time_left)
+
+
+def _claim(job: dict[str, Any]) -> dict[str, Any] | None:
+    """The job, now ``running`` for this worker; None if another worker has it or it is done."""
+    status = job["status"]
+    abandoned = status == JobStatus.RUNNING and _since(job["updated_at"]) > ABANDONED_AFTER
+    if status != JobStatus.QUEUED and not abandoned:
+        return None
+    return repository.update_recalculation(job, {"status": str(JobStatus.RUNNING)}, clock.now())
+
+
+def _since(timestamp: str) -> timedelta:
+    return datetime.now(UTC) - datetime.fromisoformat(timestamp)
+
+
+def _save(job: dict[str, Any], changes: dict[str, Any], time_left: TimeLeft) -> dict[str, Any] | None:
+    """Checkpoint; a job short of time hands itself over. None when the job stops here."""
+    if changes.get("status") is None and time_left() < HAND_OVER_MS:
+        changes = changes | {"status": str(JobStatus.QUEUED)}
+    saved = repository.update_recalculation(job, changes, clock.now())
+    if saved is None or saved["status"] != JobStatus.RUNNING:
+        return None
+    return saved
+
+
+def _run_requested(job: dict[str, Any], time_left: TimeLeft) -> None:
+    organization = UUID(job["organization_id"])
+    while True:
+        if "invoice_ids" in job:
+            position = int(job.get("cursor") or 0)
+            page = job["invoice_ids"][position : position + PAGE]
+            items = _own_invoices((organization, UUID(invoice_id)) for invoice_id in page)
+            cursor: Any = position + len(page)
+            done = cursor >= len(job["invoice_ids"])
+        else:
+            items = list(
+                itertools.islice(_matching(organization, _filters(job["filter"]), job.get("cursor")), PAGE)
+            )
+            cursor = repository.index_position(items[-1]) if items else None
+            done = len(items) < PAGE
+        sent = sum(_send(item, HistoryReason.RECALCULATED, job["id"]) for item in items)
+        changes: dict[str, Any] = {"cursor": cursor, "queued": int(job["queued"]) + sent}
+        if done:
+            changes |= {"status": str(JobStatus.COMPLETED), "cursor": None}
+        saved = _save(job, changes, time_left)
+        if saved is None:
+            return
+        job = saved
+
+
+# ------------------------------------------------------------------ scheduled
+
+
+def queue_scheduled_run() -> bool:
+    """Queue the daily run (the worker starts on its write); False if one is still under way."""
+    job = repository.get_recalculation(None)
+    if job is None:
+        return repository.put_recalculation(_new_run() | {"version": 1})
+    if job["status"] == JobStatus.RUNNING and _since(job["updated_at"]) <= ABANDONED_AFTER:
+        return False
+    if job["status"] == JobStatus.COMPLETED:
+        changes = _new_run()
+    else:  # queued but not picked up, or abandoned by its worker: hand it over again
+        changes = {"status": str(JobStatus.QUEUED), "handed_over": int(job.get("handed_over", 0)) + 1}
+    return repository.update_recalculation(job, changes, clock.now()) is not None
+
+
+def _new_run() -> dict[str, Any]:
+    """A run from the start: where to look (stuck invoices, then stale ones), from the current data."""
+    now = datetime.now(UTC)
+    steps = [
+        {"partition": where.partition, "below": where.below, "release": None}
+        for where in repository.stuck_ranges(clock.text(now - STUCK_AFTER))
+    ]
+    for invoice_type in emissions.InvoiceType:
+        for years in releases.buckets():
+            changed_at = releases.changed_at(invoice_type, years)
+            if changed_at > 1:
+                where = repository.stale_range(invoice_type, years, changed_at)
+                steps.append({"partition": where.partition, "below": where.below, "release": changed_at})
+    return {
+        "id": str(uuid.uuid4()),
+        "status": str(JobStatus.QUEUED),
+        "started_at": clock.text(now),
+        "steps": steps,
+        "cursor": {"step": 0},
+        **dict.fromkeys(("found", "recovered", "recalculated", "pinned"), 0),
+    }
+
+
+def _run_scheduled(job: dict[str, Any], time_left: TimeLeft) -> None:
+    steps = job["steps"]
+    while True:
+        cursor = job["cursor"]
+        index = int(cursor["step"])
+        if index < len(steps):
+            step = steps[index]
+            where = repository.IndexRange(step["partition"], step["below"])
+            keys, after = repository.index_page(where, cursor.get("after"), PAGE)
+            if step["release"] is None:
+                counts = _recover(keys, step["below"])
+            else:
+                counts = _refresh(keys, int(step["release"]))
+            cursor = {"step": index, "after": after} if after else {"step": index + 1}
+        else:
+            counts = {}
+        changes: dict[str, Any] = {"cursor": cursor} | {
+            name: int(job[name]) + counts[name] for name in counts
+        }
+        if int(cursor["step"]) >= len(steps):
+            changes |= {"status": str(JobStatus.COMPLETED), "finished_at": clock.now()}
+        saved = _save(job, changes, time_left)
+        if saved is None:
+            return
+        job = saved
+
+
+def _recover(keys: list[tuple[UUID, UUID]], loading_before: str) -> dict[str, int]:
+    """Send back the invoices still ``loading`` since before the threshold (their event was lost)."""
+    stuck = [
+        item
+        for item in _own_invoices(keys)
+        if item["status"] == _LOADING and item["updated_at"] < loading_before
+    ]
+    return {"found": len(keys), "recovered": sum(_send(item, None) for item in stuck)}
+
+
+def _refresh(keys: list[tuple[UUID, UUID]], changed_at: int) -> dict[str, int]:
+    """Recalculate the invoices computed before release ``changed_at``, of organizations on ``latest``."""
+    organizations = repository.get_organizations({organization for organization, _ in keys})
+    latest = [
+        key
+        for key in keys
+        if key[0] in organizations and organizations[key[0]].emission_factor_policy is FactorPolicy.LATEST
+    ]
+    stale = [
+        item
+        for item in _own_invoices(latest)
+        if item["status"] != _LOADING and int(item.get("data_release", 0)) < changed_at
+    ]
+    recalculated = sum(_send(item, HistoryReason.FACTOR_UPDATE) for item in stale)
+    return {"found": len(keys), "recalculated": recalculated, "pinned": len(keys) - len(latest)}

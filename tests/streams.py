@@ -1,0 +1,71 @@
+"""The table's stream in moto, delivered in-process to the functions template.yaml subscribes to it.
+
+What the local stack's StreamPoller does over DynamoDB Local, without threads: read every new record,
+keep those each function's FilterCriteria pass, and call the function with them, until the stream is
+quiet. A function's reported failures are returned, not retried.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from local.event_filter import passes
+from local.streams import lambda_record
+from local.template import load_stack
+from tests.conftest import ROOT, TEST_TABLE
+from tests.functions import LambdaContext, load_function
+
+
+class TableStream:
+    def __init__(self) -> None:
+        dynamodb = boto3.client("dynamodb")
+        # moto answers the regional endpoint, not the account-based one botocore derives from an ARN.
+        self._streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+        self._arn = dynamodb.describe_table(TableName=TEST_TABLE)["Table"]["LatestStreamArn"]
+        self._iterators: dict[str, str] = {}
+        stack = load_stack(ROOT / "template.yaml")
+        self._sources = [
+            (source, load_function(stack.functions[source.function_id].code_uri.name))
+            for source in stack.stream_sources
+        ]
+
+    def _new_records(self) -> list[dict[str, Any]]:
+        shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        records = []
+        for shard in shards:
+            iterator = (
+                self._iterators.get(shard["ShardId"])
+                or self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
+            answer = self._streams.get_records(ShardIterator=iterator)
+            records += [lambda_record(record, self._arn) for record in answer["Records"]]
+            self._iterators[shard["ShardId"]] = answer["NextShardIterator"]
+        return records
+
+    def skip(self) -> None:
+        """Forget what the stream holds so far (a lost event, as far as the functions know)."""
+        self._new_records()
+
+    def drain(self, rounds: int = 1000) -> list[dict[str, Any]]:
+        """Deliver every new record, and the records that delivery causes, until none is left.
+
+        Returns the batch item failures the functions reported.
+        """
+        failures: list[dict[str, Any]] = []
+        for _ in range(rounds):
+            records = self._new_records()
+            if not records:
+                return failures
+            for source, function in self._sources:
+                batch = [record for record in records if passes(source.filter_patterns, record)]
+                for start in range(0, len(batch), source.batch_size):
+                    answer = function.lambda_handler(
+                        {"Records": batch[start : start + source.batch_size]}, LambdaContext()
+                    )
+                    failures += (answer or {}).get("batchItemFailures", [])
+        raise AssertionError(f"the stream did not settle in {rounds} rounds")
