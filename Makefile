@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test bench lint build token clean
+.PHONY: dev test bench lint build token recalculate clean
 
 dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED)
@@ -19,10 +19,11 @@ test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed ## Lint 
 	$(VENV)/bin/ruff check .
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call
+bench: $(VENV)/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call, bulk import, recalculation
 	$(VENV)/bin/python -m tests.benchmarks.cold_start
 	$(VENV)/bin/python -m tests.benchmarks.request_cost
 	$(VENV)/bin/python -m tests.benchmarks.bulk_import
+	$(VENV)/bin/python -m tests.benchmarks.recalculation
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -30,6 +31,9 @@ lint: $(VENV)/.installed
 
 build: $(SAM_VENV)/.installed ## sam build (what `sam deploy --guided` ships)
 	$(SAM_VENV)/bin/sam build
+
+recalculate: $(VENV)/.installed ## Run the daily recalculation now, on the running `make dev`
+	$(VENV)/bin/python -m local.invoke ScheduleRecalculationFunction --event events/schedule_recalculation.json
 
 token: $(VENV)/.installed ## Mint a JWT for a seeded user of the running `make dev`: make token USER_ID=<uuid>
 	$(VENV)/bin/python -m local.token --user $(USER_ID)

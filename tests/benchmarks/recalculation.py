@@ -1,0 +1,135 @@
+"""The daily recalculation's reads: items read by a run among 100,000 computed invoices, with 0 and
+with 1,000 of them stale.
+
+The data carries a second release (a newer Ember version with Spain's 2025 grid intensity), so the
+run has a partition to look in: 2025 electricity. 100,000 Spanish 2025 electricity invoices of
+several organizations are stored as the calculator leaves them, all computed at the current release,
+or 1,000 of them at the first one. The run (queue, then the worker, in-process against moto) is
+counted with botocore's event hooks: every DynamoDB request, and the items it read (``ScannedCount``
+for Query, the items returned by GetItem and BatchGetItem). Run: `make bench`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from tests.benchmarks.request_cost import RequestCounter
+from tests.conftest import ROOT, TEST_TABLE
+
+os.environ.update(TABLE_NAME=TEST_TABLE)
+
+INVOICES = 100_000
+ORGANIZATIONS = 20
+SPAIN_2025 = [{"id": "ember:ES:2025", "region": "ES", "year": "2025", "value": "0.1", "unit": "kg CO2e/kWh"}]
+
+
+def _invoice(organization: uuid.UUID, month: int, release: int) -> dict[str, Any]:
+    facility = uuid.uuid4()
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "electricity",
+        "status": "active",
+        "base_quantity": 1000.0,
+        "quantity": 1000.0,
+        "percentage": 1.0,
+        "unit_id": "617e8ff3-f16b-556d-adf7-723f92996f0b",
+        "start_date": f"2025-{month:02d}-01",
+        "end_date": f"2025-{month:02d}-28",
+        "facility_id": str(facility),
+        "country": "ES",
+        "co2e": 250.0,
+        "co2e_location_based": 260.0,
+        "scope": 2,
+        "error_messages": [],
+        "facility_percentages": [
+            {"organization_id": str(organization), "facility_id": str(facility), "percentage": 1.0}
+        ],
+        "data_release": release,
+        "data_years": "2025",
+        "created_at": "2025-12-01T00:00:00.000Z",
+        "updated_at": "2025-12-01T00:00:00.000Z",
+        "version": 2,
+    }
+
+
+def _fill(stale: int, current_release: int) -> None:
+    from carbon_accounting import repository
+    from carbon_accounting.models import Organization
+
+    organizations = [uuid.uuid4() for _ in range(ORGANIZATIONS)]
+    for number, organization in enumerate(organizations):
+        repository.put_organization(Organization(id=organization, name=f"Organization {number}"))
+    batch: list[dict[str, Any]] = []
+    for index in range(INVOICES):
+        organization = organizations[index % ORGANIZATIONS]
+        release = 1 if index < stale else current_release
+        invoice = _invoice(organization, index % 12 + 1, release)
+        batch.append({"PutRequest": {"Item": repository._invoice_item(organization, invoice)}})
+        if len(batch) == 25 or index == INVOICES - 1:
+            request = {TEST_TABLE: batch}
+            while request:
+                request = (
+                    repository.client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+                )
+            batch = []
+
+
+def measure(stale: int) -> dict[str, Any]:
+    """One run's requests, items read, invoices sent to the calculator and seconds."""
+    from carbon_accounting import repository
+    from carbon_accounting.emissions import releases
+    from carbon_accounting.invoices import recalculation
+    from local.template import load_stack, table_definition
+    from tests.datasets import newer_version
+
+    with (
+        mock_aws(),
+        tempfile.TemporaryDirectory() as directory,
+        newer_version(Path(directory), "ember-owid-2026.1", "ember", "grid_intensity.csv", SPAIN_2025),
+    ):
+        repository.client.cache_clear()
+        boto3.client("dynamodb").create_table(
+            **table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
+        )
+        _fill(stale, releases.current_release())
+        counter = RequestCounter()
+        repository.client().meta.events.register("after-call.dynamodb", counter)
+        started = time.perf_counter()
+        assert recalculation.queue_scheduled_run()
+        recalculation.run(repository.get_recalculation(None), lambda: 900_000)
+        seconds = time.perf_counter() - started
+        run = repository.get_recalculation(None)
+        repository.client.cache_clear()
+    assert run["status"] == "completed", run
+    return {
+        "requests": dict(counter.requests),
+        "items": counter.items,
+        "recalculated": int(run["recalculated"]),
+        "seconds": seconds,
+    }
+
+
+def main() -> None:
+    print(f"The daily recalculation among {INVOICES:,} computed invoices ({ORGANIZATIONS} organizations)")
+    for stale in (0, 1_000):
+        figures = measure(stale)
+        requests = "+".join(
+            f"{count} {operation}" for operation, count in sorted(figures["requests"].items())
+        )
+        sent = figures["recalculated"]
+        print(
+            f"{stale:>6,} stale: {figures['items']:>6,} items read, {sent:>5,} sent to the calculator, "
+            f"{requests} ({figures['seconds']:.1f} s against moto)"
+        )
+
+
+if __name__ == "__main__":
+    main()
