@@ -248,6 +248,34 @@ def test_recalculating_by_filter_covers_the_matching_invoices_and_keeps_user_sta
     assert get(api, older["id"])["version"] == older["version"]
 
 
+def test_a_page_that_fails_is_retried_and_a_job_that_keeps_failing_ends_failed(api, stream, monkeypatch):
+    invoice = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
+    send, calls = recalculation._send, []
+
+    def throttled_once(*arguments):
+        calls.append(arguments)
+        if len(calls) == 1:
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        return send(*arguments)
+
+    monkeypatch.setattr(recalculation, "_send", throttled_once)
+    retried = request(api, {"invoice_ids": [invoice["id"]]})
+    assert stream.drain() == []
+    monkeypatch.setattr(recalculation, "_send", lambda *_: 1 / 0)
+    failing = request(api, {"invoice_ids": [invoice["id"]]})
+    assert stream.drain() == []
+
+    assert {
+        key: job(api, retried.body["job_id"]).body[key] for key in ("status", "queued", "calculated")
+    } == {
+        "status": "completed",
+        "queued": 1,
+        "calculated": 1,
+    }
+    assert job(api, failing.body["job_id"]).body["status"] == "failed"
+    assert get(api, invoice["id"])["status"] == "active"
+
+
 @pytest.mark.parametrize(
     "body",
     [

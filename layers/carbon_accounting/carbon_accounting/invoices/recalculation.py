@@ -8,7 +8,8 @@ that queued it (``recalculation_job``, whose counters the calculator moves).
 
 Both kinds of job run in the RecalculateInvoicesFunction, page by page (``PAGE`` invoices), saving a
 checkpoint after each page. A job short of time hands itself over: it goes back to ``queued``, and
-that write, through the table's stream, starts the next invocation where this one stopped.
+that write, through the table's stream, starts the next invocation where this one stopped. A page
+that fails (DynamoDB throttling, say) hands the job over the same way, up to ``MAX_FAILURES`` times.
 
 - Requested (``POST /v1/invoices/recalculate``): the caller's own invoices by id, or those a filter
   matches. Ids of other organizations (and distributed children, recalculated through their parent)
@@ -30,6 +31,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field, model_validator
 
 from carbon_accounting import clock, emissions, repository
@@ -44,6 +46,9 @@ PAGE = 100  # invoices per checkpoint
 HAND_OVER_MS = 60_000  # a job with less time left than this hands itself over
 ABANDONED_AFTER = timedelta(minutes=20)  # a running job not saved since then lost its worker
 MAX_INVOICE_IDS = 1000
+MAX_FAILURES = 3
+
+logger = Logger(child=True)
 
 _LOADING = str(InvoiceStatus.LOADING)
 _KEPT_STATUSES = frozenset({str(InvoiceStatus.INACTIVE), str(InvoiceStatus.REVIEW)})
@@ -54,6 +59,7 @@ class JobStatus(StrEnum):
     RUNNING = "running"  # sending invoices to the calculator
     CALCULATING = "calculating"  # all sent; the calculator has not settled them all yet
     COMPLETED = "completed"
+    FAILED = "failed"  # a page failed MAX_FAILURES times: what was sent stays sent
 
 
 class RecalculationRequest(RequestModel):
@@ -197,14 +203,26 @@ TimeLeft = Callable[[], int]  # milliseconds, as LambdaContext.get_remaining_tim
 
 
 def run(job: dict[str, Any], time_left: TimeLeft) -> None:
-    """Run a queued job (requested or the schedule's) from its checkpoint, until done or short of time."""
+    """Run a queued job (requested or the schedule's) from its checkpoint, page by page, until it is
+    done or short of time. A page that fails is retried by handing the job over, ``MAX_FAILURES`` times."""
     claimed = _claim(job)
     if claimed is None:
         return
-    if claimed.get("organization_id"):
-        _run_requested(claimed, time_left)
-    else:
-        _run_scheduled(claimed, time_left)
+    job = claimed
+    next_page = _requested_page if job.get("organization_id") else _scheduled_page
+    while True:
+        try:
+            changes = next_page(job)
+        except Exception:
+            logger.exception("Recalculation page failed", extra={"job": job["id"]})
+            failures = int(job.get("failures", 0)) + 1
+            status = JobStatus.FAILED if failures >= MAX_FAILURES else JobStatus.QUEUED
+            repository.update_recalculation(job, {"failures": failures, "status": str(status)}, clock.now())
+            return
+        saved = _save(job, changes, time_left)
+        if saved is None:
+            return
+        job = saved
 
 
 def _claim(job: dict[str, Any]) -> dict[str, Any] | None:
@@ -230,29 +248,25 @@ def _save(job: dict[str, Any], changes: dict[str, Any], time_left: TimeLeft) -> 
     return saved
 
 
-def _run_requested(job: dict[str, Any], time_left: TimeLeft) -> None:
+def _requested_page(job: dict[str, Any]) -> dict[str, Any]:
+    """Send the next page of a requested job's invoices to the calculator; the job's changes."""
     organization = UUID(job["organization_id"])
-    while True:
-        if "invoice_ids" in job:
-            position = int(job.get("cursor") or 0)
-            page = job["invoice_ids"][position : position + PAGE]
-            items = _own_invoices((organization, UUID(invoice_id)) for invoice_id in page)
-            cursor: Any = position + len(page)
-            done = cursor >= len(job["invoice_ids"])
-        else:
-            items = list(
-                itertools.islice(_matching(organization, _filters(job["filter"]), job.get("cursor")), PAGE)
-            )
-            cursor = repository.index_position(items[-1]) if items else None
-            done = len(items) < PAGE
-        sent = sum(_send(item, HistoryReason.RECALCULATED, job["id"]) for item in items)
-        changes: dict[str, Any] = {"cursor": cursor, "queued": int(job["queued"]) + sent}
-        if done:
-            changes |= {"status": str(JobStatus.COMPLETED), "cursor": None}
-        saved = _save(job, changes, time_left)
-        if saved is None:
-            return
-        job = saved
+    if "invoice_ids" in job:
+        position = int(job.get("cursor") or 0)
+        page = job["invoice_ids"][position : position + PAGE]
+        items = _own_invoices((organization, UUID(invoice_id)) for invoice_id in page)
+        cursor: Any = position + len(page)
+        done = cursor >= len(job["invoice_ids"])
+    else:
+        matching = _matching(organization, _filters(job["filter"]), job.get("cursor"))
+        items = list(itertools.islice(matching, PAGE))
+        cursor = repository.index_position(items[-1]) if items else None
+        done = len(items) < PAGE
+    sent = sum(_send(item, HistoryReason.RECALCULATED, job["id"]) for item in items)
+    changes: dict[str, Any] = {"cursor": cursor, "queued": int(job["queued"]) + sent}
+    if done:
+        changes |= {"status": str(JobStatus.COMPLETED), "cursor": None}
+    return changes
 
 
 # ------------------------------------------------------------------ scheduled
@@ -265,8 +279,8 @@ def queue_scheduled_run() -> bool:
         return repository.put_recalculation(_new_run() | {"version": 1})
     if job["status"] == JobStatus.RUNNING and _since(job["updated_at"]) <= ABANDONED_AFTER:
         return False
-    if job["status"] == JobStatus.COMPLETED:
-        changes = _new_run()
+    if job["status"] in (JobStatus.COMPLETED, JobStatus.FAILED):
+        changes = _new_run() | {"failures": 0}
     else:  # queued but not picked up, or abandoned by its worker: hand it over again
         changes = {"status": str(JobStatus.QUEUED), "handed_over": int(job.get("handed_over", 0)) + 1}
     return repository.update_recalculation(job, changes, clock.now()) is not None
@@ -295,31 +309,24 @@ def _new_run() -> dict[str, Any]:
     }
 
 
-def _run_scheduled(job: dict[str, Any], time_left: TimeLeft) -> None:
-    steps = job["steps"]
-    while True:
-        cursor = job["cursor"]
-        index = int(cursor["step"])
-        if index < len(steps):
-            step = steps[index]
-            where = repository.IndexRange(step["partition"], step["below"])
-            keys, after = repository.index_page(where, cursor.get("after"), PAGE)
-            if step["release"] is None:
-                counts = _recover(keys, step["below"])
-            else:
-                counts = _refresh(keys, int(step["release"]))
-            cursor = {"step": index, "after": after} if after else {"step": index + 1}
+def _scheduled_page(job: dict[str, Any]) -> dict[str, Any]:
+    """Read the next page of the daily run's index ranges and send back what is stuck or stale."""
+    steps, cursor = job["steps"], job["cursor"]
+    index = int(cursor["step"])
+    counts: dict[str, int] = {}
+    if index < len(steps):
+        step = steps[index]
+        where = repository.IndexRange(step["partition"], step["below"])
+        keys, after = repository.index_page(where, cursor.get("after"), PAGE)
+        if step["release"] is None:
+            counts = _recover(keys, step["below"])
         else:
-            counts = {}
-        changes: dict[str, Any] = {"cursor": cursor} | {
-            name: int(job[name]) + counts[name] for name in counts
-        }
-        if int(cursor["step"]) >= len(steps):
-            changes |= {"status": str(JobStatus.COMPLETED), "finished_at": clock.now()}
-        saved = _save(job, changes, time_left)
-        if saved is None:
-            return
-        job = saved
+            counts = _refresh(keys, int(step["release"]))
+        cursor = {"step": index, "after": after} if after else {"step": index + 1}
+    changes: dict[str, Any] = {"cursor": cursor} | {name: int(job[name]) + counts[name] for name in counts}
+    if int(cursor["step"]) >= len(steps):
+        changes |= {"status": str(JobStatus.COMPLETED), "finished_at": clock.now()}
+    return changes
 
 
 def _recover(keys: list[tuple[UUID, UUID]], loading_before: str) -> dict[str, int]:
