@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.emissions import InvoiceType
 from carbon_accounting.invoices import summary
-from carbon_accounting.invoices.models import IsoDate
+from carbon_accounting.models import IsoDate
 
 app = create_app()
 

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.invoices import history
-from carbon_accounting.invoices.models import HistoryEntry
+from carbon_accounting.invoices.history import HistoryEntry
 
 app = create_app()
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.invoices import listing
-from carbon_accounting.invoices.models import InvoiceStatus, IsoDate
+from carbon_accounting.models import InvoiceStatus, IsoDate
 
 app = create_app()
 

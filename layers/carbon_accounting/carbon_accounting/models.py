@@ -6,12 +6,21 @@ Each field rule lives here once; the functions' resolvers validate requests agai
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from carbon_accounting.countries import ISO_3166_ALPHA2
 
@@ -39,6 +48,33 @@ class RequestModel(BaseModel):
     """Request bodies reject unknown fields, so a misspelt field is an error and not a silent no-op."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("dates are ISO 8601 calendar dates, YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class InvoiceStatus(StrEnum):
+    UPLOADED = "uploaded"
+    LOADING = "loading"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    REVIEW = "review"
+    ERROR = "error"
+
+
+class HistoryReason(StrEnum):
+    """Why an invoice was calculated: a history entry's ``reason``."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    RECALCULATED = "recalculated"  # asked for: POST /v1/invoices/recalculate
+    FACTOR_UPDATE = "factor_update"  # the scheduled recalculation, after a newer dataset version
 
 
 class FacilityStatus(StrEnum):

@@ -29,8 +29,7 @@ from aws_lambda_powertools import Logger
 
 from carbon_accounting import clock, emissions, repository
 from carbon_accounting.emissions import releases
-from carbon_accounting.invoices.models import HistoryReason, InvoiceStatus
-from carbon_accounting.models import CustomEmissionFactor
+from carbon_accounting.models import CustomEmissionFactor, HistoryReason, InvoiceStatus
 
 logger = Logger(child=True)
 

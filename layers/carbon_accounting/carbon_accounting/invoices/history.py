@@ -8,12 +8,27 @@ deleted invoice's entries are deleted with it (the calculator, on the table's st
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
+from pydantic import BaseModel, Field
+
 from carbon_accounting import repository
+from carbon_accounting.emissions import FactorUsed
 from carbon_accounting.errors import InvoiceNotFound
-from carbon_accounting.invoices.models import HistoryEntry
-from carbon_accounting.models import Caller
+from carbon_accounting.models import Caller, HistoryReason, InvoiceStatus
+
+
+class HistoryEntry(BaseModel):
+    """An invoice's figures after one calculation: ``GET /v3/invoices/{invoice_id}/history``."""
+
+    at: datetime
+    reason: HistoryReason
+    status: InvoiceStatus
+    co2e: float | None = None
+    co2e_location_based: float | None = None
+    emission_factors: list[FactorUsed] = Field(default_factory=list)
+    dataset_version: str | None = None
 
 
 def invoice_history(caller: Caller, invoice_id: UUID) -> list[HistoryEntry]:

@@ -17,15 +17,8 @@ from carbon_accounting import clock, custom_factors, emissions, files, repositor
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
-from carbon_accounting.invoices.models import (
-    HistoryReason,
-    Invoice,
-    InvoiceCreate,
-    InvoiceStatus,
-    InvoiceUpdate,
-    parse_invoice,
-)
-from carbon_accounting.models import Caller, FacilityStatus
+from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceUpdate, parse_invoice
+from carbon_accounting.models import Caller, FacilityStatus, HistoryReason, InvoiceStatus
 from carbon_accounting.repository import Reads
 from carbon_accounting.versions import parse_if_match
 

@@ -20,8 +20,8 @@ from pydantic import BaseModel
 from carbon_accounting import cursor, emissions, repository
 from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.files import linked
-from carbon_accounting.invoices.models import Invoice, InvoiceCommon, InvoiceStatus, parse_invoice
-from carbon_accounting.models import Caller, CustomEmissionFactor
+from carbon_accounting.invoices.models import Invoice, InvoiceCommon, parse_invoice
+from carbon_accounting.models import Caller, CustomEmissionFactor, InvoiceStatus
 
 # The types the public API lists; wastes and waste water treatment have no invoices here (yet).
 LISTED_TYPES = frozenset({*emissions.InvoiceType, "wastes", "waste_water_treatment"})

@@ -5,49 +5,27 @@ The response is a discriminated union on ``type``: the fields of one type never 
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
-from carbon_accounting.models import CustomEmissionFactor, PartialUpdate, RequestModel
+from carbon_accounting.models import (
+    CustomEmissionFactor,
+    InvoiceStatus,
+    IsoDate,
+    PartialUpdate,
+    RequestModel,
+)
 
-
-def _iso_date(value: object) -> object:
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("dates are ISO 8601 calendar dates, YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Quantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 CupsText = Annotated[str, StringConstraints(max_length=40)]
 FileUrl = Annotated[str, StringConstraints(max_length=2048)]
-
-
-class InvoiceStatus(StrEnum):
-    UPLOADED = "uploaded"
-    LOADING = "loading"
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    REVIEW = "review"
-    ERROR = "error"
-
-
-class HistoryReason(StrEnum):
-    """Why an invoice was calculated: a history entry's ``reason``."""
-
-    CREATED = "created"
-    EDITED = "edited"
-    RECALCULATED = "recalculated"  # asked for: POST /v1/invoices/recalculate
-    FACTOR_UPDATE = "factor_update"  # the scheduled recalculation, after a newer dataset version
 
 
 class FacilityPercentage(RequestModel):
@@ -215,15 +193,3 @@ def parse_invoice(item: dict[str, Any]) -> Invoice:
     The union's adapter is built on first use (cold start).
     """
     return _adapter().validate_python(linked(item))
-
-
-class HistoryEntry(BaseModel):
-    """An invoice's figures after one calculation: ``GET /v3/invoices/{invoice_id}/history``."""
-
-    at: datetime
-    reason: HistoryReason
-    status: InvoiceStatus
-    co2e: float | None = None
-    co2e_location_based: float | None = None
-    emission_factors: list[FactorUsed] = Field(default_factory=list)
-    dataset_version: str | None = None

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -37,9 +37,10 @@ from pydantic import BaseModel, Field, model_validator
 from carbon_accounting import clock, emissions, repository
 from carbon_accounting.emissions import releases
 from carbon_accounting.errors import NotFound
-from carbon_accounting.invoices.listing import InvoiceFilters
-from carbon_accounting.invoices.models import HistoryReason, InvoiceStatus, IsoDate
-from carbon_accounting.models import Caller, FactorPolicy, RequestModel
+from carbon_accounting.models import Caller, FactorPolicy, HistoryReason, InvoiceStatus, IsoDate, RequestModel
+
+if TYPE_CHECKING:
+    from carbon_accounting.invoices.listing import InvoiceFilters
 
 STUCK_AFTER = timedelta(hours=1)
 PAGE = 100  # invoices per checkpoint
@@ -174,6 +175,9 @@ def get_recalculation(caller: Caller, job_id: UUID) -> RecalculationJob:
 
 
 def _filters(request: RecalculationRequest | dict[str, Any]) -> InvoiceFilters:
+    # GET /v1/invoices's filters, imported where used: reading a job's progress needs none of it.
+    from carbon_accounting.invoices.listing import InvoiceFilters
+
     if isinstance(request, dict):
         request = RecalculationRequest.model_validate(request)
     return InvoiceFilters(

@@ -16,8 +16,7 @@ from pydantic import BaseModel
 
 from carbon_accounting import emissions, repository
 from carbon_accounting.errors import BadRequest
-from carbon_accounting.invoices.models import InvoiceStatus
-from carbon_accounting.models import Caller
+from carbon_accounting.models import Caller, InvoiceStatus
 
 GroupBy = Literal["facility", "type", "scope", "month"]
 _FIGURES = ("co2e", "co2e_location_based", "co2e_biomass")
