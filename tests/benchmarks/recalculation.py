@@ -25,6 +25,7 @@ from moto import mock_aws
 
 from tests.benchmarks.bulk_import import cheap_transaction_snapshots
 from tests.benchmarks.request_cost import RequestCounter
+from tests.benchmarks.request_cost import _invoice as request_cost_invoice
 from tests.conftest import ROOT, TEST_TABLE
 
 os.environ.update(TABLE_NAME=TEST_TABLE)
@@ -35,32 +36,10 @@ SPAIN_2025 = [{"id": "ember:ES:2025", "region": "ES", "year": "2025", "value": "
 
 
 def _invoice(organization: uuid.UUID, month: int, release: int) -> dict[str, Any]:
-    facility = uuid.uuid4()
-    return {
-        "id": str(uuid.uuid4()),
-        "type": "electricity",
-        "status": "active",
-        "base_quantity": 1000.0,
-        "quantity": 1000.0,
-        "percentage": 1.0,
-        "unit_id": "617e8ff3-f16b-556d-adf7-723f92996f0b",
-        "start_date": f"2025-{month:02d}-01",
-        "end_date": f"2025-{month:02d}-28",
-        "facility_id": str(facility),
-        "country": "ES",
-        "co2e": 250.0,
-        "co2e_location_based": 260.0,
-        "scope": 2,
-        "error_messages": [],
-        "facility_percentages": [
-            {"organization_id": str(organization), "facility_id": str(facility), "percentage": 1.0}
-        ],
-        "data_release": release,
-        "data_years": "2025",
-        "created_at": "2025-12-01T00:00:00.000Z",
-        "updated_at": "2025-12-01T00:00:00.000Z",
-        "version": 2,
-    }
+    """A Spanish 2025 electricity invoice as the calculator leaves it, computed at ``release``."""
+    invoice = request_cost_invoice(organization, uuid.uuid4(), month)
+    period = {"start_date": f"2025-{month:02d}-01", "end_date": f"2025-{month:02d}-28"}
+    return invoice | period | {"data_release": release, "data_years": "2025"}
 
 
 def _fill(stale: int, current_release: int) -> None:

@@ -772,31 +772,27 @@ def write_import_chunk(
 # ------------------------------------------------------------------ history
 
 
+def _history_query(organization_id: UUID, invoice_id: UUID, **arguments: Any) -> Iterator[dict[str, Any]]:
+    return _query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
+        ExpressionAttributeValues={
+            ":pk": {"S": org_pk(organization_id)},
+            ":history": {"S": f"HISTORY#{invoice_id}#"},
+        },
+        **arguments,
+    )
+
+
 def invoice_history(organization_id: UUID, invoice_id: UUID) -> list[dict[str, Any]]:
     """An invoice's history entries, oldest first: one Query of its own items."""
-    return list(
-        _query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
-            ExpressionAttributeValues={
-                ":pk": {"S": org_pk(organization_id)},
-                ":history": {"S": f"HISTORY#{invoice_id}#"},
-            },
-        )
-    )
+    return list(_history_query(organization_id, invoice_id))
 
 
 def delete_invoice_history(organization_id: UUID, invoice_id: UUID) -> int:
     """Delete a deleted invoice's history; how many entries there were."""
     keys = [
         _key(item["pk"], item["sk"])
-        for item in _query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
-            ExpressionAttributeValues={
-                ":pk": {"S": org_pk(organization_id)},
-                ":history": {"S": f"HISTORY#{invoice_id}#"},
-            },
-            ProjectionExpression="pk, sk",
-        )
+        for item in _history_query(organization_id, invoice_id, ProjectionExpression="pk, sk")
     ]
     table = get_settings().table_name
     for start in range(0, len(keys), 25):
