@@ -124,3 +124,14 @@ def test_history_is_deleted_with_the_invoice_and_its_children(api, stream):
     assert history(api, single["id"]).status == 404
     assert not history_items(ACME, single["id"]) and not history_items(ACME, parent["id"])
     assert not any(history_items(organization, child) for organization, child in children)
+
+
+def test_an_invoice_edited_before_its_first_calculation_starts_its_history_as_created(api, stream):
+    answer = api("create_invoice", ACME_HEADERS, body=electricity())
+    patched = api(
+        "update_invoice", ACME_HEADERS, path={"invoice_id": answer.body["id"]}, body={"base_quantity": 5}
+    )
+    assert patched.status == 200, patched.body
+    assert stream.drain() == []
+
+    assert [entry["reason"] for entry in history(api, answer.body["id"]).body] == ["created"]

@@ -341,10 +341,12 @@ def update_invoice(
     if facility_id and str(facility_id) != item.get("facility_id"):
         changes |= _moved_to(caller, item, facility_id)
     if _EMISSION_FIELDS & changes.keys():
+        # An invoice edited before its calculation keeps the reason it was waiting for (created...).
+        reason = item.get("pending_reason") if item["status"] == InvoiceStatus.LOADING else None
         changes |= {
             "status": str(InvoiceStatus.LOADING),
             "error_messages": [],
-            "pending_reason": str(HistoryReason.EDITED),
+            "pending_reason": reason or str(HistoryReason.EDITED),
         }
     if not changes:
         return parse_invoice(item)
