@@ -871,16 +871,17 @@ def _recalculation_key(organization_id: UUID | None, job_id: UUID | None) -> dic
     return _key(org_pk(organization_id), f"RECALC#{job_id}")
 
 
+def _stored_recalculation_key(job: dict[str, Any]) -> dict[str, Any]:
+    """The key of a stored job: requested (it names its organization) or the schedule's."""
+    organization = UUID(job["organization_id"]) if job.get("organization_id") else None
+    return _recalculation_key(organization, UUID(job["id"]) if organization else None)
+
+
 def put_recalculation(job: dict[str, Any]) -> bool:
     """Store a new recalculation job (``organization_id`` None: the schedule's); False if it exists."""
-    organization = UUID(job["organization_id"]) if job.get("organization_id") else None
-    key = _recalculation_key(organization, UUID(job["id"]) if organization else None)
+    key = _stored_recalculation_key(job)
     try:
-        client().put_item(
-            TableName=get_settings().table_name,
-            Item=_to_item({"pk": key["pk"]["S"], "sk": key["sk"]["S"], "entity": "recalculation", **job}),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        _put_new(key["pk"]["S"], key["sk"]["S"], "recalculation", job)
     except client().exceptions.ConditionalCheckFailedException:
         return False
     return True
@@ -899,9 +900,7 @@ def update_recalculation(
     job: dict[str, Any], changes: dict[str, Any], updated_at: str
 ) -> dict[str, Any] | None:
     """Apply ``changes`` to a job if it is still at ``job``'s version; the job as written, or None."""
-    organization = UUID(job["organization_id"]) if job.get("organization_id") else None
-    key = _recalculation_key(organization, UUID(job["id"]) if organization else None)
     try:
-        return _update(key, changes, updated_at, int(job["version"]))
+        return _update(_stored_recalculation_key(job), changes, updated_at, int(job["version"]))
     except _Stale:
         return None
