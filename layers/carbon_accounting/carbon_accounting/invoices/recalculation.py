@@ -230,10 +230,11 @@ def run(job: dict[str, Any], time_left: TimeLeft) -> None:
 
 
 def _claim(job: dict[str, Any]) -> dict[str, Any] | None:
-    """The job, now ``running`` for this worker; None if another worker has it or it is done."""
-    status = job["status"]
-    abandoned = status == JobStatus.RUNNING and _since(job["updated_at"]) > ABANDONED_AFTER
-    if status != JobStatus.QUEUED and not abandoned:
+    """The queued job, now ``running`` for this worker; None if another worker claimed it first.
+
+    An abandoned run is not claimed here: ``queue_scheduled_run`` queues it again.
+    """
+    if job["status"] != JobStatus.QUEUED:
         return None
     return repository.update_recalculation(job, {"status": str(JobStatus.RUNNING)}, clock.now())
 
