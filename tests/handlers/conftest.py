@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from dataclasses import dataclass
@@ -32,12 +33,14 @@ def invoke(
     path: dict[str, str] | None = None,
     query: dict[str, str | list[str]] | None = None,
     body: Any = None,
-    raw_body: str | None = None,
+    raw_body: str | bytes | None = None,
+    content_type: str | None = "application/json",
 ) -> Answer:
     """Call ``function`` with its sample event from events/, reshaped by the arguments.
 
     ``headers`` replace the sample's credentials; the real authorizer function runs on them first
-    and its verdict goes into ``requestContext.authorizer.lambda``, as API Gateway does.
+    and its verdict goes into ``requestContext.authorizer.lambda``, as API Gateway does. A
+    ``raw_body`` of bytes arrives base64-encoded, as API Gateway passes a body that is not text.
     """
     event = sample_event(function)
     event["headers"] = {
@@ -59,8 +62,13 @@ def invoke(
         }
     if body is not None:
         event["body"] = json.dumps(body)
-    if raw_body is not None:
+    if isinstance(raw_body, bytes):
+        event["body"], event["isBase64Encoded"] = base64.b64encode(raw_body).decode(), True
+    elif raw_body is not None:
         event["body"] = raw_body
+    event["headers"].pop("content-type", None)
+    if content_type is not None and event.get("body") is not None:
+        event["headers"]["content-type"] = content_type
 
     authorizer_event = copy.deepcopy(sample_event("authorizer")) | {"headers": event["headers"]}
     verdict = load_function("authorizer").lambda_handler(authorizer_event, LambdaContext())

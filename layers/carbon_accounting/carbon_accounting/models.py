@@ -38,10 +38,82 @@ CountryCode = Annotated[
     AfterValidator(_iso_country),
     Field(description="ISO 3166-1 alpha-2 country code", examples=["ES"]),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-CupsList = Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=500)]
+
+# ------------------------------------------------------------------ bounds
+# Every free text and number a request can store is declared here once; the API, the bulk importer
+# and the OpenAPI document all read these types (README "Limits").
+
+# Control characters (NUL, BEL, tab, newlines...), lone surrogates, and the bidirectional embeddings,
+# overrides and isolates that make a text display as something else than it is (U+202A-U+202E,
+# U+2066-U+2069, U+200E/U+200F marks are allowed: they only hint at a direction).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\u2028\u2029]")
+
+
+def _printable(value: str) -> str:
+    found = _UNPRINTABLE.search(value)
+    if found:
+        raise ValueError(
+            f"control and bidirectional-override characters are not allowed (U+{ord(found[0]):04X} "
+            f"at position {found.start()})"
+        )
+    return value
+
+
+def text(max_length: int, min_length: int = 1, strip: bool = True) -> Any:
+    """A free-text field: stripped, ``min_length`` to ``max_length`` characters, printable only."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
+    ]
+
+
+Name = text(200)
+ShortText = text(100)
+LongText = text(500)
+CupsList = Annotated[list[text(40, min_length=0, strip=False)], Field(max_length=500)]
+
+# Numbers are JSON numbers (a boolean or a string is refused, ``strict``), finite, and bounded to what
+# the domain can mean; the repository stores them with at most 17 significant digits, far inside
+# DynamoDB's range (38 digits, magnitudes 1e-130 to 1e125), so anything accepted reads back.
+MAX_QUANTITY = 1e12  # of the unit sent: 1e12 kWh is a thousand TWh, more than a country's year
+MIN_QUANTITY = 1e-6
+MAX_FACTOR = 1e6  # kg CO2e per unit: a tonne of CO2e per gram is far above any real process
+MIN_FACTOR = 1e-9  # or exactly 0 (a zero-emission supply)
+MIN_PERCENTAGE = 1e-6  # a facility's share of an invoice, a fraction of 1
+
+
+def _zero_or_at_least(minimum: float) -> Any:
+    def check(value: float) -> float:
+        if 0 < value < minimum:
+            raise ValueError(f"must be 0 or at least {minimum:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+Quantity = Annotated[
+    float,
+    Field(strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY, allow_inf_nan=False, description="In unit_id"),
+]
+Share = Annotated[
+    float,
+    Field(
+        strict=True,
+        ge=MIN_PERCENTAGE,
+        le=1,
+        allow_inf_nan=False,
+        description="The facility's share of the invoice, a fraction: 0.6 is 60%",
+    ),
+]
+FactorValue = Annotated[
+    float,
+    Field(strict=True, ge=0, le=MAX_FACTOR, allow_inf_nan=False, description="kg CO2e per unit"),
+    _zero_or_at_least(MIN_FACTOR),
+]
+Percent = Annotated[
+    float, Field(strict=True, ge=0, le=100, allow_inf_nan=False), _zero_or_at_least(MIN_PERCENTAGE)
+]
 
 
 class RequestModel(BaseModel):
@@ -148,10 +220,10 @@ class Page(BaseModel, Generic[Item]):
 class CustomEmissionFactorCreate(RequestModel):
     name: Name
     unit_id: UUID
-    factor: Annotated[float, Field(ge=0, allow_inf_nan=False, description="kg CO2e per unit")]
-    valid_from: date | None = None
-    valid_to: date | None = None
-    renewable_percentage: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    factor: FactorValue
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+    renewable_percentage: Percent | None = None
 
 
 class CustomEmissionFactor(BaseModel):
@@ -227,8 +299,8 @@ FILE_TYPES: dict[str, tuple[str, ...]] = {
 MAX_FILE_KB = 10 * 1024
 MAX_FILES_PER_REQUEST = 10
 FileName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$"),
+    text(255),
+    StringConstraints(pattern=r"^[^/\\]+$"),
     Field(description="The file's name, with its extension; no path", examples=["electricity_nov_2024.pdf"]),
 ]
 
@@ -242,7 +314,9 @@ class FileStatus(StrEnum):
 class FileRequest(RequestModel):
     name: FileName
     mime_type: Annotated[str, Field(json_schema_extra={"enum": list(FILE_TYPES)})]
-    size_kb: Annotated[int, Field(ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB")]
+    size_kb: Annotated[
+        int, Field(strict=True, ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB")
+    ]
 
     @model_validator(mode="after")
     def _known_type_and_extension(self) -> FileRequest:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -61,22 +61,54 @@ def client() -> DynamoDBClient:
     return boto3.client("dynamodb")
 
 
+# DynamoDB holds numbers of up to 38 significant digits, of magnitude 1e-130 to under 1e126.
+_NUMBER_DIGITS = 38
+_SMALLEST, _LARGEST = Decimal("1e-130"), Decimal("1e126")
+
+
 @cache
 def _codec() -> tuple[Any, Any]:
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-    return TypeSerializer(), TypeDeserializer()
+    class ExactDeserializer(TypeDeserializer):
+        """Numbers read as the exact decimal stored. boto3's own decoder rounds to 38 digits and
+        raises on a longer one (``decimal.Rounded``), which would make such an item unreadable."""
+
+        def _deserialize_n(self, value: str) -> Decimal:
+            return Decimal(value)
+
+        def _deserialize_ns(self, value: list[str]) -> set[Decimal]:
+            return set(map(Decimal, value))
+
+    return TypeSerializer(), ExactDeserializer()
 
 
 def _attribute(value: Any) -> dict[str, Any]:
-    """A DynamoDB attribute value. Floats are stored as the decimal of their shortest repr."""
+    """A DynamoDB attribute value (see ``_number`` for numbers)."""
     serializer, _ = _codec()
     return serializer.serialize(_decimals(value))
 
 
+def _number(value: float | int | Decimal) -> Decimal:
+    """A number as stored: a float as the shortest decimal that reads back as the same float (at most
+    17 digits), anything longer rounded to 38 digits, a magnitude under 1e-130 as 0.
+
+    The request models bound every number far inside this range; a number DynamoDB cannot hold at all
+    (1e126 or more, infinite, NaN) is a bug, refused here before anything is written.
+    """
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite() or abs(number) >= _LARGEST:
+        raise ValueError(f"{value!r} cannot be stored: DynamoDB numbers are finite and under 1e126")
+    if abs(number) < _SMALLEST:
+        return Decimal(0)
+    return Context(prec=_NUMBER_DIGITS, rounding=ROUND_HALF_EVEN).plus(number)
+
+
 def _decimals(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float | int | Decimal):
+        return _number(value)
     if isinstance(value, list):
         return [_decimals(item) for item in value]
     if isinstance(value, dict):

@@ -218,7 +218,8 @@ _COLUMN_OF_FIELD = {"unit_id": "unit"}
 def check_row(caller: Caller, columns: list[str], row: Row, reads: CachedReads) -> None:
     """Prepare the row's invoice with the API's rules, or record why it can't be imported."""
     try:
-        data = InvoiceCreate.model_validate(_request(columns, row, caller.organization_id))
+        # A CSV cell is text: numbers are read from it (strict=False), then held to the same bounds.
+        data = InvoiceCreate.model_validate(_request(columns, row, caller.organization_id), strict=False)
         row.prepared = lifecycle.prepare_invoice(caller, data, caller.user_id, reads)
     except ValidationError as invalid:
         for error in invalid.errors():

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
@@ -19,21 +19,27 @@ from carbon_accounting.models import (
     InvoiceStatus,
     IsoDate,
     PartialUpdate,
+    Quantity,
     RequestModel,
+    Share,
+    text,
 )
 
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Quantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-CupsText = Annotated[str, StringConstraints(max_length=40)]
-FileUrl = Annotated[str, StringConstraints(max_length=2048)]
+Reference = text(100)
+CupsText = text(40, min_length=0, strip=False)
+FileUrl = text(2048, min_length=0, strip=False)
+DisplayName = Annotated[
+    text(200, min_length=0),
+    Field(description="Ignored: the name is taken from the organization's or facility's record"),
+]
 
 
 class FacilityPercentage(RequestModel):
     organization_id: UUID
     facility_id: UUID
-    percentage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-    company_name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    facility_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    percentage: Share
+    company_name: DisplayName | None = None
+    facility_name: DisplayName | None = None
 
 
 class InvoiceCreate(RequestModel):
