@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ReadTimeoutError
 
 from carbon_accounting import imports, repository
 from carbon_accounting.invoices import bulk
@@ -42,6 +43,10 @@ GOOD_SPLIT = (
 BAD_DATES = f"electricity,5,kWh,2024-03-31,2024-03-01,{ACME_MADRID}:1,INV-3,"
 BAD_UNIT = f"electricity,5,furlongs,2024-03-01,2024-03-31,{ACME_MADRID}:1,INV-4,"
 BAD_QUANTITY = f"electricity,-5,kWh,2024-03-01,2024-03-31,{ACME_MADRID}:1,INV-5,"
+
+
+# A write that times out: the event is retried, and the run resumes (an error of ours fails the job).
+AWS_FAULT = ReadTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
 
 
 def create_job(api, headers=ACME_HEADERS, file_name="invoices.csv"):
@@ -209,11 +214,11 @@ def test_a_run_that_dies_midway_resumes_after_the_last_chunk_written(api, monkey
     def dies_on_the_third_chunk(*args, **kwargs):
         writes.append(args)
         if len(writes) == 3:
-            raise TimeoutError("the invocation ran out of time")
+            raise AWS_FAULT
         return real_write(*args, **kwargs)
 
     monkeypatch.setattr(repository, "write_import_chunk", dies_on_the_third_chunk)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(ReadTimeoutError):
         deliver(key, version)
     midway = api("get_bulk_import", ACME_HEADERS, path={"job_id": job["job_id"]}).body
     monkeypatch.setattr(repository, "write_import_chunk", real_write)
@@ -314,10 +319,10 @@ def test_a_second_upload_through_the_same_post_never_mixes_into_the_job(api, mon
     real_write = repository.write_import_chunk
 
     def dies(*args, **kwargs):
-        raise TimeoutError("the invocation ran out of time")
+        raise AWS_FAULT
 
     monkeypatch.setattr(repository, "write_import_chunk", dies)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(ReadTimeoutError):
         deliver(key, first)
     monkeypatch.setattr(repository, "write_import_chunk", real_write)
     second = upload(job, csv_text(GOOD.replace("INV-1", "SECOND")))
@@ -325,3 +330,54 @@ def test_a_second_upload_through_the_same_post_never_mixes_into_the_job(api, mon
     assert deliver(key, second)["status"] is None
     assert deliver(key, first)["status"] == "completed"
     assert [invoice["invoice_id"] for invoice in stored_invoices(ACME)] == ["FIRST"]
+
+
+# ---------------------------------------------------------------- bad numbers, faults, CSV injection
+
+
+def test_numbers_outside_the_bounds_are_refused_rows_and_the_others_import(api):
+    rows = [
+        f"electricity,{number},kWh,2024-03-01,2024-03-31,{ACME_MADRID}:1,N-{number},"
+        for number in ("1e200", "1e308", "1e-320", "1e400", "nan", "true")
+    ]
+
+    job = run(api, csv_text(GOOD, *rows))
+
+    assert (job["status"], job["rows_created"], job["rows_failed"]) == ("completed_with_errors", 1, 6)
+    assert {(e["field"], e["code"]) for e in job["errors"]} == {("base_quantity", "VALIDATION_ERROR")}
+
+
+def test_an_unexpected_error_fails_the_job_with_a_detail_never_leaving_it_processing(api, monkeypatch):
+    def broken(*_):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(bulk, "_progress", broken)
+
+    job = run(api, csv_text(GOOD))
+
+    assert job["status"] == "failed"
+    assert "unexpected error" in job["detail"]
+
+
+def test_formula_cells_are_neutralized_in_the_error_report(api):
+    formula = f"electricity,-5,kWh,2024-03-01,2024-03-31,{ACME_MADRID}:1,=cmd|' /C calc'!A0,"
+
+    job = run(api, csv_text(formula))
+
+    report = list(csv.reader(io.StringIO(requests.get(job["error_report_url"], timeout=10).text)))
+    assert report[1][2] == "'-5"
+    assert report[1][7] == "'=cmd|' /C calc'!A0"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for line in report for cell in line)
+
+
+def test_spreadsheet_safe_escapes_every_formula_start():
+    assert [bulk.spreadsheet_safe(cell) for cell in ("=1", "+1", "-1", "@SUM", "\tx", "\rx", "ok", 7)] == [
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@SUM",
+        "'\tx",
+        "'\rx",
+        "ok",
+        "7",
+    ]

@@ -16,11 +16,12 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from carbon_accounting import clock, emissions, imports, repository, storage
@@ -261,17 +262,26 @@ def _chunks(rows: list[Row], start: int) -> list[tuple[int, int]]:
     return ranges
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection rule): one
+    that starts with ``= + - @``, a tab or a carriage return is prefixed with ``'``."""
+    text = str(cell)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
 def _report(columns: list[str], rows: list[Row]) -> bytes:
-    """Every failed row as it was sent, with its reasons."""
+    """Every failed row as it was sent (but for formula escaping), with its reasons."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", *columns, "field", "code", "detail"])
     for row in rows:
         if row.errors:
             reasons = [(error.field or "", error.code, error.detail) for error in row.errors]
-            writer.writerow(
-                [row.number, *row.cells, *("; ".join(part) for part in zip(*reasons, strict=True))]
-            )
+            cells = [row.number, *row.cells, *("; ".join(part) for part in zip(*reasons, strict=True))]
+            writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue().encode()
 
 
@@ -296,10 +306,27 @@ def run_import(key: str, version_id: str | None) -> ImportStatus | None:
         return ImportStatus(changes["status"])
 
     try:
-        columns, rows = _read(key, version_id)
+        return _import(organization_id, job_id, job, key, version_id, finish)
     except BadFile as bad:
         return finish({"status": str(ImportStatus.FAILED), "detail": str(bad)})
+    except (BotoCoreError, ClientError):
+        raise  # an AWS fault: the event is retried, and the run resumes after the last chunk written
+    except Exception:
+        # A bug of ours, which a retry would only repeat: the job fails saying so, it is never stuck.
+        logger.exception("Import job %s failed", job_id)
+        detail = "The import stopped on an unexpected error; the rows counted as processed were imported"
+        return finish({"status": str(ImportStatus.FAILED), "detail": detail})
 
+
+def _import(
+    organization_id: UUID,
+    job_id: UUID,
+    job: dict[str, Any],
+    key: str,
+    version_id: str | None,
+    finish: Callable[[dict[str, Any]], ImportStatus],
+) -> ImportStatus | None:
+    columns, rows = _read(key, version_id)
     caller = Caller(organization_id=organization_id, principal=job["created_by"], user_id=job.get("user_id"))
     reads = CachedReads()
     for row in rows:
