@@ -9,6 +9,8 @@ from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.invoices import listing
 
 app = create_app()
+EARLIEST, LATEST = listing.EARLIEST_TIMESTAMP, listing.LATEST_TIMESTAMP
+OVERLAPS = "Unix timestamp (seconds, UTC): invoices whose period overlaps"
 
 
 @app.get("/api/v1/invoices/casted/facility/<facility_id>", responses=responses(200, 404), tags=["Invoices"])
@@ -18,12 +20,8 @@ def list_facility_invoices(
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 50,
     invoice_id: Annotated[str | None, Query(max_length=100, description="Exact external reference")] = None,
-    start_date: Annotated[
-        int | None, Query(description="Unix timestamp: invoices whose period overlaps")
-    ] = None,
-    end_date: Annotated[
-        int | None, Query(description="Unix timestamp: invoices whose period overlaps")
-    ] = None,
+    start_date: Annotated[int | None, Query(ge=EARLIEST, le=LATEST, description=OVERLAPS)] = None,
+    end_date: Annotated[int | None, Query(ge=EARLIEST, le=LATEST, description=OVERLAPS)] = None,
     filters: Annotated[str | None, Query(description="Comma-separated invoice types")] = None,
     filter_by: Annotated[str | None, Query(description="field:value, e.g. status:active")] = None,
     sort_by: Annotated[str | None, Query(description="field:asc|desc (default start_date:desc)")] = None,

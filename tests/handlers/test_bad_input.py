@@ -6,8 +6,17 @@ import json
 
 import pytest
 
-from tests.handlers.test_invoices import ACME_HEADERS, KWH, MWH, electricity, share, stored_invoices
-from tests.tenants import ACME, ACME_MADRID
+from carbon_accounting import repository
+from tests.handlers.test_invoices import (
+    ACME_HEADERS,
+    KWH,
+    MWH,
+    distributed_heat,
+    electricity,
+    share,
+    stored_invoices,
+)
+from tests.tenants import ACME, ACME_MADRID, IBERIA
 
 KILN_UNIT = "336ebb52-69f2-533e-aca6-497a2c698409"
 
@@ -169,3 +178,69 @@ def test_a_body_over_the_limit_is_413(api):
     body = json.dumps({"name": "x" * 300_000, "country": "ES"})
 
     assert refused(send(api, "create_facility", body), 413)["code"] == "PAYLOAD_TOO_LARGE"
+
+
+# ------------------------------------------------------------------ F: out-of-range timestamps
+
+
+@pytest.mark.parametrize("parameter", ["start_date", "end_date"])
+@pytest.mark.parametrize("timestamp", [253402300800, -62135596801, 10**30])
+def test_a_timestamp_outside_the_calendar_is_422(api, parameter, timestamp):
+    answer = api(
+        "list_facility_invoices",
+        ACME_HEADERS,
+        path={"facility_id": str(ACME_MADRID)},
+        query={parameter: str(timestamp)},
+    )
+
+    assert refused(answer)["detail"][0]["loc"] == ["query", parameter]
+
+
+def test_the_calendar_s_last_second_is_a_timestamp(api):
+    answer = api(
+        "list_facility_invoices",
+        ACME_HEADERS,
+        path={"facility_id": str(ACME_MADRID)},
+        query={"start_date": "-62135596800", "end_date": "253402300799"},
+    )
+
+    assert answer.status == 200
+
+
+# ------------------------------------------------------------------ G: a PATCH racing a DELETE
+
+
+def test_a_patch_whose_invoice_is_deleted_before_it_writes_is_404_and_the_invoice_stays_gone(
+    api, monkeypatch
+):
+    invoice = api("create_invoice", ACME_HEADERS, body=electricity()).body
+    path = {"invoice_id": invoice["id"]}
+    real_update = repository.update_invoices
+
+    def deleted_first(*args, **kwargs):
+        assert api("delete_invoice", ACME_HEADERS, path=path).status == 204
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "update_invoices", deleted_first)
+    answer = api("update_invoice", ACME_HEADERS, path=path, body={"base_quantity": 3})
+
+    assert refused(answer, 404)["code"] == "INVOICE_NOT_FOUND"
+    assert stored_invoices(ACME) == []
+
+
+def test_a_patch_whose_invoice_is_deleted_right_after_it_writes_answers_what_it_wrote(api, monkeypatch):
+    invoice = api("create_invoice", ACME_HEADERS, body=distributed_heat()).body
+    path = {"invoice_id": invoice["id"]}
+    real_update = repository.update_invoices
+
+    def deleted_after(*args, **kwargs):
+        written = real_update(*args, **kwargs)
+        assert api("delete_invoice", ACME_HEADERS, path=path).status == 204
+        return written
+
+    monkeypatch.setattr(repository, "update_invoices", deleted_after)
+    answer = api("update_invoice", ACME_HEADERS, path=path, body={"base_quantity": 3000})
+
+    assert answer.status == 200
+    assert (answer.body["base_quantity"], answer.body["version"]) == (3000.0, 2)
+    assert stored_invoices(ACME) == stored_invoices(IBERIA) == [], "deleted whole, children included"

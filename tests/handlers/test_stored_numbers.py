@@ -102,3 +102,12 @@ def test_numbers_are_stored_at_a_fixed_precision_dynamodb_can_hold(value, stored
 def test_a_number_dynamodb_cannot_hold_is_refused_before_anything_is_written(value):
     with pytest.raises(ValueError, match="cannot be stored"):
         repository._attribute(value)
+
+
+def test_an_edit_that_keeps_a_stored_value_out_of_bounds_names_it(api, poisoned_invoice):
+    path = {"invoice_id": poisoned_invoice}
+
+    answer = api("update_invoice", ACME_HEADERS, path=path, body={"invoice_id": "INV-9"})
+
+    assert (answer.status, answer.body["code"]) == (400, "VALIDATION_ERROR")
+    assert "send a new base_quantity" in answer.body["detail"]

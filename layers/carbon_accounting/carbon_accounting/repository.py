@@ -640,25 +640,29 @@ def index_position(invoice: dict[str, Any]) -> dict[str, str]:
 
 def update_invoices(
     updates: list[tuple[dict[str, Any], dict[str, Any], int | None]], updated_at: str
-) -> bool:
+) -> list[dict[str, Any]] | None:
     """Apply ``(stored invoice, changes, expected version)`` updates all or nothing.
 
     The index keys follow the changes (a new start date or facility moves the invoice in its lists).
-    Returns False, changing nothing, when an invoice is gone or no longer has its expected version.
+    Returns the invoices as written (a transaction returns no item, but each update is conditional
+    on the item as read, so this is what the table holds), or None, changing nothing, when an
+    invoice is gone or no longer has its expected version.
     """
     table = get_settings().table_name
-    actions = []
+    actions, written = [], []
     for invoice, changes, version in updates:
         organization = UUID(invoice["organization_id"])
         indexed = changes | _index_keys(organization, invoice | changes, updated_at)
         arguments = _update_arguments(indexed, updated_at, version, None)
         key = _key(org_pk(organization), _invoice_sk(UUID(invoice["id"])))
         actions.append({"Update": {"TableName": table, "Key": key, **arguments}})
+        after = {name: value for name, value in (invoice | indexed).items() if value is not None}
+        written.append(after | {"version": int(invoice["version"]) + 1, "updated_at": updated_at})
     try:
         client().transact_write_items(TransactItems=actions)
     except client().exceptions.TransactionCanceledException:
-        return False
-    return True
+        return None
+    return written
 
 
 def organization_facility_invoices(organization_id: UUID, status: str) -> Iterator[dict[str, Any]]:

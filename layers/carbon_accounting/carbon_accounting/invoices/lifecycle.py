@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from carbon_accounting import clock, custom_factors, emissions, files, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
@@ -336,7 +338,7 @@ def update_invoice(
         request = _as_request(item)
         if {"file_id", "file_url"} & requested.keys():  # the attachment is replaced, however it is named
             request["file_id"] = None
-        checked = _checked(caller, InvoiceCreate.model_validate(request | requested))
+        checked = _checked(caller, _revalidated(request | requested))
         changes |= {name: value for name, value in checked.items() if _differs(item.get(name), value)}
     if facility_id and str(facility_id) != item.get("facility_id"):
         changes |= _moved_to(caller, item, facility_id)
@@ -360,13 +362,31 @@ def update_invoice(
         if "base_quantity" in changes:
             child_changes["quantity"] = changes["base_quantity"] * float(child["percentage"])
         updates.append((child, child_changes, None))
-    if not repository.update_invoices(updates, clock.now()):
+    written = repository.update_invoices(updates, clock.now())
+    if written is None:  # deleted or changed since it was read (a racing DELETE or PATCH)
         current = repository.get_invoice(caller.organization_id, invoice_id)
         if current is None:
             raise InvoiceNotFound()
         raise VersionConflict(int(current["version"]))
-    (written,) = repository.get_invoices([(caller.organization_id, invoice_id)])
-    return parse_invoice(written)
+    return parse_invoice(written[0])
+
+
+def _revalidated(request: dict[str, Any]) -> InvoiceCreate:
+    """The stored invoice with the update applied, as a create request.
+
+    A stored value the request models no longer accept (written before a bound existed) is named,
+    so the caller can send a valid one along with the change.
+    """
+    try:
+        return InvoiceCreate.model_validate(request)
+    except ValidationError as invalid:
+        error = invalid.errors()[0]
+        field = ".".join(map(str, error["loc"]))
+        raise BadRequest(
+            f"The stored {field} is not valid today ({error['msg']}): send a new {field} with this change",
+            "VALIDATION_ERROR",
+            field,
+        ) from None
 
 
 def _moved_to(caller: Caller, item: dict[str, Any], facility_id: UUID) -> dict[str, Any]:

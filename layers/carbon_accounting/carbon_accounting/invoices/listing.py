@@ -94,6 +94,10 @@ def _sorted(items: list[dict[str, Any]], field: str, descending: bool) -> list[d
     return present + [item for item in items if item.get(field) is None]
 
 
+# The casted list's Unix timestamps are days of the calendar: 0001-01-01 to 9999-12-31 UTC.
+EARLIEST_TIMESTAMP, LATEST_TIMESTAMP = -62_135_596_800, 253_402_300_799
+
+
 def _day(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
 

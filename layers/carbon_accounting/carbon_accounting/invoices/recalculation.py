@@ -126,7 +126,7 @@ def _send(item: dict[str, Any], reason: HistoryReason | None, job_id: str | None
     if job_id is not None:
         changes = changes | {"recalculation_job": job_id}
     updates.insert(0, (item, changes, int(item["version"])))
-    return repository.update_invoices(updates, clock.now())
+    return repository.update_invoices(updates, clock.now()) is not None
 
 
 def _own_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
