@@ -1,9 +1,20 @@
 """GET /v1/invoices: the organization's own invoices, by page or by a tamper-evident next_token."""
 
+import base64
+
 import pytest
 
 from tests.handlers.test_invoices import ACME_HEADERS, distributed_heat, electricity
-from tests.tenants import ACME_MADRID, GLOBEX, GLOBEX_KEY, IBERIA, IBERIA_KEY, IBERIA_LISBON, api_key_headers
+from tests.tenants import (
+    ACME,
+    ACME_MADRID,
+    GLOBEX,
+    GLOBEX_KEY,
+    IBERIA,
+    IBERIA_KEY,
+    IBERIA_LISBON,
+    api_key_headers,
+)
 
 
 @pytest.fixture
@@ -107,6 +118,40 @@ def test_a_next_token_only_continues_the_listing_it_came_from(api, invoices):
     token = listed(api, size="2").body["next_token"]
 
     answer = api("list_invoices", ACME_HEADERS, query={"size": "2", "type[]": ["heat"], "next_token": token})
+
+    assert (answer.status, answer.body["code"]) == (400, "INVALID_NEXT_TOKEN")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        api_key_headers(GLOBEX_KEY, GLOBEX),  # another organization
+        api_key_headers(IBERIA_KEY, IBERIA),  # the issuer's subsidiary
+        ACME_HEADERS | {"x-organization-id": str(IBERIA)},  # the issuer's key, acting for the subsidiary
+    ],
+    ids=["other-organization", "subsidiary-key", "parent-key-for-subsidiary"],
+)
+def test_a_next_token_is_bound_to_the_organization_it_was_issued_to(api, invoices, headers):
+    token = listed(api, size="2").body["next_token"]
+
+    answer = api("list_invoices", headers, query={"size": "2", "next_token": token})
+
+    assert (answer.status, answer.body["code"]) == (400, "INVALID_NEXT_TOKEN")
+
+
+def test_a_next_token_reveals_nothing(api, invoices):
+    token = listed(api, size="2").body["next_token"]
+
+    decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+
+    for secret in (str(ACME), "INVOICE", "ORG#", "total", "2024-"):
+        assert secret.encode() not in decoded
+    assert token != listed(api, size="2").body["next_token"], "a fresh nonce each time"
+
+
+@pytest.mark.parametrize("token", ["x", "%%%", "A" * 2048, "eyJhZnRlciI6e319"])
+def test_a_next_token_that_is_not_one_is_400(api, invoices, token):
+    answer = api("list_invoices", ACME_HEADERS, query={"size": "2", "next_token": token})
 
     assert (answer.status, answer.body["code"]) == (400, "INVALID_NEXT_TOKEN")
 

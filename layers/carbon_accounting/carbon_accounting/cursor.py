@@ -1,38 +1,71 @@
 """Opaque, tamper-evident pagination cursors (``next_token``).
 
-A cursor is base64url JSON plus an HMAC-SHA256 of it under the deployment's signing key. A cursor
-that was altered, or signed by another deployment, is refused. Cursors never carry an organization:
-queries take it from the authorizer, so even a forged cursor could not reach another tenant.
+A cursor is its JSON payload encrypted and authenticated with AES-256-GCM under a key derived from
+the deployment's ``CURSOR_SIGNING_KEY``, with what it was issued for (the organization and the
+listing's filters) as associated data. So a cursor reveals nothing (no organization, no keys, no
+total), and one that was altered, issued by another deployment, or sent by another organization or
+for other filters fails to decrypt: 400 INVALID_NEXT_TOKEN, never a query with a foreign start key.
+
+``cryptography`` (already a dependency, for JWTs) is imported on first use, not at cold start.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-import hmac
 import json
+import os
+from functools import cache
 from typing import Any
 
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.settings import get_settings
 
-
-def _signature(body: bytes) -> str:
-    key = get_settings().cursor_signing_key.encode()
-    if not key:
-        raise RuntimeError("CURSOR_SIGNING_KEY is not set: cursors cannot be signed")
-    return base64.urlsafe_b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode().rstrip("=")
+_NONCE_BYTES = 12
+_KEY_CONTEXT = b"carbon-accounting next_token v1\x00"
 
 
-def encode(payload: dict[str, Any]) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
-    return f"{body.decode().rstrip('=')}.{_signature(body.rstrip(b'='))}"
+@cache
+def _cipher(secret: str) -> Any:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not secret:
+        raise RuntimeError("CURSOR_SIGNING_KEY is not set: cursors cannot be issued")
+    return AESGCM(hashlib.sha256(_KEY_CONTEXT + secret.encode()).digest())
 
 
-def decode(token: str) -> dict[str, Any]:
-    """The payload of a cursor made by ``encode``; 400 INVALID_NEXT_TOKEN for anything else."""
-    body, _, signature = token.partition(".")
-    if not hmac.compare_digest(signature, _signature(body.encode())):
-        raise BadRequest("next_token is not one this API issued (or was altered)", "INVALID_NEXT_TOKEN")
-    payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+def _invalid() -> BadRequest:
+    return BadRequest(
+        "next_token is not one this API issued for this organization and these filters (or was altered)",
+        "INVALID_NEXT_TOKEN",
+    )
+
+
+def encode(payload: dict[str, Any], issued_for: str) -> str:
+    """A cursor holding ``payload``, valid only where ``decode`` is given the same ``issued_for``."""
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = _cipher(get_settings().cursor_signing_key).encrypt(
+        nonce, json.dumps(payload, separators=(",", ":")).encode(), issued_for.encode()
+    )
+    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+def decode(token: str, issued_for: str) -> dict[str, Any]:
+    """The payload of a cursor ``encode`` made for ``issued_for``; 400 INVALID_NEXT_TOKEN otherwise."""
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise _invalid() from None
+    if len(raw) <= _NONCE_BYTES:
+        raise _invalid()
+    try:
+        plain = _cipher(get_settings().cursor_signing_key).decrypt(
+            raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], issued_for.encode()
+        )
+    except InvalidTag:
+        raise _invalid() from None
+    payload: dict[str, Any] = json.loads(plain)
     return payload
