@@ -1,6 +1,7 @@
 """Invoice create and get, in-process over moto: the public API's fields, rules and error codes."""
 
 import uuid
+from datetime import date
 
 import pytest
 
@@ -12,12 +13,15 @@ from tests.tenants import (
     ACME_BILBAO_ARCHIVED,
     ACME_KEY,
     ACME_MADRID,
+    ACME_USER,
     GLOBEX,
     GLOBEX_BERLIN,
     GLOBEX_KEY,
+    GLOBEX_USER,
     IBERIA,
     IBERIA_KEY,
     IBERIA_LISBON,
+    IBERIA_USER,
     api_key_headers,
 )
 
@@ -73,7 +77,7 @@ def stored_invoices(organization):
 
 
 def test_a_single_facility_invoice_is_created_loading_in_the_canonical_unit(api):
-    created = api("create_invoice", ACME_HEADERS | {"x-user-id": str(uuid.uuid4())}, body=electricity())
+    created = api("create_invoice", ACME_HEADERS | {"x-user-id": str(ACME_USER)}, body=electricity())
 
     assert created.status == 201
     invoice = created.body
@@ -87,7 +91,7 @@ def test_a_single_facility_invoice_is_created_loading_in_the_canonical_unit(api)
     assert (invoice["facility_id"], invoice["source_invoice_id"]) == (str(ACME_MADRID), None)
     assert invoice["cups"] == "ES1234123456789012JY"
     assert invoice["facility_percentages"] == [
-        share(ACME, ACME_MADRID, 1.0) | {"company_name": None, "facility_name": "Madrid Office"}
+        share(ACME, ACME_MADRID, 1.0) | {"company_name": "Acme Group", "facility_name": "Madrid Office"}
     ]
     assert created.headers["Location"] == f"/v3/invoices/{invoice['id']}"
     assert api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body == invoice
@@ -104,11 +108,71 @@ def test_the_deprecated_facility_id_means_that_facility_at_100_percent(api):
 
 
 def test_the_uploader_defaults_to_the_x_user_id_header(api):
-    user = uuid.uuid4()
+    created = api("create_invoice", ACME_HEADERS | {"x-user-id": str(ACME_USER)}, body=electricity())
 
-    created = api("create_invoice", ACME_HEADERS | {"x-user-id": str(user)}, body=electricity())
+    assert created.body["uploaded_by"] == str(ACME_USER)
 
-    assert created.body["uploaded_by"] == str(user)
+
+@pytest.mark.parametrize(
+    ("header", "body"),
+    [
+        ({"x-user-id": str(GLOBEX_USER)}, {}),  # another organization's user
+        ({}, {"uploaded_by": str(GLOBEX_USER)}),
+        ({"x-user-id": str(uuid.uuid4())}, {}),  # nobody's
+        ({}, {"uploaded_by": str(IBERIA_USER)}),  # a subsidiary's user is not a member of the parent
+    ],
+)
+def test_the_uploader_is_a_member_of_the_organization(api, header, body):
+    answer = api("create_invoice", ACME_HEADERS | header, body=electricity(**body))
+
+    assert (answer.status, answer.body["code"]) == (400, "INVALID_USER")
+    assert stored_invoices(ACME) == []
+
+
+def test_a_parent_organizations_user_uploads_for_its_subsidiary(api):
+    body = electricity(
+        uploaded_by=str(ACME_USER), cups=None, facility_percentages=[share(IBERIA, IBERIA_LISBON, 1)]
+    )
+
+    answer = api("create_invoice", api_key_headers(IBERIA_KEY, IBERIA), body=body)
+
+    assert (answer.status, answer.body["uploaded_by"]) == (201, str(ACME_USER))
+
+
+def test_share_names_come_from_the_records_not_the_request(api):
+    sent = share(ACME, ACME_MADRID, 1.0) | {"company_name": "Globex", "facility_name": "<script>x</script>"}
+
+    created = api("create_invoice", ACME_HEADERS, body=electricity(facility_percentages=[sent])).body
+
+    (stored,) = created["facility_percentages"]
+    assert (stored["company_name"], stored["facility_name"]) == ("Acme Group", "Madrid Office")
+    casted = api("list_facility_invoices", ACME_HEADERS, path={"facility_id": str(ACME_MADRID)}).body
+    assert casted["items"][0]["facility_percentages"][0]["company_name"] == "Acme Group"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "named"),
+    [
+        ("1989-12-31", "1990-01-31", "start_date"),
+        ("9999-01-01", "9999-01-31", "start_date"),
+        ("2024-01-01", f"{date.today().year + 2}-01-01", "end_date"),
+        ("2024-01-01", "2026-01-01", "end_date"),  # 732 days: over two years
+        ("1990-01-01", "2089-12-31", "end_date"),
+    ],
+)
+def test_an_invoice_period_outside_the_window_or_over_two_years_is_invalid_date_range(api, start, end, named):
+    answer = api("create_invoice", ACME_HEADERS, body=electricity(start_date=start, end_date=end))
+
+    assert (answer.status, answer.body["code"]) == (400, "INVALID_DATE_RANGE")
+    assert named in answer.body["detail"] or "days" in answer.body["detail"]
+
+
+def test_a_two_year_period_from_1990_is_accepted(api):
+    answer = api(
+        "create_invoice", ACME_HEADERS, body=electricity(start_date="2023-01-01", end_date="2024-12-31")
+    )
+
+    assert answer.status == 201
 
 
 def test_a_distributed_invoice_is_a_parent_and_one_child_per_facility_under_its_organization(api):

@@ -14,7 +14,7 @@ from uuid import UUID
 from carbon_accounting import repository
 from carbon_accounting.errors import BadRequest, Forbidden, OrganizationNotFound
 from carbon_accounting.invoices.models import FacilityPercentage, InvoiceCreate
-from carbon_accounting.models import Caller, Facility, FacilityStatus
+from carbon_accounting.models import Caller, Facility, FacilityStatus, Organization
 from carbon_accounting.repository import Reads
 
 MAX_FACILITIES = 49
@@ -24,12 +24,13 @@ _SHARES = "facility_percentages"
 
 @dataclass(frozen=True)
 class Allocation:
-    """One facility's share of an invoice, after every check."""
+    """One facility's share of an invoice, after every check. Its names are the records' own: the
+    ``company_name`` and ``facility_name`` a request may send are ignored (a client could otherwise
+    label a share with another organization's name, or markup)."""
 
     facility: Facility
     percentage: float
-    company_name: str | None
-    facility_name: str | None
+    organization: Organization
 
 
 def allocate(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> list[Allocation]:
@@ -73,7 +74,7 @@ def allocate(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> 
             )
         if facility.status is not FacilityStatus.ACTIVE:
             raise BadRequest(f"Facility {share.facility_id} is archived", "INVALID_FACILITY", _SHARES)
-        allocations.append(Allocation(facility, share.percentage, share.company_name, share.facility_name))
+        allocations.append(Allocation(facility, share.percentage, organizations[share.organization_id]))
     return allocations
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -100,14 +101,57 @@ def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate
     }
 
 
+# An invoice's period: within the years emission factors are published for (1990 on, the Kyoto base
+# year) up to the end of next year (an invoice billed in advance), and at most two years long.
+EARLIEST_DATE = date(1990, 1, 1)
+MAX_PERIOD_DAYS = 731  # two years, one of them a leap year
+
+
+def _check_period(start: date, end: date) -> None:
+    latest = date(datetime.now(UTC).year + 1, 12, 31)
+    for name, day in (("start_date", start), ("end_date", end)):
+        if not EARLIEST_DATE <= day <= latest:
+            raise BadRequest(
+                f"{name} {day} is outside {EARLIEST_DATE} to {latest}", "INVALID_DATE_RANGE", name
+            )
+    if end < start:
+        raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE", "end_date")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise BadRequest(
+            f"The period is {(end - start).days + 1} days; an invoice covers at most {MAX_PERIOD_DAYS} "
+            "(two years): split it",
+            "INVALID_DATE_RANGE",
+            "end_date",
+        )
+
+
+def _uploader(caller: Caller, user_id: UUID | None) -> str | None:
+    """The invoice's ``uploaded_by``: the calling user, or a member of the organization it is created
+    for (a member of a parent organization is a member of its subsidiaries); else 400 INVALID_USER."""
+    if user_id is None or user_id == caller.user_id:
+        return _text(user_id)
+    organization = repository.get_organization(caller.organization_id)
+    if organization is None or not repository.member_of_any(user_id, organization.lineage):
+        raise BadRequest(
+            f"User {user_id} is not a member of organization {caller.organization_id}",
+            "INVALID_USER",
+            "uploaded_by",
+        )
+    return str(user_id)
+
+
+def _organization_name(caller: Caller) -> str | None:
+    organization = repository.get_organization(caller.organization_id)
+    return organization.name if organization else None
+
+
 def _checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> dict[str, Any]:
     """The stored fields of a create-shaped request, after every rule but the allocation's.
 
     Creating, updating and bulk importing all come here, so each is held to exactly the same rules.
     """
     invoice_type = _invoice_type(data.type)
-    if data.end_date < data.start_date:
-        raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE", "end_date")
+    _check_period(data.start_date, data.end_date)
     _check_fields(invoice_type, data)
     quantity = _canonical_quantity(invoice_type, data)
     _check_catalogue_references(data)
@@ -157,7 +201,7 @@ def prepare_invoice(
         **checked,
         "status": str(InvoiceStatus.LOADING),
         "pending_reason": str(HistoryReason.CREATED),
-        "uploaded_by": _text(data.uploaded_by or user_id or caller.user_id),
+        "uploaded_by": _uploader(caller, data.uploaded_by or user_id or caller.user_id),
         "enabled": True,
         "error_messages": [],
         "created_at": now,
@@ -206,8 +250,8 @@ def _share(allocation: Allocation) -> dict[str, Any]:
         "organization_id": str(allocation.facility.organization_id),
         "facility_id": str(allocation.facility.id),
         "percentage": allocation.percentage,
-        "company_name": allocation.company_name,
-        "facility_name": allocation.facility_name or allocation.facility.name,
+        "company_name": allocation.organization.name,
+        "facility_name": allocation.facility.name,
     }
 
 
@@ -332,7 +376,7 @@ def update_invoice(
         raise Conflict(f"A {item['status']} invoice cannot be set {status}", "INVALID_STATUS_TRANSITION")
     changes: dict[str, Any] = {"status": status} if status else {}
     if "uploaded_by" in requested:
-        changes["uploaded_by"] = _text(requested.pop("uploaded_by"))
+        changes["uploaded_by"] = _uploader(caller, requested.pop("uploaded_by"))
     facility_id = requested.pop("facility_id", None)
     if requested or facility_id:
         request = _as_request(item)
@@ -408,5 +452,7 @@ def _moved_to(caller: Caller, item: dict[str, Any], facility_id: UUID) -> dict[s
     return {
         "facility_id": str(facility.id),
         "country": facility.country,
-        "facility_percentages": [share | {"company_name": None, "facility_name": facility.name}],
+        "facility_percentages": [
+            share | {"company_name": _organization_name(caller), "facility_name": facility.name}
+        ],
     }
