@@ -1,4 +1,4 @@
-"""The parent side of the local Lambda runtime: warm worker processes, one per function.
+"""The parent side of the local Lambda runtime: warm worker processes, a few per function.
 
 A worker (``local/lambda_runtime.py``) starts on a function's first invocation (the cold start)
 and stays up, so module-level state survives between invocations as in a warm Lambda container.
@@ -220,32 +220,57 @@ class FunctionWorker:
 
 
 class FunctionPool:
-    """The warm workers of a stack's functions, started on demand; thread-safe."""
+    """The warm workers of a stack's functions, started on demand; thread-safe.
 
-    def __init__(self, stack: Stack, endpoints: Endpoints, log: LogSink = print_log_line) -> None:
+    Like Lambda scaling out, a function has as many execution environments as it has requests at
+    once, up to ``concurrency`` each: a request takes an idle warm worker, else cold-starts a new
+    one, else waits for one to be free. A worker serves one invocation at a time, as in Lambda.
+    """
+
+    def __init__(
+        self, stack: Stack, endpoints: Endpoints, log: LogSink = print_log_line, concurrency: int = 4
+    ) -> None:
         self._stack = stack
         self._endpoints = endpoints
         self._log = log
-        self._workers: dict[str, FunctionWorker] = {}
-        self._lock = threading.Lock()
+        self._concurrency = concurrency
+        self._workers: dict[str, list[FunctionWorker]] = {}  # every worker of a function
+        self._idle: dict[str, list[FunctionWorker]] = {}  # the warm ones free right now
+        self._freed = threading.Condition()
 
     def invoke(self, function_id: str, event: Any) -> Any:
         """Invoke the function with logical id `function_id` (see `FunctionWorker.invoke`)."""
-        return self._worker(function_id).invoke(event)
+        worker = self._take(function_id)
+        try:
+            return worker.invoke(event)
+        finally:
+            with self._freed:
+                if worker in self._workers.get(function_id, ()):  # not closed meanwhile
+                    self._idle[function_id].append(worker)
+                self._freed.notify_all()
 
     def close(self) -> None:
         """Stop every worker."""
-        with self._lock:
-            workers, self._workers = list(self._workers.values()), {}
+        with self._freed:
+            workers = [worker for each in self._workers.values() for worker in each]
+            self._workers, self._idle = {}, {}
         for worker in workers:
             worker.stop()
 
-    def _worker(self, function_id: str) -> FunctionWorker:
-        with self._lock:
-            if function_id not in self._workers:
-                function = self._stack.functions[function_id]  # KeyError for an unknown function
-                self._workers[function_id] = FunctionWorker(function, self._endpoints, self._log)
-            return self._workers[function_id]
+    def _take(self, function_id: str) -> FunctionWorker:
+        with self._freed:
+            function = self._stack.functions[function_id]  # KeyError for an unknown function
+            self._workers.setdefault(function_id, [])
+            self._idle.setdefault(function_id, [])
+            while True:
+                idle, workers = self._idle[function_id], self._workers[function_id]
+                if idle:
+                    return idle.pop()  # the most recently used: the warmest
+                if len(workers) < self._concurrency:
+                    worker = FunctionWorker(function, self._endpoints, self._log)
+                    workers.append(worker)
+                    return worker
+                self._freed.wait()
 
     def __enter__(self) -> FunctionPool:
         return self

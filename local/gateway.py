@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -30,6 +31,9 @@ from local.template import DEFAULT_ROUTE, HttpApi, Route
 logger = logging.getLogger(__name__)
 
 STAGE = "$default"
+# API Gateway HTTP API quotas: a payload of 10 MB, request line and headers of 10 KB.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+MAX_HEADER_BYTES = 10 * 1024
 # Framing is the server's business: these headers of a function response are not passed on.
 FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
@@ -294,8 +298,12 @@ class Gateway:
         return dict(response.get("context") or {})
 
 
+class _TooLarge(Exception):
+    """The request is over one of API Gateway's quotas: answered 413, and the connection closed."""
+
+
 class _RequestHandler(QuietHandler):
-    """Adapts http.server to `Gateway.handle`."""
+    """Adapts http.server to `Gateway.handle`; every refusal of its own is JSON, as API Gateway's."""
 
     gateway: Gateway
     protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway
@@ -303,34 +311,72 @@ class _RequestHandler(QuietHandler):
     sys_version = ""
 
     def _serve(self) -> None:
+        if sum(len(name) + len(value) for name, value in self.headers.items()) > MAX_HEADER_BYTES:
+            self.send_error(431)
+            return
+        try:
+            body = self._read_body()
+        except _TooLarge:
+            self._send(message_response(413, "Request Entity Too Large"), close=True)
+            return
         request = HttpRequest(
             method=self.command,
             target=self.path,
             headers=list(self.headers.items()),
-            body=self._read_body(),
+            body=body,
             source_ip=self.client_address[0],
             protocol=self.request_version,
             port=self.server.server_address[1],
         )
-        response = self.gateway.handle(request)
+        self._send(self.gateway.handle(request))
+
+    def _send(self, response: HttpResponse, close: bool = False) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             if name.lower() not in FRAMING_HEADERS:
                 self.send_header(name, value)
         self.send_header("content-length", str(len(response.body)))
+        if close:
+            self.close_connection = True
+            self.send_header("connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, a header line too long, too many
+        headers) as API Gateway's JSON, not an HTML page."""
+        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+        if not getattr(self, "command", None):
+            self.command = "GET"  # no request line was read: there is still a body to send
+        self._send(message_response(code, phrase), close=True)
+
     def _read_body(self) -> bytes:
+        """The body; over the payload quota, it is read to the end and dropped (``_TooLarge``), so the
+        client, still sending, reads the 413 instead of a reset connection."""
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
+            chunks, total = [], 0
             while size := int(self.rfile.readline().split(b";")[0], 16):
-                chunks.append(self.rfile.read(size))
+                total += size
+                chunk = self.rfile.read(size)
+                if total <= MAX_PAYLOAD_BYTES:
+                    chunks.append(chunk)
                 self.rfile.readline()  # the CRLF after each chunk
             while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
                 pass
+            if total > MAX_PAYLOAD_BYTES:
+                raise _TooLarge
             return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("content-length") or 0))
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_PAYLOAD_BYTES:
+            while length > 0 and (dropped := len(self.rfile.read(min(length, 2**20)))):
+                length -= dropped
+            raise _TooLarge
+        return self.rfile.read(length)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method goes to the gateway, which answers one no route takes (TRACE...) 404, as
+        # API Gateway does, instead of http.server's 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)

@@ -34,10 +34,17 @@ class QuietHandler(BaseHTTPRequestHandler):
         """Log nothing."""
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog for bursts (http.server's default is 5: the
+    sixth simultaneous connection was reset)."""
+
+    request_queue_size = 128
+
+
 @contextmanager
 def serve_http(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
     """Serve on 127.0.0.1:`port` (0: a free port) in a background thread; yield the base URL."""
-    server = ThreadingHTTPServer((LOOPBACK, port), handler)
+    server = _Server((LOOPBACK, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name=handler.__name__, daemon=True).start()
     try:

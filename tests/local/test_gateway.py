@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -271,3 +274,68 @@ def test_http_framing_headers_of_functions_are_not_passed_on(stack, fake):
         status, headers, body = _http(f"{url}/items", headers={"x-allow": "yes"})
     assert (status, body, headers.get_all("content-length")) == (200, b"ok", ["2"])
     assert headers["connection"] is None
+
+
+# ---------------------------------------------------------------- bursts and gateway-level refusals
+
+
+def test_twenty_simultaneous_requests_all_get_answers(stack, fake):
+    started = threading.Barrier(20)
+
+    def slow_echo(event):
+        time.sleep(0.2)  # every request is in flight at once
+        return {"statusCode": 200, "body": event["rawPath"]}
+
+    fake.responses["EchoFunction"] = slow_echo
+    with Gateway(stack.api, fake).serve() as url, ThreadPoolExecutor(20) as clients:
+
+        def call(n):
+            started.wait()
+            return _http(f"{url}/items", headers={"x-allow": "yes", "x-n": str(n)})
+
+        answers = list(clients.map(call, range(20)))
+
+    assert [status for status, _, _ in answers] == [200] * 20
+
+
+def test_a_function_scales_out_to_one_warm_worker_per_request_in_flight(pool, log_lines):
+    with ThreadPoolExecutor(3) as clients:
+        list(clients.map(lambda _: pool.invoke("SlowFunction", {"seconds": 0.5}), range(3)))
+    pool.invoke("SlowFunction", {"seconds": 0})
+
+    reports = [line for function_id, line in log_lines if line.startswith("REPORT")]
+    assert len(reports) == 4
+    assert sum("Init Duration" in line for line in reports) == 3, "three cold starts, then a warm one"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])
+def test_a_method_no_route_takes_is_a_json_404(stack, fake, method):
+    routes = tuple(route for route in stack.api.routes if route.path != "$default")
+    with Gateway(dataclasses.replace(stack.api, routes=routes), fake).serve() as url:
+        status, headers, body = _http(f"{url}/items", method)
+
+    assert (status, headers["content-type"], json.loads(body)) == (
+        404,
+        "application/json",
+        {"message": "Not Found"},
+    )
+
+
+def test_oversized_headers_are_a_json_431(served):
+    for headers in ({"x-big": "a" * 11_000}, {f"x-h{n}": "v" for n in range(120)}, {"x-huge": "a" * 70_000}):
+        status, response_headers, body = _http(f"{served}/items", headers=headers)
+        assert (status, response_headers["content-type"]) == (431, "application/json"), headers.keys()
+        assert json.loads(body) == {"message": "Request Header Fields Too Large"}
+
+
+def test_a_body_over_the_payload_quota_is_a_json_413_without_reaching_a_function(stack, fake):
+    with Gateway(stack.api, fake).serve() as url:
+        status, _, body = _http(
+            f"{url}/items",
+            "POST",
+            {"x-allow": "yes", "content-type": "application/json"},
+            b"x" * (10 * 2**20 + 1),
+        )
+
+    assert (status, json.loads(body)) == (413, {"message": "Request Entity Too Large"})
+    assert fake.calls == []
