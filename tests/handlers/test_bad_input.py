@@ -244,3 +244,12 @@ def test_a_patch_whose_invoice_is_deleted_right_after_it_writes_answers_what_it_
     assert answer.status == 200
     assert (answer.body["base_quantity"], answer.body["version"]) == (3000.0, 2)
     assert stored_invoices(ACME) == stored_invoices(IBERIA) == [], "deleted whole, children included"
+
+
+def test_a_recalculation_filter_names_at_most_100_facilities(api):
+    too_many = {"facility_id": [SOME_ID] * 101}
+
+    assert (
+        refused(api("request_recalculation", ACME_HEADERS, body=too_many))["detail"][0]["type"] == "too_long"
+    )
+    assert api("request_recalculation", ACME_HEADERS, body={"facility_id": [SOME_ID] * 100}).status == 202

@@ -47,6 +47,7 @@ PAGE = 100  # invoices per checkpoint
 HAND_OVER_MS = 60_000  # a job with less time left than this hands itself over
 ABANDONED_AFTER = timedelta(minutes=20)  # a running job not saved since then lost its worker
 MAX_INVOICE_IDS = 1000
+MAX_FILTER_FACILITIES = 100
 MAX_FAILURES = 3
 
 logger = Logger(child=True)
@@ -67,8 +68,8 @@ class RecalculationRequest(RequestModel):
     """``POST /v1/invoices/recalculate``: invoice ids, or a filter (every list means "any of")."""
 
     invoice_ids: Annotated[list[UUID], Field(min_length=1, max_length=MAX_INVOICE_IDS)] | None = None
-    type: list[emissions.InvoiceType] | None = None
-    facility_id: list[UUID] | None = None
+    type: Annotated[list[emissions.InvoiceType], Field(max_length=len(emissions.InvoiceType))] | None = None
+    facility_id: Annotated[list[UUID], Field(max_length=MAX_FILTER_FACILITIES)] | None = None
     start_date: IsoDate | None = Field(default=None, description="invoices ending on or after this date")
     end_date: IsoDate | None = Field(default=None, description="invoices starting on or before this date")
 
