@@ -45,6 +45,7 @@ def _invoice(organization: uuid.UUID, month: int, release: int) -> dict[str, Any
 def _fill(stale: int, current_release: int) -> None:
     from carbon_accounting import repository
     from carbon_accounting.models import Organization
+    from carbon_accounting.repository.invoices import invoice_item
 
     organizations = [uuid.uuid4() for _ in range(ORGANIZATIONS)]
     for number, organization in enumerate(organizations):
@@ -54,7 +55,7 @@ def _fill(stale: int, current_release: int) -> None:
         organization = organizations[index % ORGANIZATIONS]
         release = 1 if index < stale else current_release
         invoice = _invoice(organization, index % 12 + 1, release)
-        batch.append({"PutRequest": {"Item": repository._invoice_item(organization, invoice)}})
+        batch.append({"PutRequest": {"Item": invoice_item(organization, invoice)}})
         if len(batch) == 25 or index == INVOICES - 1:
             request = {TEST_TABLE: batch}
             while request:

@@ -72,12 +72,13 @@ def _invoice(organization: uuid.UUID, facility: uuid.UUID, month: int) -> dict[s
 def _fill(count: int, organization: uuid.UUID, facility: uuid.UUID) -> list[uuid.UUID]:
     """Write ``count`` invoices of one facility with BatchWriteItem; their ids."""
     from carbon_accounting import repository
+    from carbon_accounting.repository.invoices import invoice_item
 
     ids, batch = [], []
     for index in range(count):
         invoice = _invoice(organization, facility, index % 12 + 1)
         ids.append(uuid.UUID(invoice["id"]))
-        batch.append({"PutRequest": {"Item": repository._invoice_item(organization, invoice)}})
+        batch.append({"PutRequest": {"Item": invoice_item(organization, invoice)}})
         if len(batch) == 25 or index == count - 1:
             request = {TEST_TABLE: batch}
             while request:

@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from carbon_accounting import emissions, repository
+from carbon_accounting.repository import table
 from tests.conftest import ROOT
 from tests.functions import LambdaContext, load_function
 from tests.handlers.test_invoices import ACME_HEADERS, KWH, distributed_heat, electricity
@@ -27,9 +28,9 @@ def record(old, new, sequence):
     shaped["eventName"] = "MODIFY" if old else "INSERT"
     shaped["dynamodb"]["SequenceNumber"] = str(sequence)
     shaped["dynamodb"]["Keys"] = {"pk": {"S": new["pk"]}, "sk": {"S": new["sk"]}}
-    shaped["dynamodb"]["NewImage"] = repository._to_item(new)
+    shaped["dynamodb"]["NewImage"] = table.to_item(new)
     if old:
-        shaped["dynamodb"]["OldImage"] = repository._to_item(old)
+        shaped["dynamodb"]["OldImage"] = table.to_item(old)
     return shaped
 
 

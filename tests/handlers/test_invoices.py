@@ -7,6 +7,7 @@ import pytest
 
 from carbon_accounting import emissions, repository
 from carbon_accounting.invoices.allocation import MAX_FACILITIES
+from carbon_accounting.repository import table
 from carbon_accounting.settings import get_settings
 from tests.tenants import (
     ACME,
@@ -70,7 +71,7 @@ def stored_invoices(organization):
         KeyConditionExpression="pk = :pk AND begins_with(sk, :invoice)",
         ExpressionAttributeValues={":pk": {"S": f"ORG#{organization}"}, ":invoice": {"S": "INVOICE#"}},
     )
-    return [repository._from_item(item) for item in answer["Items"]]
+    return [table.from_item(item) for item in answer["Items"]]
 
 
 # ------------------------------------------------------------------ create and read

@@ -5,6 +5,7 @@ listed, read and deletable."""
 import pytest
 
 from carbon_accounting import repository
+from carbon_accounting.repository import table
 from carbon_accounting.settings import get_settings
 from tests.handlers.test_invoices import ACME_HEADERS, electricity
 from tests.tenants import ACME, ACME_MADRID
@@ -95,13 +96,13 @@ def test_a_poisoned_custom_factor_is_still_listed(api):
     ],
 )
 def test_numbers_are_stored_at_a_fixed_precision_dynamodb_can_hold(value, stored):
-    assert repository._attribute(value) == {"N": stored}
+    assert table.attribute(value) == {"N": stored}
 
 
 @pytest.mark.parametrize("value", [1e126, float("inf"), float("nan"), -1e200])
 def test_a_number_dynamodb_cannot_hold_is_refused_before_anything_is_written(value):
     with pytest.raises(ValueError, match="cannot be stored"):
-        repository._attribute(value)
+        table.attribute(value)
 
 
 def test_an_edit_that_keeps_a_stored_value_out_of_bounds_names_it(api, poisoned_invoice):

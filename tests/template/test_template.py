@@ -51,7 +51,7 @@ def test_sam_build_builds_every_function_and_an_arm64_layer(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     layer = tmp_path / "build" / "CarbonAccountingLayer" / "python"
-    assert (layer / "carbon_accounting" / "repository.py").is_file()
+    assert (layer / "carbon_accounting" / "repository" / "table.py").is_file()
     assert list(layer.glob("pydantic_core/_pydantic_core.cpython-311-aarch64-linux-gnu.so"))
     for function in FUNCTIONS:
         assert (tmp_path / "build" / function.logical_id / "app.py").is_file()

@@ -1,0 +1,150 @@
+"""The DynamoDB repository: the only package that speaks DynamoDB.
+
+One table; every item of an organization lives in that organization's partition, so a request
+scoped to organization A cannot address B's items by key (docs/data-model.md has the layout):
+
+    pk                     sk                      item
+    ORG#<org>              ORG                     organization (name, parent_id, ancestors)
+    ORG#<org>              USER#<user>             a user's membership of the organization
+    ORG#<org>              FACILITY#<facility>     facility
+    ORG#<org>              CEF#<factor>            custom emission factor
+    ORG#<org>              INVOICE#<invoice>       invoice (a distributed invoice's children live
+                                                   under their facility's organization)
+    ORG#<org>              FILE#<file>             an attachment's record (the object is in S3)
+    ORG#<org>              IMPORT#<job>            a bulk import job (the CSV is in S3)
+    ORG#<org>              HISTORY#<invoice>#<v>   an invoice's figures after its calculation at version v
+    ORG#<org>              RECALC#<job>            a requested recalculation
+    APIKEY#<sha256>        APIKEY                  credential index: the key's organization
+    RECALCULATION          SCHEDULE                the scheduled recalculation's run and checkpoint
+
+The API-key index and the schedule's run are the items outside an organization: the key is what
+tells us the organization, and it can only be addressed by someone who already holds the key; the
+run is the system's own.
+
+One module per aggregate (``organizations``, ``facilities``, ``invoices``, ``files``, ``imports``,
+``history``, ``recalculation``) over ``table``, the shared core: the client, the item codec (numbers
+stored at a fixed precision and read back exactly), keys, paging and conditional writes. Callers use
+the functions this package exports, as ``repository.get_invoice(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+from uuid import UUID
+
+from carbon_accounting.models import CustomEmissionFactor, Facility, Organization
+from carbon_accounting.repository.facilities import (
+    get_custom_emission_factor,
+    get_facilities,
+    get_facility,
+    list_custom_emission_factors,
+    list_facilities,
+    put_custom_emission_factor,
+    put_facility,
+    update_facility,
+)
+from carbon_accounting.repository.files import get_file, put_files, settle_file
+from carbon_accounting.repository.history import delete_invoice_history, invoice_history
+from carbon_accounting.repository.imports import (
+    claim_import_job,
+    get_import_job,
+    put_import_job,
+    update_import_job,
+    write_import_chunk,
+)
+from carbon_accounting.repository.invoices import (
+    create_invoices,
+    delete_invoices,
+    get_invoice,
+    get_invoices,
+    index_position,
+    list_facility_invoices,
+    organization_facility_invoices,
+    organization_invoices,
+    settle_invoice,
+    update_invoices,
+)
+from carbon_accounting.repository.organizations import (
+    get_api_key_and_organization,
+    get_organization,
+    get_organizations,
+    get_users,
+    member_of_any,
+    put_api_key,
+    put_organization,
+    put_user,
+    set_factor_policy,
+)
+from carbon_accounting.repository.recalculation import (
+    IndexRange,
+    get_recalculation,
+    index_page,
+    put_recalculation,
+    stale_range,
+    stuck_ranges,
+    update_recalculation,
+)
+from carbon_accounting.repository.table import client
+
+
+class Reads(Protocol):
+    """The reads an invoice's checks make: this module itself, or a cache of it (a bulk import)."""
+
+    def get_organizations(self, organization_ids: Iterable[UUID]) -> dict[UUID, Organization]: ...
+
+    def get_facilities(self, keys: Iterable[tuple[UUID, UUID]]) -> dict[UUID, Facility]: ...
+
+    def get_custom_emission_factor(
+        self, organization_id: UUID, factor_id: UUID
+    ) -> CustomEmissionFactor | None: ...
+
+
+__all__ = [
+    "IndexRange",
+    "Reads",
+    "claim_import_job",
+    "client",
+    "create_invoices",
+    "delete_invoice_history",
+    "delete_invoices",
+    "get_api_key_and_organization",
+    "get_custom_emission_factor",
+    "get_facilities",
+    "get_facility",
+    "get_file",
+    "get_import_job",
+    "get_invoice",
+    "get_invoices",
+    "get_organization",
+    "get_organizations",
+    "get_recalculation",
+    "get_users",
+    "index_page",
+    "index_position",
+    "invoice_history",
+    "list_custom_emission_factors",
+    "list_facilities",
+    "list_facility_invoices",
+    "member_of_any",
+    "organization_facility_invoices",
+    "organization_invoices",
+    "put_api_key",
+    "put_custom_emission_factor",
+    "put_facility",
+    "put_files",
+    "put_import_job",
+    "put_organization",
+    "put_recalculation",
+    "put_user",
+    "set_factor_policy",
+    "settle_file",
+    "settle_invoice",
+    "stale_range",
+    "stuck_ranges",
+    "update_facility",
+    "update_import_job",
+    "update_invoices",
+    "update_recalculation",
+    "write_import_chunk",
+]

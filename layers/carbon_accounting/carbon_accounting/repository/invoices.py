@@ -1,0 +1,290 @@
+"""Invoices: single ones, distributed parents and their children, and the indexes that list them
+(docs/data-model.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from uuid import UUID
+
+from carbon_accounting.repository.facilities import facility_sk
+from carbon_accounting.repository.history import history_sk
+from carbon_accounting.repository.recalculation import FACTORS, LOADING, recalculation_key, release_text
+from carbon_accounting.repository.table import (
+    batch_get,
+    client,
+    get_item,
+    item_key,
+    org_pk,
+    query,
+    to_item,
+    update_arguments,
+)
+from carbon_accounting.settings import get_settings
+
+
+def invoice_sk(invoice_id: UUID | str) -> str:
+    return f"INVOICE#{invoice_id}"
+
+
+def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str) -> dict[str, str]:
+    """The invoice's keys in the indexes, as of a write at ``updated_at``.
+
+    gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
+    lists the organization's own invoices (single invoices and distributed parents). gsi3 is what the
+    scheduled recalculation reads, for the organization's own invoices only: while ``loading``, the
+    time it began (16 partitions, so a bulk import's writes spread); once computed, the type, years
+    and data release its figures come from (``emissions.releases``).
+    """
+    keys = {}
+    period = f"{invoice['start_date']}#{invoice['id']}"
+    if invoice.get("facility_id"):
+        keys |= {"gsi1pk": f"ORG#{organization_id}#FACILITY#{invoice['facility_id']}", "gsi1sk": period}
+    if not invoice.get("source_invoice_id"):
+        keys |= {"gsi2pk": f"ORG#{organization_id}#INVOICE", "gsi2sk": period}
+        own = f"{organization_id}#{invoice['id']}"
+        if invoice["status"] == "loading":
+            keys |= {"gsi3pk": f"{LOADING}#{invoice['id'][0]}", "gsi3sk": f"{updated_at}#{own}"}
+        elif invoice.get("data_release"):
+            keys |= {
+                "gsi3pk": f"{FACTORS}#{invoice['type']}#{invoice['data_years']}",
+                "gsi3sk": f"{release_text(invoice['data_release'])}#{own}",
+            }
+    return keys
+
+
+def invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, Any]:
+    """The stored item: the invoice under its organization, with its index keys."""
+    keys = {"pk": org_pk(organization_id), "sk": invoice_sk(invoice["id"]), "entity": "invoice"}
+    indexed = _index_keys(organization_id, invoice, invoice["updated_at"])
+    return to_item({**keys, **indexed, "organization_id": str(organization_id), **invoice})
+
+
+def new_invoice_actions(invoices: list[tuple[UUID, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """TransactWriteItems Puts of new invoices (each failing if its key is taken)."""
+    table = get_settings().table_name
+    return [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": invoice_item(org, invoice),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for org, invoice in invoices
+    ]
+
+
+def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
+    """Write ``(organization id, invoice)`` pairs all or nothing, if every facility is still active.
+
+    One TransactWriteItems (so at most 100 actions: invoices + facilities). Returns False, having
+    written nothing, when a facility stopped being active since it was read.
+    """
+    table = get_settings().table_name
+    actions = new_invoice_actions(invoices)
+    actions += [
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": item_key(org_pk(org), facility_sk(facility)),
+                "ConditionExpression": "#status = :active",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":active": {"S": "active"}},
+            }
+        }
+        for org, facility in facilities
+    ]
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException as cancelled:
+        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
+        if "ConditionalCheckFailed" in reasons[len(invoices) :]:
+            return False
+        raise
+    return True
+
+
+def get_invoice(organization_id: UUID, invoice_id: UUID) -> dict[str, Any] | None:
+    return get_item(item_key(org_pk(organization_id), invoice_sk(invoice_id)))
+
+
+def get_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
+    """The invoices that exist among ``(organization id, invoice id)`` keys, read consistently."""
+    return batch_get([item_key(org_pk(org), invoice_sk(invoice)) for org, invoice in set(keys)])
+
+
+def settle_invoice(
+    invoice: dict[str, Any],
+    changes: dict[str, Any],
+    updated_at: str,
+    history: dict[str, Any] | None = None,
+    job_counts: dict[str, int] | None = None,
+) -> bool:
+    """Record a ``loading`` invoice's computed figures, if it is still the version they were computed from.
+
+    In the same transaction: ``history``, the entry to keep of this calculation, and ``job_counts``,
+    added to the counters of the recalculation job the invoice was queued by. Returns False, writing
+    nothing, when the invoice changed or was settled since: a stale or repeated stream record then
+    cannot overwrite newer figures, nor count twice.
+    """
+    table = get_settings().table_name
+    organization, invoice_id = UUID(invoice["organization_id"]), UUID(invoice["id"])
+    version = int(invoice["version"])
+    indexed = changes | _index_keys(organization, invoice | changes, updated_at)
+    arguments = update_arguments(indexed, updated_at, version, "loading")
+    actions: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": item_key(org_pk(organization), invoice_sk(invoice_id)),
+                **arguments,
+            }
+        }
+    ]
+    if history is not None:
+        entry = {"pk": org_pk(organization), "sk": history_sk(invoice_id, version), "entity": "history"}
+        item = to_item(entry | {"invoice_id": str(invoice_id), "version": version} | history)
+        actions.append(
+            {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+        )
+    if job_counts:
+        names = {f"#c{index}": name for index, name in enumerate(sorted(job_counts))}
+        values = {f":c{index}": {"N": str(job_counts[name])} for index, name in enumerate(sorted(job_counts))}
+        update = {
+            "TableName": table,
+            "Key": recalculation_key(organization, UUID(invoice["recalculation_job"])),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{index} :c{index}" for index in range(len(names))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        actions.append({"Update": update})
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException as cancelled:
+        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def delete_invoices(keys: list[tuple[UUID, UUID]]) -> bool:
+    """Delete ``(organization id, invoice id)`` invoices all or nothing (at most 100).
+
+    Returns False, deleting nothing, when one of them no longer exists.
+    """
+    table = get_settings().table_name
+    actions = [
+        {
+            "Delete": {
+                "TableName": table,
+                "Key": item_key(org_pk(org), invoice_sk(invoice)),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        for org, invoice in keys
+    ]
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException:
+        return False
+    return True
+
+
+def list_facility_invoices(
+    organization_id: UUID, facility_id: UUID, starting_until: str | None
+) -> list[dict[str, Any]]:
+    """A facility's invoices (single ones and distributed children), from gsi1, never a Scan.
+
+    ``starting_until`` (YYYY-MM-DD) bounds the index key, so only invoices starting by then are read.
+    """
+    condition = "gsi1pk = :facility"
+    values = {":facility": {"S": f"ORG#{organization_id}#FACILITY#{facility_id}"}}
+    if starting_until:
+        condition += " AND gsi1sk <= :until"
+        values[":until"] = {"S": f"{starting_until}#~"}  # "~" sorts after every invoice id
+    return list(query(IndexName="gsi1", KeyConditionExpression=condition, ExpressionAttributeValues=values))
+
+
+_GSI2_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
+
+
+def organization_invoices(
+    organization_id: UUID,
+    *,
+    starting_until: str | None = None,
+    descending: bool = True,
+    after: dict[str, str] | None = None,
+    page_size: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The organization's own invoices (single ones and distributed parents) by billing period, from gsi2.
+
+    Lazy: DynamoDB is asked for ``page_size`` items at a time, only as far as the caller reads.
+    ``after`` is ``index_position`` of an item: reading resumes right after it.
+    """
+    condition = "gsi2pk = :organization"
+    values = {":organization": {"S": f"ORG#{organization_id}#INVOICE"}}
+    if starting_until:
+        condition += " AND gsi2sk <= :until"
+        values[":until"] = {"S": f"{starting_until}#~"}
+    kwargs: dict[str, Any] = {
+        "IndexName": "gsi2",
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": not descending,
+    }
+    if after:
+        kwargs["ExclusiveStartKey"] = {name: {"S": after[name]} for name in _GSI2_KEYS}
+    if page_size:
+        kwargs["Limit"] = page_size
+    return query(**kwargs)
+
+
+def index_position(invoice: dict[str, Any]) -> dict[str, str]:
+    """Where an invoice stands in gsi2: what ``organization_invoices(after=...)`` resumes from."""
+    return {name: invoice[name] for name in _GSI2_KEYS}
+
+
+def update_invoices(
+    updates: list[tuple[dict[str, Any], dict[str, Any], int | None]], updated_at: str
+) -> list[dict[str, Any]] | None:
+    """Apply ``(stored invoice, changes, expected version)`` updates all or nothing.
+
+    The index keys follow the changes (a new start date or facility moves the invoice in its lists).
+    Returns the invoices as written (a transaction returns no item, but each update is conditional
+    on the item as read, so this is what the table holds), or None, changing nothing, when an
+    invoice is gone or no longer has its expected version.
+    """
+    table = get_settings().table_name
+    actions, written = [], []
+    for invoice, changes, version in updates:
+        organization = UUID(invoice["organization_id"])
+        indexed = changes | _index_keys(organization, invoice | changes, updated_at)
+        arguments = update_arguments(indexed, updated_at, version, None)
+        key = item_key(org_pk(organization), invoice_sk(UUID(invoice["id"])))
+        actions.append({"Update": {"TableName": table, "Key": key, **arguments}})
+        after = {name: value for name, value in (invoice | indexed).items() if value is not None}
+        written.append(after | {"version": int(invoice["version"]) + 1, "updated_at": updated_at})
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException:
+        return None
+    return written
+
+
+def organization_facility_invoices(organization_id: UUID, status: str) -> Iterator[dict[str, Any]]:
+    """Invoices stored in the organization's partition that have a facility (single invoices and the
+    distributed children allocated to its facilities), in one status: one Query, never a Scan."""
+    return query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :invoice)",
+        FilterExpression="#status = :status AND attribute_exists(facility_id)",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":pk": {"S": org_pk(organization_id)},
+            ":invoice": {"S": "INVOICE#"},
+            ":status": {"S": status},
+        },
+    )

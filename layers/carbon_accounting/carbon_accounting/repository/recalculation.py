@@ -1,0 +1,94 @@
+"""Recalculation: where in gsi3 the daily run looks, and the requested and scheduled jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from carbon_accounting.repository.table import Stale, client, get_item, item_key, org_pk, put_new, update
+from carbon_accounting.settings import get_settings
+
+
+def release_text(release: Any) -> str:
+    return f"{int(release):06d}"
+
+
+LOADING, FACTORS = "LOADING", "FACTORS"  # gsi3 partitions (see _index_keys)
+
+
+@dataclass(frozen=True)
+class IndexRange:
+    """One gsi3 partition, read below a sort-key bound: where the scheduled recalculation looks."""
+
+    partition: str
+    below: str
+
+
+def stuck_ranges(loading_before: str) -> list[IndexRange]:
+    """Where the invoices that began ``loading`` before ``loading_before`` are (every LOADING shard)."""
+    return [IndexRange(f"{LOADING}#{shard:x}", loading_before) for shard in range(16)]
+
+
+def stale_range(invoice_type: str, years: str, changed_at: int) -> IndexRange:
+    """Where the invoices of a type and years bucket computed before release ``changed_at`` are."""
+    return IndexRange(f"{FACTORS}#{invoice_type}#{years}", release_text(changed_at))
+
+
+def index_page(
+    where: IndexRange, after: dict[str, str] | None, limit: int
+) -> tuple[list[tuple[UUID, UUID]], dict[str, str] | None]:
+    """One page of ``(organization id, invoice id)`` from gsi3 (keys only), and where the next begins."""
+    arguments: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": "gsi3",
+        "KeyConditionExpression": "gsi3pk = :partition AND gsi3sk < :below",
+        "ExpressionAttributeValues": {":partition": {"S": where.partition}, ":below": {"S": where.below}},
+        "Limit": limit,
+    }
+    if after:
+        arguments["ExclusiveStartKey"] = {name: {"S": value} for name, value in after.items()}
+    answer = client().query(**arguments)
+    keys = [
+        (UUID(item["pk"]["S"].removeprefix("ORG#")), UUID(item["sk"]["S"].removeprefix("INVOICE#")))
+        for item in answer["Items"]
+    ]
+    last = answer.get("LastEvaluatedKey")
+    return keys, ({name: value["S"] for name, value in last.items()} if last else None)
+
+
+def recalculation_key(organization_id: UUID | None, job_id: UUID | None) -> dict[str, Any]:
+    """A requested recalculation's key, or (both None) the scheduled recalculation's."""
+    if organization_id is None:
+        return item_key("RECALCULATION", "SCHEDULE")
+    return item_key(org_pk(organization_id), f"RECALC#{job_id}")
+
+
+def _stored_recalculation_key(job: dict[str, Any]) -> dict[str, Any]:
+    """The key of a stored job: requested (it names its organization) or the schedule's."""
+    organization = UUID(job["organization_id"]) if job.get("organization_id") else None
+    return recalculation_key(organization, UUID(job["id"]) if organization else None)
+
+
+def put_recalculation(job: dict[str, Any]) -> bool:
+    """Store a new recalculation job (``organization_id`` None: the schedule's); False if it exists."""
+    key = _stored_recalculation_key(job)
+    try:
+        put_new(key["pk"]["S"], key["sk"]["S"], "recalculation", job)
+    except client().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def get_recalculation(organization_id: UUID | None, job_id: UUID | None = None) -> dict[str, Any] | None:
+    return get_item(recalculation_key(organization_id, job_id), consistent=True)
+
+
+def update_recalculation(
+    job: dict[str, Any], changes: dict[str, Any], updated_at: str
+) -> dict[str, Any] | None:
+    """Apply ``changes`` to a job if it is still at ``job``'s version; the job as written, or None."""
+    try:
+        return update(_stored_recalculation_key(job), changes, updated_at, int(job["version"]))
+    except Stale:
+        return None
