@@ -9,8 +9,10 @@ from tests.tenants import (
     ACME,
     ACME_BILBAO_ARCHIVED,
     ACME_MADRID,
+    ACME_USER,
     GLOBEX,
     GLOBEX_KEY,
+    GLOBEX_USER,
     IBERIA,
     IBERIA_KEY,
     api_key_headers,
@@ -152,3 +154,11 @@ def test_another_organizations_invoice_is_404(api, active):
     answer = patch(api, active["id"], {"invoice_id": "X"}, api_key_headers(GLOBEX_KEY, GLOBEX))
 
     assert (answer.status, answer.body["code"]) == (404, "INVOICE_NOT_FOUND")
+
+
+def test_the_uploader_can_be_changed_to_a_member_only(api, active):
+    refused = patch(api, active["id"], {"uploaded_by": str(GLOBEX_USER)})
+    accepted = patch(api, active["id"], {"uploaded_by": str(ACME_USER)})
+
+    assert (refused.status, refused.body["code"]) == (400, "INVALID_USER")
+    assert (accepted.status, accepted.body["uploaded_by"]) == (200, str(ACME_USER))
