@@ -43,9 +43,10 @@ CountryCode = Annotated[
 # Every free text and number a request can store is declared here once; the API, the bulk importer
 # and the OpenAPI document all read these types (README "Limits").
 
-# Control characters (NUL, BEL, tab, newlines...), lone surrogates, and the bidirectional embeddings,
-# overrides and isolates that make a text display as something else than it is (U+202A-U+202E,
-# U+2066-U+2069, U+200E/U+200F marks are allowed: they only hint at a direction).
+# Refused in free text: control characters (NUL, BEL, tab, newlines...), line and paragraph
+# separators, lone surrogates, and the bidirectional embeddings, overrides and isolates that make a
+# text display as something else than it is (U+202A-U+202E, U+2066-U+2069). The direction marks
+# U+200E/U+200F stay allowed: right-to-left names need them, and they reorder nothing.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\u2028\u2029]")
 
 
