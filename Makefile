@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test bench lint build token recalculate clean
+.PHONY: dev test bench lint build token recalculate openapi clean
 
 dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED)
@@ -31,6 +31,9 @@ lint: $(VENV)/.installed
 
 build: $(SAM_VENV)/.installed ## sam build (what `sam deploy --guided` ships)
 	$(SAM_VENV)/bin/sam build
+
+openapi: $(VENV)/.installed ## Regenerate docs/openapi.json from the functions' resolvers
+	$(VENV)/bin/python -m local.openapi
 
 recalculate: $(VENV)/.installed ## Run the daily recalculation now, on the running `make dev`
 	$(VENV)/bin/python -m local.invoke ScheduleRecalculationFunction --event events/schedule_recalculation.json
