@@ -87,3 +87,50 @@ def test_any_json_in_a_facility_share_is_2xx_or_a_clean_4xx(tenants, value, fiel
     answer = invoke("create_invoice", ACME_HEADERS, raw_body=json.dumps(body))
 
     check(answer, lambda invoice: invoke("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}))
+
+
+OTHER_BODIES = {
+    "create_custom_emission_factor": {
+        "name": "Kiln",
+        "unit_id": "336ebb52-69f2-533e-aca6-497a2c698409",
+        "factor": 0.5,
+        "valid_from": "2024-01-01",
+        "valid_to": "2024-12-31",
+        "renewable_percentage": 20,
+    },
+    "create_bulk_import": {"file_name": "invoices.csv"},
+    "request_recalculation": {"type": ["electricity"], "start_date": "2024-01-01", "end_date": "2024-12-31"},
+    "set_emission_factor_policy": {"policy": "pinned"},
+}
+READ_BACK = {
+    "create_custom_emission_factor": lambda _: invoke("list_custom_emission_factors", ACME_HEADERS),
+    "create_bulk_import": lambda job: invoke("get_bulk_import", ACME_HEADERS, path={"job_id": job["job_id"]}),
+    "request_recalculation": lambda job: invoke(
+        "get_recalculation", ACME_HEADERS, path={"job_id": job["job_id"]}
+    ),
+    "set_emission_factor_policy": lambda _: invoke("get_emission_factor_policy", ACME_HEADERS),
+}
+
+
+@SETTINGS
+@given(
+    call=st.sampled_from(sorted(OTHER_BODIES)).flatmap(
+        lambda function: st.tuples(st.just(function), bodies(OTHER_BODIES[function]))
+    )
+)
+def test_any_json_in_the_other_bodies_is_2xx_or_a_clean_4xx(tenants, call):
+    function, body = call
+
+    answer = invoke(function, ACME_HEADERS, raw_body=json.dumps(body))
+
+    check(answer, READ_BACK[function])
+
+
+@SETTINGS
+@given(
+    files=st.lists(bodies({"name": "bill.pdf", "mime_type": "application/pdf", "size_kb": 240}), max_size=3)
+)
+def test_any_json_in_a_file_announcement_is_2xx_or_a_clean_4xx(tenants, files):
+    answer = invoke("create_presigned_urls", ACME_HEADERS, raw_body=json.dumps(files))
+
+    check(answer, lambda created: invoke("get_file", ACME_HEADERS, path={"file_id": created[0]["id"]}))
