@@ -1,9 +1,12 @@
 """The API's OpenAPI 3.1 document, merged from the resolvers of template.yaml's HTTP functions.
 
 Each function's resolver already knows its routes and models; Powertools' ``OpenAPIMerge`` joins
-them into one document, and the parts no single resolver knows are added here: the security schemes
-(an API key or a Bearer JWT) and the ``x-organization-id`` header that the authorizer requires on
-every operation. ``make openapi`` writes it to docs/openapi.json; a test fails when that file drifts.
+them into one document, and what no single resolver knows is added here: how a request
+authenticates, with an API key (``x-api-key``) or a user's JWT (``Authorization: Bearer``), and names
+the organization it acts for (``x-organization-id``, declared as a security scheme too, so that
+Swagger UI's Authorize dialog takes it once for every operation). A route without the authorizer
+(``GET /openapi.json``) needs none of them. ``make openapi`` writes docs/openapi.json; a test fails
+when that file drifts.
 
     python -m local.openapi [--check]
 """
@@ -28,13 +31,6 @@ DESCRIPTION = (
     "CO2e they caused, computed from sourced emission factors. Every request names the organization "
     "it acts for (x-organization-id) and authenticates with an API key (x-api-key) or a user's JWT."
 )
-ORGANIZATION_HEADER = {
-    "name": "x-organization-id",
-    "in": "header",
-    "required": True,
-    "description": "The organization the request acts for: the credential's own, or one of its subsidiaries",
-    "schema": {"type": "string", "format": "uuid"},
-}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -56,10 +52,15 @@ def document(template: Path = TEMPLATE) -> dict[str, Any]:
         description=DESCRIPTION,
         servers=[Server(url="/", description="This deployment (make dev: http://127.0.0.1:3000)")],
         security_schemes={
-            "ApiKey": APIKey(name="x-api-key", in_=APIKeyIn.header),
-            "BearerJwt": HTTPBearer(bearerFormat="JWT"),
+            "ApiKey": APIKey(name="x-api-key", in_=APIKeyIn.header, description="An API key"),
+            "BearerJwt": HTTPBearer(bearerFormat="JWT", description="A user's token"),
+            "OrganizationId": APIKey(
+                name="x-organization-id",
+                in_=APIKeyIn.header,
+                description="The organization the request acts for: the credential's own, or a subsidiary's",
+            ),
         },
-        security=[{"ApiKey": []}, {"BearerJwt": []}],
+        security=[{"ApiKey": [], "OrganizationId": []}, {"BearerJwt": [], "OrganizationId": []}],
         on_conflict="error",
     )
     for function_id in functions:
@@ -67,12 +68,11 @@ def document(template: Path = TEMPLATE) -> dict[str, Any]:
         module = function.handler.rpartition(".")[0]
         merge.add_file(function.code_uri / f"{module}.py", resolver_name="app")
     merged: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    for item in merged.get("paths", {}).values():
+    public = {(route.method.lower(), route.path) for route in stack.api.routes if route.authorizer is None}
+    for path, item in merged.get("paths", {}).items():
         for method in HTTP_METHODS:
-            if method in item:
-                parameters = item[method].setdefault("parameters", [])
-                parameters.insert(0, {"$ref": "#/components/parameters/OrganizationId"})
-    merged.setdefault("components", {}).setdefault("parameters", {})["OrganizationId"] = ORGANIZATION_HEADER
+            if (method, path) in public and method in item:
+                item[method]["security"] = []
     return merged
 
 

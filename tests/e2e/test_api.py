@@ -94,3 +94,10 @@ def test_validation_errors_and_unknown_routes_answer_in_the_api_format(http):
 
     assert (invalid.status, invalid.body["detail"][0]["loc"]) == (422, ["path", "facility_id"])
     assert (unknown.status, unknown.body) == (404, {"detail": "Not found", "code": "NOT_FOUND"})
+
+
+def test_the_openapi_document_is_served_without_credentials(http):
+    answer = http("GET", "/openapi.json", {})
+
+    assert (answer.status, answer.body["openapi"]) == (200, "3.1.0")
+    assert "/v1/facilities" in answer.body["paths"]

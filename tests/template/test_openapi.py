@@ -41,9 +41,19 @@ def test_every_route_of_the_template_is_documented_and_nothing_else():
     assert documented == routes
 
 
-def test_every_operation_takes_the_organization_header_and_a_credential():
-    assert set(COMMITTED["components"]["securitySchemes"]) == {"ApiKey", "BearerJwt"}
-    for item in COMMITTED["paths"].values():
-        for method, operation in item.items():
-            if method in openapi.HTTP_METHODS:
-                assert operation["parameters"][0] == {"$ref": "#/components/parameters/OrganizationId"}
+def test_every_operation_but_the_document_itself_needs_a_credential_and_an_organization():
+    schemes = COMMITTED["components"]["securitySchemes"]
+    assert (schemes["ApiKey"]["name"], schemes["OrganizationId"]["name"]) == (
+        "x-api-key",
+        "x-organization-id",
+    )
+    assert schemes["BearerJwt"] == schemes["BearerJwt"] | {"type": "http", "scheme": "bearer"}
+    for requirement in COMMITTED["security"]:
+        assert "OrganizationId" in requirement
+    public = {
+        (method, path)
+        for path, item in COMMITTED["paths"].items()
+        for method, operation in item.items()
+        if operation.get("security") == []
+    }
+    assert public == {("get", "/openapi.json")}

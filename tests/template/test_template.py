@@ -55,6 +55,9 @@ def test_sam_build_builds_every_function_and_an_arm64_layer(tmp_path):
     assert list(layer.glob("pydantic_core/_pydantic_core.cpython-311-aarch64-linux-gnu.so"))
     for function in FUNCTIONS:
         assert (tmp_path / "build" / function.logical_id / "app.py").is_file()
+    # The served document is a link to docs/openapi.json: the build holds the file itself.
+    served = tmp_path / "build" / "GetOpenApiDocumentFunction" / "openapi.json"
+    assert not served.is_symlink() and served.read_text() == (ROOT / "docs" / "openapi.json").read_text()
 
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
@@ -86,7 +89,9 @@ def test_the_template_routes_a_function_exactly_what_its_resolver_serves(functio
 
 
 def test_every_route_goes_through_the_authorizer_and_unknown_routes_reach_the_404_function():
-    assert {route.authorizer for route in STACK.routes} == {"CallerAuthorizer"}
+    public = {route.route_key for route in STACK.routes if route.authorizer is None}
+    assert public == {"GET /openapi.json"}, "only the API's document is served without credentials"
+    assert {route.authorizer for route in STACK.routes} - {None} == {"CallerAuthorizer"}
     default = [route for route in STACK.routes if route.path == "$default"]
     assert [route.function_id for route in default] == ["RouteNotFoundFunction"]
 

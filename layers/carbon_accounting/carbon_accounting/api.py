@@ -197,19 +197,23 @@ def _plain_answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def serve(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+def serve(
+    app: APIGatewayHttpResolver, public: bool = False
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler of an API function.
 
     The authorizer's verdict is enforced before routing, so an unauthenticated or foreign-tenant
     request is answered 401/403 before its body or parameters are even validated; then the body is
-    held to ``_check_body`` (413, 415, 422), the same for every function.
+    held to ``_check_body`` (413, 415, 422), the same for every function. A ``public`` function's
+    route has no authorizer (template.yaml: ``Auth: {Authorizer: NONE}``), so there is no verdict.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
-            caller_from_event(event)
+            if not public:
+                caller_from_event(event)
             _check_body(event)
         except ApiError as denial:
             return _plain_answer(denial.status, denial.body())
