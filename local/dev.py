@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from local.aws import Endpoints
+from local.docs import docs_site
 from local.dynamodb_local import DynamoDBLocalError, dynamodb_endpoint
 from local.event_rules import EventRulePoller
 from local.functions import FunctionPool, Invoke
@@ -126,6 +127,7 @@ def print_summary(url: str, routes: Sequence[Route], seed: Seed | None, state_di
             )
         if organization.users:
             user = str(organization.users[0].id)
+    print(f"\nAPI docs (Swagger UI; Authorize with the key and the organization): {url}/docs")
     state_option = "" if state_dir.resolve() == STATE_DIR else f" --state-dir {state_dir}"
     print("\nMint a user token (Authorization: Bearer <token>):")
     print(f"  {_python()} -m local.token --user {user}{state_option}\n")
@@ -151,7 +153,7 @@ def start(args: argparse.Namespace, resources: ExitStack) -> StackState:
     pool = resources.enter_context(FunctionPool(stack, endpoints))
     for poller in event_sources(stack, endpoints, pool.invoke):
         resources.enter_context(poller)
-    url = resources.enter_context(Gateway(stack.api, pool.invoke).serve(args.port))
+    url = resources.enter_context(Gateway(stack.api, pool.invoke, docs_site).serve(args.port))
 
     state = StackState(
         url=url,

@@ -15,7 +15,7 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -74,6 +74,9 @@ class HttpResponse:
     def header(self, name: str) -> str | None:
         """The first value of header `name` (any case), if any."""
         return next((value for key, value in self.headers if key.lower() == name.lower()), None)
+
+
+Site = Callable[[HttpRequest], HttpResponse | None]  # a page for a request, or None: not ours
 
 
 class MalformedResponse(ValueError):
@@ -141,9 +144,10 @@ def integration_response(result: Any) -> HttpResponse:
 class Gateway:
     """API Gateway emulation for the HttpApi; `handle` is the whole request pipeline."""
 
-    def __init__(self, api: HttpApi, invoke: Invoke) -> None:
+    def __init__(self, api: HttpApi, invoke: Invoke, site: Site | None = None) -> None:
         self.api = api
         self._invoke = invoke
+        self._site = site  # pages served beside the API (make dev's /docs), before any route
         self._default = next((route for route in api.routes if route.path == DEFAULT_ROUTE), None)
         # API Gateway picks the most specific route: fewer path variables, then a method over ANY.
         routes = sorted(
@@ -181,6 +185,9 @@ class Gateway:
         return serve_http(GatewayHandler, port)
 
     def _answer(self, request: HttpRequest, request_id: str) -> tuple[HttpResponse, str | None]:
+        page = self._site(request) if self._site else None
+        if page is not None:
+            return page, None
         match = self._match(request.method, unquote(urlsplit(request.target).path))
         if match is None:
             return message_response(404, "Not Found"), None
