@@ -57,3 +57,12 @@ def test_every_operation_but_the_document_itself_needs_a_credential_and_an_organ
         if operation.get("security") == []
     }
     assert public == {("get", "/openapi.json")}
+
+
+def test_every_authenticated_operation_declares_the_body_refusals_serve_gives():
+    for item in COMMITTED["paths"].values():
+        for operation in item.values():
+            if operation.get("security") != []:
+                assert {"401", "403", "413", "415", "422"} <= set(operation["responses"]), operation[
+                    "operationId"
+                ]

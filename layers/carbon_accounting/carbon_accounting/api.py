@@ -38,7 +38,8 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
     """OpenAPI ``responses`` of a route: its success (shaped by the handler's return annotation),
-    400/401/403/422, and the other ``errors`` it answers."""
+    400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), and the other
+    ``errors`` it answers."""
     described: dict[int, dict[str, Any]] = {status: {"description": HTTPStatus(status).phrase}}
     for code, description, body in [
         (400, "Bad request", ErrorBody),
@@ -47,9 +48,11 @@ def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
         (404, "Not found", ErrorBody),
         (409, "Conflict with the resource's state", ErrorBody),
         (412, "Version conflict", ErrorBody),
+        (413, "Body over the size limit (PAYLOAD_TOO_LARGE)", ErrorBody),
+        (415, "Body not sent as application/json (UNSUPPORTED_MEDIA_TYPE)", ErrorBody),
         (422, "Request validation error", ValidationErrorBody),
     ]:
-        if code in {400, 401, 403, 422, *errors}:
+        if code in {400, 401, 403, 413, 415, 422, *errors}:
             described[code] = {"description": description, "content": {"application/json": {"model": body}}}
     return described
 
