@@ -68,11 +68,9 @@ def document(template: Path = TEMPLATE) -> dict[str, Any]:
         module = function.handler.rpartition(".")[0]
         merge.add_file(function.code_uri / f"{module}.py", resolver_name="app")
     merged: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    public = {(route.method.lower(), route.path) for route in stack.api.routes if route.authorizer is None}
-    for path, item in merged.get("paths", {}).items():
-        for method in HTTP_METHODS:
-            if (method, path) in public and method in item:
-                item[method]["security"] = []
+    for route in stack.api.routes:
+        if route.authorizer is None and route.path != DEFAULT_ROUTE:  # public: no credential at all
+            merged["paths"][route.path][route.method.lower()]["security"] = []
     return merged
 
 
