@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -353,7 +352,7 @@ class _RequestHandler(QuietHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (a malformed request line, a header line too long, too many
         headers) as API Gateway's JSON, not an HTML page."""
-        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+        phrase = self.responses.get(code, ("Error",))[0]
         if not getattr(self, "command", None):
             self.command = "GET"  # no request line was read: there is still a body to send
         self._send(message_response(code, phrase), close=True)
