@@ -125,12 +125,12 @@ def _check_period(start: date, end: date) -> None:
         )
 
 
-def _uploader(caller: Caller, user_id: UUID | None) -> str | None:
+def _uploader(caller: Caller, user_id: UUID | None, reads: Reads = repository) -> str | None:
     """The invoice's ``uploaded_by``: the calling user, or a member of the organization it is created
     for (a member of a parent organization is a member of its subsidiaries); else 400 INVALID_USER."""
     if user_id is None or user_id == caller.user_id:
         return _text(user_id)
-    organization = repository.get_organization(caller.organization_id)
+    organization = reads.get_organizations([caller.organization_id]).get(caller.organization_id)
     if organization is None or not repository.member_of_any(user_id, organization.lineage):
         raise BadRequest(
             f"User {user_id} is not a member of organization {caller.organization_id}",
@@ -201,7 +201,7 @@ def prepare_invoice(
         **checked,
         "status": str(InvoiceStatus.LOADING),
         "pending_reason": str(HistoryReason.CREATED),
-        "uploaded_by": _uploader(caller, data.uploaded_by or user_id or caller.user_id),
+        "uploaded_by": _uploader(caller, data.uploaded_by or user_id or caller.user_id, reads),
         "enabled": True,
         "error_messages": [],
         "created_at": now,
