@@ -134,9 +134,9 @@ def integration_response(result: Any) -> HttpResponse:
     # Header names keep the function's case (HTTP does not care, some clients' dicts do).
     headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
     headers += [("set-cookie", cookie) for cookie in result.get("cookies") or []]
-    if all(name.lower() != "content-type" for name, _ in headers):
-        headers.append(("content-type", "text/plain; charset=utf-8"))  # API Gateway's default
     data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    if data and all(name.lower() != "content-type" for name, _ in headers):
+        headers.append(("content-type", "text/plain; charset=utf-8"))  # API Gateway's default
     return HttpResponse(status, headers, data)
 
 

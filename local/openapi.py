@@ -33,6 +33,42 @@ DESCRIPTION = (
 )
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
+# What a response lets a client do next (OpenAPI links): the operation, and where its parameters come
+# from in the response. They join operations of different functions, so they are declared here.
+_INVOICE = {"invoice_id": "$response.body#/id"}
+_VERSIONED_INVOICE = {**_INVOICE, "header.if-match": "$response.header.ETag"}
+_INVOICE_LINKS = {
+    "GetInvoice": ("GET /v3/invoices/{invoice_id}", _INVOICE),
+    "UpdateInvoice": ("PATCH /v1/invoices/{invoice_id}", _VERSIONED_INVOICE),
+    "DeleteInvoice": ("DELETE /v1/invoices/{invoice_id}", _INVOICE),
+    "GetInvoiceHistory": ("GET /v3/invoices/{invoice_id}/history", _INVOICE),
+}
+_FACILITY = {"facility_id": "$response.body#/id"}
+_FACILITY_LINKS = {
+    "GetFacility": ("GET /v1/facilities/{facility_id}", _FACILITY),
+    "UpdateFacility": (
+        "PATCH /v1/facilities/{facility_id}",
+        {**_FACILITY, "header.if-match": "$response.header.ETag"},
+    ),
+    "ListFacilityInvoices": ("GET /api/v1/invoices/casted/facility/{facility_id}", _FACILITY),
+}
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("POST /v1/facilities", "201"): _FACILITY_LINKS,
+    ("PATCH /v1/facilities/{facility_id}", "200"): _FACILITY_LINKS,
+    ("POST /v1/invoices", "201"): _INVOICE_LINKS,
+    ("POST /api/v1/invoices", "201"): _INVOICE_LINKS,
+    ("PATCH /v1/invoices/{invoice_id}", "200"): _INVOICE_LINKS,
+    ("POST /v1/invoices/bulk", "201"): {
+        "GetBulkImport": ("GET /v1/invoices/bulk/{job_id}", {"job_id": "$response.body#/job_id"})
+    },
+    ("POST /v1/invoices/recalculate", "202"): {
+        "GetRecalculation": ("GET /v1/invoices/recalculate/{job_id}", {"job_id": "$response.body#/job_id"})
+    },
+    ("POST /v1/files/presigned-urls", "201"): {
+        "GetFile": ("GET /v1/files/{file_id}", {"file_id": "$response.body#/0/id"})
+    },
+}
+
 
 def document(template: Path = TEMPLATE) -> dict[str, Any]:
     """The merged document of every HTTP function of ``template``."""
@@ -71,7 +107,52 @@ def document(template: Path = TEMPLATE) -> dict[str, Any]:
     for route in stack.api.routes:
         if route.authorizer is None and route.path != DEFAULT_ROUTE:  # public: no credential at all
             merged["paths"][route.path][route.method.lower()]["security"] = []
+    _parameters_as_sent(merged)
+    _uuid_spellings(merged)
+    _link(merged)
     return merged
+
+
+def _parameters_as_sent(merged: dict[str, Any]) -> None:
+    """A path, query or header parameter is text or absent, never JSON null: an optional one's
+    ``anyOf [X, null]`` (how pydantic writes ``X | None``) is declared as plain ``X``."""
+    for operations in merged["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+                if len(options) == 1:
+                    schema.update(options[0])
+                elif options:
+                    schema["anyOf"] = options
+
+
+def _uuid_spellings(node: Any) -> None:
+    """Every ``"format": "uuid"`` also gets the pattern of the spellings the API reads."""
+    from carbon_accounting.models import UUID_PATTERN
+
+    if isinstance(node, dict):
+        if node.get("format") == "uuid":
+            node["pattern"] = UUID_PATTERN
+        for value in node.values():
+            _uuid_spellings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _uuid_spellings(value)
+
+
+def _link(merged: dict[str, Any]) -> None:
+    """Declare ``LINKS`` on their responses, naming the target operations by operationId."""
+
+    def operation(route: str) -> dict[str, Any]:
+        method, _, path = route.partition(" ")
+        return merged["paths"][path][method.lower()]
+
+    for (route, status), links in LINKS.items():
+        operation(route)["responses"][status]["links"] = {
+            name: {"operationId": operation(target)["operationId"], "parameters": parameters}
+            for name, (target, parameters) in links.items()
+        }
 
 
 def text(merged: dict[str, Any]) -> str:

@@ -1,14 +1,26 @@
 """POST /v1/invoices/bulk: start a bulk import and get the presigned POST its CSV is uploaded with."""
 
-from carbon_accounting import imports
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from carbon_accounting import examples, imports
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.models import ImportCreated, ImportRequest
 
 app = create_app()
+Import = Annotated[
+    ImportRequest,
+    Body(
+        openapi_examples=examples.openapi_examples(
+            readme=("docs/bulk-import-sample.csv", examples.BULK_IMPORT)
+        )
+    ),
+]
 
 
 @app.post("/v1/invoices/bulk", status_code=201, responses=responses(201), tags=["Invoices"])
-def create_bulk_import(body: ImportRequest, caller: CurrentCaller) -> ImportCreated:
+def create_bulk_import(body: Import, caller: CurrentCaller) -> ImportCreated:
     return imports.create_import(caller, body)
 
 

@@ -4,12 +4,19 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from carbon_accounting import files
+from carbon_accounting import examples, files
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.models import MAX_FILES_PER_REQUEST, FileRequest, FileUpload
 
 app = create_app()
-FileRequests = Annotated[list[FileRequest], Body(min_length=1, max_length=MAX_FILES_PER_REQUEST)]
+FileRequests = Annotated[
+    list[FileRequest],
+    Body(
+        min_length=1,
+        max_length=MAX_FILES_PER_REQUEST,
+        openapi_examples=examples.openapi_examples(readme=("A PDF bill", examples.FILES)),
+    ),
+]
 
 
 @app.post("/v1/files/presigned-urls", status_code=201, responses=responses(201), tags=["Files"])

@@ -22,9 +22,27 @@ def list_facility_invoices(
     invoice_id: Annotated[str | None, Query(max_length=100, description="Exact external reference")] = None,
     start_date: Annotated[int | None, Query(ge=EARLIEST, le=LATEST, description=OVERLAPS)] = None,
     end_date: Annotated[int | None, Query(ge=EARLIEST, le=LATEST, description=OVERLAPS)] = None,
-    filters: Annotated[str | None, Query(description="Comma-separated invoice types")] = None,
-    filter_by: Annotated[str | None, Query(description="field:value, e.g. status:active")] = None,
-    sort_by: Annotated[str | None, Query(description="field:asc|desc (default start_date:desc)")] = None,
+    filters: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated invoice types",
+            json_schema_extra={"pattern": listing.FILTERS_PATTERN},
+        ),
+    ] = None,
+    filter_by: Annotated[
+        str | None,
+        Query(
+            description="field:value, e.g. status:active",
+            json_schema_extra={"pattern": listing.FILTER_BY_PATTERN},
+        ),
+    ] = None,
+    sort_by: Annotated[
+        str | None,
+        Query(
+            description="field:asc|desc (default start_date:desc)",
+            json_schema_extra={"pattern": listing.SORT_BY_PATTERN},
+        ),
+    ] = None,
 ) -> listing.FacilityInvoicePage:
     return listing.list_facility_invoices(
         caller,

@@ -24,8 +24,12 @@ def list_invoices(
     cups: Annotated[list[str] | None, Query(alias="cups[]")] = None,
     supplier_id: Annotated[list[UUID] | None, Query(alias="supplier_id[]")] = None,
     sort: Annotated[
-        str, Query(description="start_date, end_date, created_at, quantity, co2e, invoice_id; -desc")
-    ] = ("-start_date"),
+        str,
+        Query(
+            description="The field to sort by; - for descending",
+            json_schema_extra={"enum": listing.ORGANIZATION_SORT_VALUES},
+        ),
+    ] = "-start_date",
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 10,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,

@@ -35,10 +35,12 @@ def invoke(
     body: Any = None,
     raw_body: str | bytes | None = None,
     content_type: str | None = "application/json",
+    request: str | None = None,
 ) -> Answer:
     """Call ``function`` with its sample event from events/, reshaped by the arguments.
 
-    ``headers`` replace the sample's credentials; the real authorizer function runs on them first
+    ``request`` ("METHOD /path") is what the $default route is asked. ``headers`` replace the
+    sample's credentials; the real authorizer function runs on them first
     and its verdict goes into ``requestContext.authorizer.lambda``, as API Gateway does. A
     ``raw_body`` of bytes arrives base64-encoded, as API Gateway passes a body that is not text.
     """
@@ -48,6 +50,9 @@ def invoke(
         for name, value in event["headers"].items()
         if name not in ("x-api-key", "x-organization-id", "authorization", "if-match")
     } | {name.lower(): value for name, value in headers.items()}
+    if request is not None:  # "METHOD /path": what the $default route is asked
+        method, event["rawPath"] = request.split(" ", 1)
+        event["requestContext"]["http"] |= {"method": method, "path": event["rawPath"]}
     if path is not None:
         event["pathParameters"] = path
         event["rawPath"] = event["requestContext"]["http"]["path"] = (

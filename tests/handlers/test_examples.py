@@ -31,6 +31,50 @@ def test_every_request_example_is_accepted_on_the_demo_seed(demo, function, body
     assert invoke(function, DEMO_HEADERS, body=body).status == 201
 
 
+@pytest.mark.parametrize(
+    ("function", "body", "status"),
+    [
+        ("create_presigned_urls", examples.FILES, 201),
+        ("create_custom_emission_factor", examples.CUSTOM_FACTOR, 201),
+        ("create_bulk_import", examples.BULK_IMPORT, 201),
+        ("request_recalculation", examples.RECALCULATION, 202),
+        ("set_emission_factor_policy", examples.FACTOR_POLICY, 200),
+    ],
+)
+def test_the_other_request_examples_are_accepted_too(demo, function, body, status):
+    assert invoke(function, DEMO_HEADERS, body=body).status == status
+
+
+def test_the_update_examples_apply_with_the_version_they_were_read_at(demo):
+    lyon = invoke("get_facility", DEMO_HEADERS, path={"facility_id": examples.LYON})
+    archived = invoke(
+        "update_facility",
+        DEMO_HEADERS | {"if-match": lyon.headers["ETag"]},
+        path={"facility_id": examples.LYON},
+        body=examples.FACILITY_UPDATE,
+    )
+    invoice = invoke("create_invoice", DEMO_HEADERS, body=examples.SINGLE_INVOICE)
+    corrected = invoke(
+        "update_invoice",
+        DEMO_HEADERS | {"if-match": invoice.headers["ETag"]},
+        path={"invoice_id": invoice.body["id"]},
+        body=examples.INVOICE_UPDATE,
+    )
+
+    assert (archived.status, archived.body["status"]) == (200, "archived")
+    assert (corrected.status, corrected.body["base_quantity"]) == (200, 16000)
+
+
+def test_every_operation_with_a_body_shows_an_example_of_it():
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    for item in document["paths"].values():
+        for operation in item.values():
+            if "requestBody" in operation:
+                assert operation["requestBody"]["content"]["application/json"]["examples"], operation[
+                    "operationId"
+                ]
+
+
 def test_the_document_carries_the_examples():
     document = json.loads((ROOT / "docs" / "openapi.json").read_text())
     invoice = document["paths"]["/api/v1/invoices"]["post"]["requestBody"]["content"]["application/json"]

@@ -239,6 +239,25 @@ def test_unknown_route_answers_404_in_the_api_format(api):
     assert answer.body == {"detail": "Not found", "code": "NOT_FOUND"}
 
 
+@pytest.mark.parametrize(
+    ("request_line", "allow"),
+    [
+        ("TRACE /v1/facilities", "GET, POST"),
+        ("DELETE /v1/facilities/2e716cf7-ab0e-4c95-83e2-5b5e197ce343", "GET, PATCH"),
+        ("OPTIONS /v1/invoices/recalculate", "POST"),  # the literal path, not /v1/invoices/{invoice_id}
+        ("PUT /v3/invoices/x/history", "GET"),
+    ],
+)
+def test_a_path_the_api_has_asked_with_another_method_answers_405_naming_the_methods(
+    api, request_line, allow
+):
+    answer = invoke("route_not_found", ACME_HEADERS, request=request_line)
+
+    assert answer.status == 405
+    assert answer.headers["Allow"] == allow
+    assert answer.body["code"] == "METHOD_NOT_ALLOWED"
+
+
 def test_a_failing_aws_call_answers_500_in_the_api_format_without_details(api, monkeypatch):
     from carbon_accounting import repository
 

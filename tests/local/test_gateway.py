@@ -169,6 +169,8 @@ def test_bodies_are_text_or_base64(gateway):
             [("content-type", "application/octet-stream")],
             b"\x00\x01",
         ),
+        # A response without content (DELETE's 204) gets no content type either.
+        ({"statusCode": 204}, 204, [], b""),
     ],
 )
 def test_function_responses_map_to_http(gateway, fake, result, status, headers, body):

@@ -66,3 +66,75 @@ def test_every_authenticated_operation_declares_the_body_refusals_serve_gives():
                 assert {"401", "403", "413", "415", "422"} <= set(operation["responses"]), operation[
                     "operationId"
                 ]
+
+
+def _operations() -> dict[str, dict]:
+    return {
+        operation["operationId"]: operation | {"route": f"{method.upper()} {path}"}
+        for path, item in COMMITTED["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def test_every_operation_on_an_id_is_the_target_of_a_link_from_where_the_id_is_made():
+    operations = _operations()
+    targets = {
+        link["operationId"]
+        for operation in operations.values()
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    }
+    on_an_id = {op_id for op_id, operation in operations.items() if "{" in operation["route"]}
+
+    assert targets == on_an_id
+
+
+def test_links_name_parameters_their_target_has_and_fields_their_response_has():
+    operations = _operations()
+    for operation in operations.values():
+        for status, response in operation["responses"].items():
+            for name, link in response.get("links", {}).items():
+                target = operations[link["operationId"]]
+                names = {(p["in"], p["name"]) for p in target["parameters"]}
+                for parameter, expression in link["parameters"].items():
+                    where, _, parameter_name = parameter.rpartition(".")
+                    assert (where or "path", parameter_name) in names, (name, parameter)
+                    if expression.startswith("$response.body#/"):
+                        schema = response["content"]["application/json"]["schema"]
+                        pointer = expression.removeprefix("$response.body#/").split("/")
+                        if pointer[0] == "0":  # the first item of a list
+                            schema, pointer = schema["items"], pointer[1:]
+                        for variant in schema.get("oneOf", [schema]):  # an invoice is one of its types
+                            component = COMMITTED["components"]["schemas"][variant["$ref"].rpartition("/")[2]]
+                            assert pointer[0] in component["properties"], (operation["route"], status, name)
+
+
+def test_a_parameter_is_text_on_the_wire_never_null():
+    for operation in _operations().values():
+        for parameter in operation.get("parameters", []):
+            assert {"type": "null"} not in parameter["schema"].get("anyOf", []), (
+                operation["route"],
+                parameter["name"],
+            )
+
+
+def test_every_uuid_says_which_spellings_are_read_and_no_pydantic_keyword_leaks():
+    from carbon_accounting.models import UUID_PATTERN
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("format") == "uuid":
+                assert node["pattern"] == UUID_PATTERN
+            # pydantic writes ge/le/min_length when a constraint could not be put in the schema
+            assert not {"ge", "le", "gt", "lt", "min_length", "max_length"} & node.keys() - {"properties"}
+            for key, value in node.items():
+                if key != "properties":
+                    walk(value)
+                else:
+                    for field in value.values():
+                        walk(field)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(COMMITTED)

@@ -55,9 +55,11 @@ def test_sam_build_builds_every_function_and_an_arm64_layer(tmp_path):
     assert list(layer.glob("pydantic_core/_pydantic_core.cpython-311-aarch64-linux-gnu.so"))
     for function in FUNCTIONS:
         assert (tmp_path / "build" / function.logical_id / "app.py").is_file()
-    # The served document is a link to docs/openapi.json: the build holds the file itself.
-    served = tmp_path / "build" / "GetOpenApiDocumentFunction" / "openapi.json"
-    assert not served.is_symlink() and served.read_text() == (ROOT / "docs" / "openapi.json").read_text()
+    # The served document (and the paths the $default route answers 405 on) is a link to
+    # docs/openapi.json: the build holds the file itself.
+    for function in ("GetOpenApiDocumentFunction", "RouteNotFoundFunction"):
+        served = tmp_path / "build" / function / "openapi.json"
+        assert not served.is_symlink() and served.read_text() == (ROOT / "docs" / "openapi.json").read_text()
 
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)

@@ -17,10 +17,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from carbon_accounting import versions
 from carbon_accounting.auth import caller_from_event
 from carbon_accounting.errors import ApiError, NotFound
 from carbon_accounting.models import Caller, ErrorBody, ValidationErrorBody
@@ -40,7 +42,10 @@ def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
     """OpenAPI ``responses`` of a route: its success (shaped by the handler's return annotation),
     400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), and the other
     ``errors`` it answers."""
-    described: dict[int, dict[str, Any]] = {status: {"description": HTTPStatus(status).phrase}}
+    success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if status == HTTPStatus.NO_CONTENT:
+        success["content"] = {}  # no body, so no media type (not the return annotation's JSON null)
+    described: dict[int, dict[str, Any]] = {status: success}
     for code, description, body in [
         (400, "Bad request", ErrorBody),
         (401, "Invalid API key or token", ErrorBody),
@@ -57,12 +62,15 @@ def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
     return described
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
-def _api_error(error: ApiError) -> Response:
-    return _json(error.status, error.body())
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    """``{"detail", "code"}`` with the error's status."""
+    return _json(error.status, error.body(), headers)
 
 
 def _validation_error(error: RequestValidationError) -> Response:
@@ -71,7 +79,7 @@ def _validation_error(error: RequestValidationError) -> Response:
 
 
 def _route_not_found(_: NotFoundError) -> Response:
-    return _api_error(NotFound("Not found", "NOT_FOUND"))
+    return error_response(NotFound("Not found", "NOT_FOUND"))
 
 
 def _unexpected(error: Exception) -> Response:
@@ -94,7 +102,7 @@ def versioned(resource: Versioned, status_code: int = 200, headers: dict[str, st
 def create_app() -> APIGatewayHttpResolver:
     """A validating resolver whose errors all answer ``{"detail": ..., "code": ...}``."""
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(ApiError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.not_found(_route_not_found)
     app.exception_handler(Exception)(_unexpected)
@@ -106,6 +114,14 @@ def _current_caller(request: Request) -> Caller:
 
 
 CurrentCaller = Annotated[Caller, Depends(_current_caller)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-match",
+        description='The version to update (the ETag), e.g. "3"; without it the update is unconditional',
+        json_schema_extra={"pattern": versions.IF_MATCH_PATTERN},
+    ),
+]
 """A route parameter of this type receives the authenticated caller."""
 
 

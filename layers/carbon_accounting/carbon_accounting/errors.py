@@ -43,6 +43,10 @@ class NotFound(ApiError):
     status = HTTPStatus.NOT_FOUND
 
 
+class MethodNotAllowed(ApiError):
+    status = HTTPStatus.METHOD_NOT_ALLOWED
+
+
 class Conflict(ApiError):
     status = HTTPStatus.CONFLICT
 

@@ -18,36 +18,84 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     model_validator,
 )
 
 from carbon_accounting.countries import ISO_3166_ALPHA2
 
 
+def _letters_pattern(codes: frozenset[str]) -> str:
+    """A JSON Schema pattern matching exactly ``codes``, in any case: ``^(?:[Aa][DdEe]|...)$``."""
+    groups: dict[str, list[str]] = {}
+    for code in sorted(codes):
+        groups.setdefault(code[0], []).append(code[1])
+    either = "".join
+    return (
+        "^(?:"
+        + "|".join(
+            f"[{first}{first.lower()}][{either(seconds)}{either(seconds).lower()}]"
+            for first, seconds in groups.items()
+        )
+        + ")$"
+    )
+
+
+COUNTRY_PATTERN = _letters_pattern(ISO_3166_ALPHA2)
+
+
 def _iso_country(value: str) -> str:
-    code = value.upper()
-    if code not in ISO_3166_ALPHA2:
+    if not re.fullmatch(COUNTRY_PATTERN, value):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-    return code
+    return value.upper()
 
 
 CountryCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=2, max_length=2),
     AfterValidator(_iso_country),
-    Field(description="ISO 3166-1 alpha-2 country code", examples=["ES"]),
+    Field(
+        description="ISO 3166-1 alpha-2 country code, any case (stored upper case)",
+        examples=["ES"],
+        json_schema_extra={"pattern": COUNTRY_PATTERN},
+    ),
 ]
+
+# The spellings of a UUID that pydantic reads (hyphenated, 32 hex digits, braced, urn:uuid:): the
+# document adds this pattern wherever it says "format": "uuid" (a format only annotates, in JSON
+# Schema 2020-12; the pattern is what a validator asserts).
+_HYPHENATED = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+UUID_PATTERN = rf"^(?:{_HYPHENATED}|[0-9a-fA-F]{{32}}|\{{{_HYPHENATED}\}}|urn:uuid:{_HYPHENATED})$"
+
+
+def _one_of_catalogue(catalogue: str) -> Any:
+    """A UUID that must name an entry of an emissions catalogue (``units``, ``suppliers``,
+    ``fuels``): the document lists the ids (read when the schema is generated, not at import)."""
+
+    def listed(schema: dict[str, Any]) -> None:
+        from carbon_accounting import emissions
+
+        schema["enum"] = [str(entry.id) for entry in getattr(emissions, catalogue)()]
+
+    return Annotated[UUID, Field(json_schema_extra=listed)]
+
+
+UnitId = _one_of_catalogue("units")
+SupplierId = _one_of_catalogue("suppliers")
+FuelId = _one_of_catalogue("fuels")
 
 # ------------------------------------------------------------------ bounds
 # Every free text and number a request can store is declared here once; the API, the bulk importer
-# and the OpenAPI document all read these types (README "Limits").
+# and the OpenAPI document all read these types (README "Limits"). Each rule is also written into the
+# JSON Schema (a pattern, a bound), so that a request the document calls valid is never refused.
 
 # Refused in free text: control characters (NUL, BEL, tab, newlines...), line and paragraph
 # separators, lone surrogates, and the bidirectional embeddings, overrides and isolates that make a
 # text display as something else than it is (U+202A-U+202E, U+2066-U+2069). The direction marks
-# U+200E/U+200F stay allowed: right-to-left names need them, and they reorder nothing.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\u2028\u2029]")
+# U+200E/U+200F stay allowed: right-to-left names need them, and they reorder nothing. (Lone
+# surrogates cannot be written in a JSON Schema pattern; nothing that generates from one makes them.)
+_UNPRINTABLE_CLASS = r"\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNPRINTABLE = re.compile(f"[{_UNPRINTABLE_CLASS}\ud800-\udfff]")
+# The whitespace that ``str.strip`` removes, beyond the control characters already refused.
+_SPACE_CLASS = r"\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 
 
 def _printable(value: str) -> str:
@@ -60,19 +108,44 @@ def _printable(value: str) -> str:
     return value
 
 
-def text(max_length: int, min_length: int = 1, strip: bool = True) -> Any:
-    """A free-text field: stripped, ``min_length`` to ``max_length`` characters, printable only."""
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def text(max_length: int, blank: bool = False, strip: bool = True, forbid: str = "") -> Any:
+    """A free-text field: at most ``max_length`` characters as sent, printable only, none of
+    ``forbid``; stripped of surrounding whitespace (``strip``) and then not empty unless ``blank``."""
+    refused = _UNPRINTABLE_CLASS + re.escape(forbid)
+    pattern = f"^[^{refused}]*$" if blank else f"^[^{refused}]*[^{refused}{_SPACE_CLASS}][^{refused}]*$"
+    checks: list[Any] = [AfterValidator(_printable)]
+    if forbid:
+        checks.append(AfterValidator(_without(forbid)))
+    if strip:
+        checks.append(AfterValidator(str.strip))
+    if not blank:
+        checks.append(AfterValidator(_not_blank))
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length),
-        AfterValidator(_printable),
+        Field(min_length=0 if blank else 1, max_length=max_length, json_schema_extra={"pattern": pattern}),
+        *checks,
     ]
+
+
+def _without(characters: str) -> Any:
+    def check(value: str) -> str:
+        if any(character in value for character in characters):
+            raise ValueError(f"{' and '.join(map(repr, characters))} are not allowed")
+        return value
+
+    return check
 
 
 Name = text(200)
 ShortText = text(100)
 LongText = text(500)
-CupsList = Annotated[list[text(40, min_length=0, strip=False)], Field(max_length=500)]
+CupsList = Annotated[list[text(40, blank=True, strip=False)], Field(max_length=500)]
 
 # Numbers are JSON numbers (a boolean or a string is refused, ``strict``), finite, and bounded to what
 # the domain can mean; the repository stores them with at most 17 significant digits, far inside
@@ -84,13 +157,18 @@ MIN_FACTOR = 1e-9  # or exactly 0 (a zero-emission supply)
 MIN_PERCENTAGE = 1e-6  # a facility's share of an invoice, a fraction of 1
 
 
-def _zero_or_at_least(minimum: float) -> Any:
+def _integral(value: object) -> object:
+    """A JSON integer: JSON Schema counts 5.0 as one; a string or a boolean stays refused (strict)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _zero_or_at_least(minimum: float) -> tuple[Any, ...]:
     def check(value: float) -> float:
         if 0 < value < minimum:
             raise ValueError(f"must be 0 or at least {minimum:g}")
         return value
 
-    return AfterValidator(check)
+    return AfterValidator(check), Field(json_schema_extra={"anyOf": [{"const": 0}, {"minimum": minimum}]})
 
 
 Quantity = Annotated[
@@ -110,10 +188,10 @@ Share = Annotated[
 FactorValue = Annotated[
     float,
     Field(strict=True, ge=0, le=MAX_FACTOR, allow_inf_nan=False, description="kg CO2e per unit"),
-    _zero_or_at_least(MIN_FACTOR),
+    *_zero_or_at_least(MIN_FACTOR),
 ]
 Percent = Annotated[
-    float, Field(strict=True, ge=0, le=100, allow_inf_nan=False), _zero_or_at_least(MIN_PERCENTAGE)
+    float, Field(strict=True, ge=0, le=100, allow_inf_nan=False), *_zero_or_at_least(MIN_PERCENTAGE)
 ]
 
 
@@ -123,13 +201,19 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# YYYY-MM-DD from year 0001 (the JSON Schema's "date" format alone also allows year 0000).
+DATE_PATTERN = r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$"
+
+
 def _iso_date(value: object) -> object:
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, date):  # already a date: from the domain, never from JSON
+        return value
+    if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value):
         raise ValueError("dates are ISO 8601 calendar dates, YYYY-MM-DD")
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"pattern": DATE_PATTERN})]
 
 
 class InvoiceStatus(StrEnum):
@@ -163,9 +247,20 @@ class FacilityCreate(RequestModel):
     cups_list: CupsList = Field(default_factory=list, description="CUPS of the facility's supply points")
 
 
+def _partial_update_schema(schema: dict[str, Any], model: type[PartialUpdate]) -> None:
+    """The document says what ``PartialUpdate`` checks: at least one field, no null for NOT_NULL."""
+    schema["minProperties"] = 1
+    for name in model.NOT_NULL:
+        field = schema["properties"][name]
+        field.pop("default", None)
+        options = [option for option in field.pop("anyOf") if option != {"type": "null"}]
+        field.update(options[0] if len(options) == 1 else {"anyOf": options})
+
+
 class PartialUpdate(RequestModel):
     """A partial update: only the fields present change; ``null`` clears an optional one."""
 
+    model_config = ConfigDict(json_schema_extra=_partial_update_schema)
     NOT_NULL: ClassVar[tuple[str, ...]] = ()  # fields that can change but never be cleared
 
     @model_validator(mode="after")
@@ -220,7 +315,7 @@ class Page(BaseModel, Generic[Item]):
 
 class CustomEmissionFactorCreate(RequestModel):
     name: Name
-    unit_id: UUID
+    unit_id: UnitId
     factor: FactorValue
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
@@ -300,8 +395,7 @@ FILE_TYPES: dict[str, tuple[str, ...]] = {
 MAX_FILE_KB = 10 * 1024
 MAX_FILES_PER_REQUEST = 10
 FileName = Annotated[
-    text(255),
-    StringConstraints(pattern=r"^[^/\\]+$"),
+    text(255, strip=False, forbid="/\\"),
     Field(description="The file's name, with its extension; no path", examples=["electricity_nov_2024.pdf"]),
 ]
 
@@ -312,11 +406,32 @@ class FileStatus(StrEnum):
     ERROR = "error"
 
 
+def ends_in(extensions: tuple[str, ...]) -> str:
+    """The pattern of a file name ending in one of ``extensions``, in any case: ``\\.(?:[pP][dD][fF])$``."""
+    either = "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in extension[1:])
+        for extension in extensions
+    )
+    return rf"\.(?:{either})$"
+
+
 class FileRequest(RequestModel):
+    # Which names a type allows, for the document (the validator below checks the same patterns).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"mime_type": {"const": mime_type}, "name": {"pattern": ends_in(extensions)}}}
+                for mime_type, extensions in FILE_TYPES.items()
+            ]
+        }
+    )
+
     name: FileName
     mime_type: Annotated[str, Field(json_schema_extra={"enum": list(FILE_TYPES)})]
     size_kb: Annotated[
-        int, Field(strict=True, ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB")
+        int,
+        Field(strict=True, ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB"),
+        BeforeValidator(_integral),
     ]
 
     @model_validator(mode="after")
@@ -324,7 +439,7 @@ class FileRequest(RequestModel):
         extensions = FILE_TYPES.get(self.mime_type)
         if extensions is None:
             raise ValueError(f"mime_type must be one of {', '.join(FILE_TYPES)}")
-        if not self.name.lower().endswith(extensions):
+        if not re.search(ends_in(extensions), self.name):
             raise ValueError(f"a {self.mime_type} file's name ends in {' or '.join(extensions)}")
         return self
 
@@ -373,11 +488,11 @@ class ImportStatus(StrEnum):
 
 
 class ImportRequest(RequestModel):
-    file_name: FileName
+    file_name: Annotated[FileName, Field(json_schema_extra={"allOf": [{"pattern": ends_in((".csv",))}]})]
 
     @model_validator(mode="after")
     def _csv(self) -> ImportRequest:
-        if not self.file_name.lower().endswith(".csv"):
+        if not re.search(ends_in((".csv",)), self.file_name):
             raise ValueError("a bulk import is a .csv file")
         return self
 

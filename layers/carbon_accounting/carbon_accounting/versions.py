@@ -6,14 +6,15 @@ import re
 
 from carbon_accounting.errors import BadRequest
 
-_ENTITY_TAG = re.compile(r'^\s*(?:W/)?"?(?P<version>\d+)"?\s*$')
+# ``*``, ``3``, ``"3"`` or ``W/"3"``: the pattern the document shows for the header, and the one checked.
+IF_MATCH_PATTERN = r'^[ \t]*(?:\*|(?:W/)?"?[0-9]+"?)[ \t]*$'
 
 
 def parse_if_match(value: str | None) -> int | None:
     """The version an ``If-Match`` header asks for: ``3``, ``"3"`` or ``W/"3"``; None if absent."""
-    if value is None or value.strip() == "*":
+    if value is None:
         return None
-    match = _ENTITY_TAG.match(value)
-    if match is None:
-        raise BadRequest('If-Match must be the facility\'s version, e.g. "3"', "INVALID_IF_MATCH")
-    return int(match["version"])
+    if not re.fullmatch(IF_MATCH_PATTERN, value):
+        raise BadRequest('If-Match must be the version to update, e.g. "3"', "INVALID_IF_MATCH")
+    version = value.strip(" \t").removeprefix("W/").strip('"')
+    return None if version == "*" else int(version)

@@ -20,30 +20,17 @@ from carbon_accounting import clock, custom_factors, emissions, files, repositor
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
-from carbon_accounting.invoices.models import Invoice, InvoiceCreate, InvoiceUpdate, parse_invoice
+from carbon_accounting.invoices.models import (
+    FIELDS_BY_TYPE,
+    TYPE_SPECIFIC,
+    Invoice,
+    InvoiceCreate,
+    InvoiceUpdate,
+    parse_invoice,
+)
 from carbon_accounting.models import Caller, FacilityStatus, HistoryReason, InvoiceStatus
 from carbon_accounting.repository import Reads
 from carbon_accounting.versions import parse_if_match
-
-# Per type: the optional fields it accepts and the ones it requires (the public API's type rules).
-# Every type takes an attachment (file_id or file_url).
-_FIELDS_BY_TYPE: dict[emissions.InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
-    emissions.InvoiceType.ELECTRICITY: (
-        frozenset({"supplier_id", "cups", "custom_emission_factor_id"}),
-        frozenset(),
-    ),
-    emissions.InvoiceType.HEAT: (
-        frozenset({"supplier_id", "custom_emission_factor_id"}),
-        frozenset({"facility_fuel_id"}),
-    ),
-    emissions.InvoiceType.WATER: (frozenset({"supplier_id"}), frozenset()),
-    emissions.InvoiceType.RECHARGE: (
-        frozenset({"supplier_id", "toc", "facility_fuel_id", "custom_emission_factor_id"}),
-        frozenset(),
-    ),
-    emissions.InvoiceType.PROCESS: (frozenset(), frozenset({"custom_emission_factor_id"})),
-}
-_TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in _FIELDS_BY_TYPE.values()))
 
 
 def _invoice_type(value: str) -> emissions.InvoiceType:
@@ -57,13 +44,13 @@ def _invoice_type(value: str) -> emissions.InvoiceType:
 
 
 def _check_fields(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> None:
-    optional, required = _FIELDS_BY_TYPE[invoice_type]
+    optional, required = FIELDS_BY_TYPE[invoice_type]
     for name in sorted(required):
         if getattr(data, name) is None:
             raise BadRequest(
                 f"{name} is required for {invoice_type} invoices", "MISSING_REQUIRED_FIELD", name
             )
-    for name in sorted(_TYPE_SPECIFIC - optional - required):
+    for name in sorted(TYPE_SPECIFIC - optional - required):
         if getattr(data, name) is not None:
             raise BadRequest(f"{name} is not accepted on {invoice_type} invoices", "FIELD_NOT_ALLOWED", name)
 

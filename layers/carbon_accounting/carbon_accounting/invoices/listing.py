@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -80,11 +81,27 @@ class FacilityInvoicePage(BaseModel):
     items: list[CastedInvoice]
 
 
-def _pair(value: str, what: str, code: str) -> tuple[str, str]:
-    field, separator, argument = value.partition(":")
-    if not separator or not argument:
-        raise BadRequest(f"{what} must be field:value, e.g. status:active", code)
-    return field, argument
+def _either(names: frozenset[str]) -> str:
+    return "|".join(sorted(names))
+
+
+# The query's grammar, as patterns the document shows and the checks below use.
+FILTERS_PATTERN = rf"^ *(?:{_either(LISTED_TYPES)})? *(?:, *(?:{_either(LISTED_TYPES)})? *)*$"
+FILTER_BY_PATTERN = rf"^(?:(?:{_either(FILTERABLE)}):[\s\S]+)?$"
+SORT_BY_PATTERN = rf"^(?:(?:{_either(SORTABLE)}):(?:asc|desc))?$"
+
+
+def _types(filters: str) -> set[str]:
+    names = {name.strip(" ") for name in filters.split(",")} - {""}
+    if not re.fullmatch(FILTERS_PATTERN, filters):
+        unknown = sorted(names - LISTED_TYPES)
+        raise BadRequest(
+            f"Unknown invoice type(s) in filters: {', '.join(unknown)}"
+            if unknown
+            else f"filters is a comma-separated list of {', '.join(sorted(LISTED_TYPES))}",
+            "INVALID_INVOICE_TYPE",
+        )
+    return names
 
 
 def _sorted(items: list[dict[str, Any]], field: str, descending: bool) -> list[dict[str, Any]]:
@@ -116,18 +133,17 @@ def list_facility_invoices(
     sort_by: str | None = None,
 ) -> FacilityInvoicePage:
     """One page of a facility of the caller's organization's invoices, with the public API's counts."""
-    types = {name.strip() for name in filters.split(",") if name.strip()} if filters else set()
-    unknown = sorted(types - LISTED_TYPES)
-    if unknown:
-        raise BadRequest(f"Unknown invoice type(s) in filters: {', '.join(unknown)}", "INVALID_INVOICE_TYPE")
-    field, wanted = _pair(filter_by, "filter_by", "INVALID_FILTER") if filter_by else (None, None)
-    if field is not None and field not in FILTERABLE:
-        raise BadRequest(f"filter_by can filter on {', '.join(sorted(FILTERABLE))}", "INVALID_FILTER")
-    sort_field, order = _pair(sort_by or "start_date:desc", "sort_by", "INVALID_SORT")
-    if sort_field not in SORTABLE or order not in ("asc", "desc"):
+    types = _types(filters) if filters else set()
+    if filter_by and not re.fullmatch(FILTER_BY_PATTERN, filter_by):
+        raise BadRequest(
+            f"filter_by is field:value, the field one of {', '.join(sorted(FILTERABLE))}", "INVALID_FILTER"
+        )
+    field, _, wanted = filter_by.partition(":") if filter_by else (None, None, None)
+    if not re.fullmatch(SORT_BY_PATTERN, sort_by or ""):
         raise BadRequest(
             f"sort_by is one of {', '.join(sorted(SORTABLE))} with :asc or :desc", "INVALID_SORT"
         )
+    sort_field, _, order = (sort_by or "start_date:desc").partition(":")
     if repository.get_facility(caller.organization_id, facility_id) is None:
         raise FacilityNotFound()
 
@@ -180,6 +196,7 @@ def _casted(item: dict[str, Any], users: dict[UUID, Any]) -> CastedInvoice:
 # ------------------------------------------------------------------ the organization's invoices
 
 ORGANIZATION_SORTS = frozenset({"start_date", "end_date", "created_at", "quantity", "co2e", "invoice_id"})
+ORGANIZATION_SORT_VALUES = sorted(f"{order}{field}" for field in ORGANIZATION_SORTS for order in ("", "-"))
 
 
 @dataclass(frozen=True)

@@ -10,26 +10,29 @@ from functools import cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
 from carbon_accounting.models import (
     CustomEmissionFactor,
+    FuelId,
     InvoiceStatus,
     IsoDate,
     PartialUpdate,
     Quantity,
     RequestModel,
     Share,
+    SupplierId,
+    UnitId,
     text,
 )
 
 Reference = text(100)
-CupsText = text(40, min_length=0, strip=False)
-FileUrl = text(2048, min_length=0, strip=False)
+CupsText = text(40, blank=True, strip=False)
+FileUrl = text(2048, blank=True, strip=False)
 DisplayName = Annotated[
-    text(200, min_length=0),
+    text(200, blank=True),
     Field(description="Ignored: the name is taken from the organization's or facility's record"),
 ]
 
@@ -42,11 +45,62 @@ class FacilityPercentage(RequestModel):
     facility_name: DisplayName | None = None
 
 
+# Per type: the optional fields it accepts and the ones it requires (the public API's type rules:
+# lifecycle answers 400 MISSING_REQUIRED_FIELD or FIELD_NOT_ALLOWED, and the document shows them).
+# Every type takes an attachment (file_id or file_url).
+FIELDS_BY_TYPE: dict[InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
+    InvoiceType.ELECTRICITY: (frozenset({"supplier_id", "cups", "custom_emission_factor_id"}), frozenset()),
+    InvoiceType.HEAT: (
+        frozenset({"supplier_id", "custom_emission_factor_id"}),
+        frozenset({"facility_fuel_id"}),
+    ),
+    InvoiceType.WATER: (frozenset({"supplier_id"}), frozenset()),
+    InvoiceType.RECHARGE: (
+        frozenset({"supplier_id", "toc", "facility_fuel_id", "custom_emission_factor_id"}),
+        frozenset(),
+    ),
+    InvoiceType.PROCESS: (frozenset(), frozenset({"custom_emission_factor_id"})),
+}
+TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in FIELDS_BY_TYPE.values()))
+_NULL, _GIVEN = {"type": "null"}, {"not": {"type": "null"}}
+
+
+def _type_rules(schema: dict[str, Any]) -> None:
+    """For the document, what lifecycle checks per type: the fields it requires (given, not null)
+    and refuses (absent or null) in FIELDS_BY_TYPE, and the units it may be measured in."""
+    from carbon_accounting import emissions
+
+    def units(invoice_type: InvoiceType) -> list[str]:
+        return [str(unit.id) for unit in emissions.units() if unit.type in emissions.units_for(invoice_type)]
+
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"type": {"const": str(invoice_type)}}, "required": ["type"]},
+            "then": {
+                **({"required": sorted(required)} if required else {}),
+                "properties": {
+                    "unit_id": {"enum": units(invoice_type)},
+                    **dict.fromkeys(sorted(required), _GIVEN),
+                    **dict.fromkeys(sorted(TYPE_SPECIFIC - optional - required), _NULL),
+                },
+            },
+        }
+        for invoice_type, (optional, required) in FIELDS_BY_TYPE.items()
+    ]
+    # What _one_way_to_name_facilities refuses.
+    schema["not"] = {
+        "required": ["facility_percentages", "facility_id"],
+        "properties": {"facility_percentages": {"type": "array"}, "facility_id": {"type": "string"}},
+    }
+
+
 class InvoiceCreate(RequestModel):
+    model_config = ConfigDict(json_schema_extra=_type_rules)
+
     # `type` is checked by the domain, so an unknown type answers 400 INVALID_INVOICE_TYPE.
     type: Annotated[str, Field(json_schema_extra={"enum": list(InvoiceType)})]
     base_quantity: Quantity
-    unit_id: UUID
+    unit_id: UnitId
     start_date: IsoDate
     end_date: IsoDate
     uploaded_by: UUID | None = Field(default=None, description="Defaults to the calling user")
@@ -57,8 +111,8 @@ class InvoiceCreate(RequestModel):
         json_schema_extra={"deprecated": True},
     )
     invoice_id: Reference | None = Field(default=None, description="The supplier's invoice number")
-    supplier_id: UUID | None = None
-    facility_fuel_id: UUID | None = None
+    supplier_id: SupplierId | None = None
+    facility_fuel_id: FuelId | None = None
     cups: CupsText | None = None
     file_url: FileUrl | None = Field(default=None, description="The url of an uploaded file")
     file_id: UUID | None = Field(default=None, description="An uploaded file (POST /v1/files/presigned-urls)")
@@ -77,15 +131,15 @@ class InvoiceUpdate(PartialUpdate):
 
     uploaded_by: UUID | None = None
     facility_id: UUID | None = Field(default=None, description="Single-facility invoices only")
-    supplier_id: UUID | None = None
+    supplier_id: SupplierId | None = None
     status: Literal["active", "inactive", "review"] | None = None
     invoice_id: Reference | None = None
     cups: CupsText | None = None
     base_quantity: Quantity | None = None
-    unit_id: UUID | None = None
+    unit_id: UnitId | None = None
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
-    facility_fuel_id: UUID | None = None
+    facility_fuel_id: FuelId | None = None
     custom_emission_factor_id: UUID | None = None
     toc: Reference | None = None
     file_id: UUID | None = Field(default=None, description="Attach an uploaded file; null detaches")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from carbon_accounting import clock, emissions, repository
 from carbon_accounting.emissions import releases
@@ -64,8 +64,28 @@ class JobStatus(StrEnum):
     FAILED = "failed"  # a page failed MAX_FAILURES times: what was sent stays sent
 
 
+_FILTERS = ("type", "facility_id", "start_date", "end_date")
+_NULL, _GIVEN = {"type": "null"}, {"not": {"type": "null"}}
+
+
 class RecalculationRequest(RequestModel):
     """``POST /v1/invoices/recalculate``: invoice ids, or a filter (every list means "any of")."""
+
+    # For the document: what _ids_or_filter checks (a field sent as null counts as not given).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["invoice_ids"],
+                    "properties": {"invoice_ids": _GIVEN, **dict.fromkeys(_FILTERS, _NULL)},
+                },
+                {
+                    "properties": {"invoice_ids": _NULL},
+                    "anyOf": [{"required": [name], "properties": {name: _GIVEN}} for name in _FILTERS],
+                },
+            ]
+        }
+    )
 
     invoice_ids: Annotated[list[UUID], Field(min_length=1, max_length=MAX_INVOICE_IDS)] | None = None
     type: Annotated[list[emissions.InvoiceType], Field(max_length=len(emissions.InvoiceType))] | None = None
@@ -75,9 +95,7 @@ class RecalculationRequest(RequestModel):
 
     @model_validator(mode="after")
     def _ids_or_filter(self) -> RecalculationRequest:
-        filtered = any(
-            value is not None for value in (self.type, self.facility_id, self.start_date, self.end_date)
-        )
+        filtered = any(getattr(self, name) is not None for name in _FILTERS)
         if (self.invoice_ids is None) == (not filtered):
             raise ValueError("give either invoice_ids or a filter (type, facility_id, start_date, end_date)")
         return self
