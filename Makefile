@@ -10,7 +10,7 @@ SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test bench lint build token recalculate openapi browser clean
+.PHONY: dev test bench fuzz lint build token recalculate openapi browser clean
 
 dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED)
@@ -24,6 +24,9 @@ bench: $(VENV)/.installed ## Benchmarks: cold starts against `import boto3`; Dyn
 	$(VENV)/bin/python -m tests.benchmarks.request_cost
 	$(VENV)/bin/python -m tests.benchmarks.bulk_import
 	$(VENV)/bin/python -m tests.benchmarks.recalculation
+
+fuzz: $(VENV)/.installed ## schemathesis for 15 minutes against a fresh demo stack; writes docs/reliability.md
+	$(VENV)/bin/python -m tests.fuzz --max-examples 100 --max-time 900
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -4,8 +4,10 @@ Each function's resolver already knows its routes and models; Powertools' ``Open
 them into one document, and what no single resolver knows is added here: how a request
 authenticates, with an API key (``x-api-key``) or a user's JWT (``Authorization: Bearer``), and names
 the organization it acts for (``x-organization-id``, declared as a security scheme too, so that
-Swagger UI's Authorize dialog takes it once for every operation). A route without the authorizer
-(``GET /openapi.json``) needs none of them. ``make openapi`` writes docs/openapi.json; a test fails
+Swagger UI's Authorize dialog takes it once for every operation); a route without the authorizer
+(``GET /openapi.json``) needs none of them. Also added: the links from an operation's answer to
+the operations it makes possible, that a path, query or header parameter is never null on the wire,
+and the spellings of a UUID the API reads. ``make openapi`` writes docs/openapi.json; a test fails
 when that file drifts.
 
     python -m local.openapi [--check]

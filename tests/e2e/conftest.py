@@ -19,6 +19,7 @@ import pytest
 from local.launch import LocalStackProcess
 
 SEED = Path(__file__).parent / "seed.json"
+DEMO_SEED = Path(__file__).parent.parent.parent / "local" / "seed.json"
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,15 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     stack = LocalStackProcess(
         tmp_path_factory.mktemp("local-stack"), args=["--seed", str(SEED)], ready_timeout=90
     )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    """``make dev`` as a user starts it, with the demo seed: for the docs page and the fuzzer."""
+    stack = LocalStackProcess(tmp_path_factory.mktemp("demo-stack"), args=["--seed", str(DEMO_SEED)])
     stack.start()
     yield stack
     stack.stop()

@@ -88,7 +88,7 @@ def test_invalid_utf8_reaches_the_function_base64_encoded_and_is_422(local_stack
 @pytest.mark.parametrize(
     ("method", "headers", "body", "status"),
     [
-        ("TRACE", {}, b"", 404),  # no route takes it: the $default route's 404 NOT_FOUND
+        ("TRACE", {}, b"", 405),  # no route takes it: the $default route's 405 METHOD_NOT_ALLOWED
         ("GET", {"x-big": "a" * 11_000}, b"", 431),
         ("POST", {"content-type": "application/json"}, b" " * (10 * 2**20 + 1), 413),
     ],

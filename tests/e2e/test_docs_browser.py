@@ -11,7 +11,6 @@ import shutil
 import pytest
 
 from carbon_accounting import examples
-from local.launch import LocalStackProcess
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -19,17 +18,6 @@ pytestmark = pytest.mark.e2e
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 ARTIFACTS = ROOT / ".artifacts"
 DEMO = {"ApiKey": "sk_test_acme_group_demo_key", "OrganizationId": examples.ACME}
-
-
-@pytest.fixture(scope="module")
-def demo_stack(tmp_path_factory):
-    """``make dev`` as a user starts it: the demo seed."""
-    stack = LocalStackProcess(
-        tmp_path_factory.mktemp("demo-stack"), args=["--seed", str(ROOT / "local" / "seed.json")]
-    )
-    stack.start()
-    yield stack
-    stack.stop()
 
 
 @pytest.fixture

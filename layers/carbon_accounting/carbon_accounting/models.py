@@ -114,10 +114,15 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _refused(forbid: str = "") -> str:
+    """The characters a free text refuses, as the inside of a pattern's character class."""
+    return _UNPRINTABLE_CLASS + re.escape(forbid)
+
+
 def text(max_length: int, blank: bool = False, strip: bool = True, forbid: str = "") -> Any:
     """A free-text field: at most ``max_length`` characters as sent, printable only, none of
     ``forbid``; stripped of surrounding whitespace (``strip``) and then not empty unless ``blank``."""
-    refused = _UNPRINTABLE_CLASS + re.escape(forbid)
+    refused = _refused(forbid)
     pattern = f"^[^{refused}]*$" if blank else f"^[^{refused}]*[^{refused}{_SPACE_CLASS}][^{refused}]*$"
     checks: list[Any] = [AfterValidator(_printable)]
     if forbid:
@@ -394,8 +399,9 @@ FILE_TYPES: dict[str, tuple[str, ...]] = {
 }
 MAX_FILE_KB = 10 * 1024
 MAX_FILES_PER_REQUEST = 10
+NO_PATH = "/\\"
 FileName = Annotated[
-    text(255, strip=False, forbid="/\\"),
+    text(255, strip=False, forbid=NO_PATH),
     Field(description="The file's name, with its extension; no path", examples=["electricity_nov_2024.pdf"]),
 ]
 
@@ -416,11 +422,18 @@ def ends_in(extensions: tuple[str, ...]) -> str:
 
 
 class FileRequest(RequestModel):
-    # Which names a type allows, for the document (the validator below checks the same patterns).
+    # Which names a type allows, for the document (the validator below checks the same extensions).
+    # Each pattern is the name's own with the extension at its end: a name that ends in one has a
+    # character that is not a space, so it is the whole rule, and a generator draws from it directly.
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
-                {"properties": {"mime_type": {"const": mime_type}, "name": {"pattern": ends_in(extensions)}}}
+                {
+                    "properties": {
+                        "mime_type": {"const": mime_type},
+                        "name": {"pattern": f"^[^{_refused(NO_PATH)}]*{ends_in(extensions)}"},
+                    }
+                }
                 for mime_type, extensions in FILE_TYPES.items()
             ]
         }
@@ -488,7 +501,14 @@ class ImportStatus(StrEnum):
 
 
 class ImportRequest(RequestModel):
-    file_name: Annotated[FileName, Field(json_schema_extra={"allOf": [{"pattern": ends_in((".csv",))}]})]
+    # For the document: a file name's pattern, ending in .csv (as FileRequest's).
+    file_name: Annotated[
+        FileName,
+        Field(
+            examples=["bulk-import-sample.csv"],
+            json_schema_extra={"pattern": f"^[^{_refused(NO_PATH)}]*{ends_in(('.csv',))}"},
+        ),
+    ]
 
     @model_validator(mode="after")
     def _csv(self) -> ImportRequest:

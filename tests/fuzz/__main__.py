@@ -1,0 +1,5 @@
+import sys
+
+from tests.fuzz import main
+
+sys.exit(main())
