@@ -82,3 +82,37 @@ def test_the_document_carries_the_examples():
         "single": examples.SINGLE_INVOICE,
         "distributed": examples.DISTRIBUTED_INVOICE,
     }
+
+
+# What changes between two runs of the same request: identifiers and clocks.
+_OF_THE_RUN = ("id", "created_at", "updated_at")
+
+
+def _without_run(answer: dict) -> dict:
+    return {name: value for name, value in answer.items() if name not in _OF_THE_RUN}
+
+
+def test_the_answer_examples_are_what_the_api_answers_on_the_demo_seed(demo):
+    from tests.streams import TableStream
+
+    stream = TableStream()
+    madrid = invoke("get_facility", DEMO_HEADERS, path={"facility_id": examples.MADRID})
+    created = invoke("create_invoice", DEMO_HEADERS, body=examples.SINGLE_INVOICE)
+    stream.drain()
+    invoice = invoke("get_invoice", DEMO_HEADERS, path={"invoice_id": created.body["id"]})
+
+    assert _without_run(madrid.body) == _without_run(examples.FACILITY_ANSWER)
+    assert _without_run(invoice.body) == _without_run(examples.INVOICE_ANSWER)
+
+
+@pytest.mark.parametrize(
+    ("component", "example"),
+    [("Facility", examples.FACILITY_ANSWER), ("ElectricityInvoice", examples.INVOICE_ANSWER)],
+)
+def test_the_document_shows_the_answer_examples_and_they_fit_its_schemas(component, example):
+    from jsonschema import Draft202012Validator
+
+    document = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert document["components"]["schemas"][component]["examples"] == [example]
+    schema = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
+    Draft202012Validator(schema).validate(example)

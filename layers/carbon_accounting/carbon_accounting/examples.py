@@ -59,6 +59,130 @@ CUSTOM_FACTOR: dict[str, Any] = {
 }
 
 
+# Answers, as the API gives them on the demo seed (a test compares them with what it computes, so
+# a change of figures or fields shows here): Madrid, and SINGLE_INVOICE once calculated.
+FACILITY_ANSWER: dict[str, Any] = {
+    "id": "2e716cf7-ab0e-4c95-83e2-5b5e197ce343",
+    "organization_id": "b5879f92-1478-40d5-b42e-0adfb22471ac",
+    "name": "Madrid Office",
+    "country": "ES",
+    "type": "office",
+    "address": None,
+    "cups_list": ["ES0021000000000000RC"],
+    "status": "active",
+    "version": 1,
+    "created_at": "2026-12-02T00:45:31.729000Z",
+    "updated_at": "2026-12-02T00:45:31.729000Z",
+}
+INVOICE_ANSWER: dict[str, Any] = {
+    "id": "a19d9928-fa93-4b81-8d76-f0157aa6e738",
+    "quantity": 15000.5,
+    "base_quantity": 15000.5,
+    "percentage": 1.0,
+    "status": "active",
+    "co2e": 5039.748075104223,
+    "co2e_biomass": 0.0,
+    "start_date": "2024-11-01",
+    "end_date": "2024-11-30",
+    "unit_id": "617e8ff3-f16b-556d-adf7-723f92996f0b",
+    "original_quantity": None,
+    "original_unit_id": None,
+    "facility_id": "2e716cf7-ab0e-4c95-83e2-5b5e197ce343",
+    "uploaded_by": None,
+    "invoice_id": None,
+    "cups": "ES1234123456789012JY",
+    "file_url": None,
+    "file_name": None,
+    "file_id": None,
+    "source_invoice_id": None,
+    "enabled": True,
+    "created_at": "2026-12-02T00:45:59.235000Z",
+    "updated_at": "2026-12-02T00:45:59.714000Z",
+    "toc_id": None,
+    "invofox_id": None,
+    "facility_percentages": [
+        {
+            "organization_id": "b5879f92-1478-40d5-b42e-0adfb22471ac",
+            "facility_id": "2e716cf7-ab0e-4c95-83e2-5b5e197ce343",
+            "percentage": 1.0,
+            "company_name": "Acme Group",
+            "facility_name": "Madrid Office",
+        }
+    ],
+    "error_messages": [],
+    "notices": [
+        "Ember grid intensities are lifecycle figures: 79.4% is counted as combustion "
+        "(co2e_consumption) and 20.6% as upstream (co2e_generation), the proportion of "
+        "DESNZ's 2025 UK electricity generation factor (0.177) to its well-to-tank factor "
+        "(0.0459)",
+        "no 2024 T&D loss share for ES; used 2023",
+    ],
+    "scope": 2,
+    "emission_factors": [
+        {
+            "id": "desnz:7_400_4000_5_1",
+            "source": "DESNZ UK GHG conversion factors 2025, flat file v1 (OGL v3.0)",
+            "year": 2025,
+            "region": "GB",
+            "value": 0.177,
+            "unit": "kg CO2e/kWh",
+            "method": "lifecycle_split",
+            "dataset_version": "desnz-2025",
+        },
+        {
+            "id": "desnz:15_917_4000_5_1",
+            "source": "DESNZ UK GHG conversion factors 2025, flat file v1 (OGL v3.0)",
+            "year": 2025,
+            "region": "GB",
+            "value": 0.0459,
+            "unit": "kg CO2e/kWh",
+            "method": "lifecycle_split",
+            "dataset_version": "desnz-2025",
+        },
+        {
+            "id": "ember:ES:2024",
+            "source": "Ember, Yearly Electricity Data, via Our World in Data (CC BY 4.0)",
+            "year": 2024,
+            "region": "ES",
+            "value": 0.14615,
+            "unit": "kg CO2e/kWh",
+            "method": "location_based",
+            "dataset_version": "ember-owid-2025.1",
+        },
+        {
+            "id": "worldbank-td:ES:2023",
+            "source": "World Bank WDI EG.ELC.LOSS.ZS, based on IEA data (CC BY 4.0)",
+            "year": 2023,
+            "region": "ES",
+            "value": 8.5571,
+            "unit": "% of output",
+            "method": "transmission_and_distribution",
+            "dataset_version": "worldbank-td-2023",
+        },
+        {
+            "id": "aib:ES:2024",
+            "source": "AIB European Residual Mixes 2024, v1.1",
+            "year": 2024,
+            "region": "ES",
+            "value": 0.2922,
+            "unit": "kg CO2/kWh",
+            "method": "market_based_residual_mix",
+            "dataset_version": "aib-2024",
+        },
+    ],
+    "dataset_version": "aib-2024+desnz-2025+ember-owid-2025.1+worldbank-td-2023",
+    "version": 2,
+    "type": "electricity",
+    "supplier_id": None,
+    "custom_emission_factor_id": None,
+    "custom_emission_factor": None,
+    "co2e_location_based": 2397.477633583362,
+    "co2e_consumption": 4383.1461,
+    "co2e_generation": 451.44741652086145,
+    "co2e_transmission_and_distribution": 205.15455858336193,
+}
+
+
 def openapi_examples(**examples: tuple[str, Any]) -> dict[str, Any]:
     """``Body(openapi_examples=...)`` from ``name=(summary, value)`` pairs."""
     from aws_lambda_powertools.event_handler.openapi.models import Example

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from carbon_accounting import examples
 from carbon_accounting.countries import ISO_3166_ALPHA2
 
 
@@ -294,6 +295,8 @@ class FacilityUpdate(PartialUpdate):
 
 
 class Facility(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.FACILITY_ANSWER]})
+
     id: UUID
     organization_id: UUID
     name: str

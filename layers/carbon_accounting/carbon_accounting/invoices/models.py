@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from carbon_accounting import examples
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
 from carbon_accounting.models import (
@@ -198,6 +199,8 @@ class InvoiceCommon(BaseModel):
 
 
 class ElectricityInvoice(InvoiceCommon):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.INVOICE_ANSWER]})
+
     type: Literal["electricity"]
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
