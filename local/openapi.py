@@ -118,15 +118,12 @@ def document(template: Path = TEMPLATE) -> dict[str, Any]:
 def _parameters_as_sent(merged: dict[str, Any]) -> None:
     """A path, query or header parameter is text or absent, never JSON null: an optional one's
     ``anyOf [X, null]`` (how pydantic writes ``X | None``) is declared as plain ``X``."""
+    from carbon_accounting.models import not_nullable
+
     for operations in merged["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                schema = parameter["schema"]
-                options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
-                if len(options) == 1:
-                    schema.update(options[0])
-                elif options:
-                    schema["anyOf"] = options
+                not_nullable(parameter["schema"])
 
 
 def _uuid_spellings(node: Any) -> None:

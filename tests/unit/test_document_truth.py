@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
+from carbon_accounting import emissions, examples
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.invoices import listing, models
-from carbon_accounting.invoices.lifecycle import _check_fields
+from carbon_accounting.invoices.lifecycle import _canonical_quantity, _check_fields
 from carbon_accounting.invoices.recalculation import RecalculationRequest
 from carbon_accounting.models import (
     COUNTRY_PATTERN,
@@ -35,10 +36,9 @@ from tests.conftest import ROOT
 
 DOCUMENT = json.loads((ROOT / "docs" / "openapi.json").read_text())
 SCHEMAS = DOCUMENT["components"]["schemas"]
-ACME = "b5879f92-1478-40d5-b42e-0adfb22471ac"
-FACILITY = "2e716cf7-ab0e-4c95-83e2-5b5e197ce343"
+ACME, FACILITY, KWH = examples.ACME, examples.MADRID, examples.KWH
+M3 = "b32a68a5-2b2b-5e6e-89cb-fe16650bc832"
 CALLER = Caller(organization_id=UUID(ACME), principal="api_key:test")
-KWH, M3 = "617e8ff3-f16b-556d-adf7-723f92996f0b", "b32a68a5-2b2b-5e6e-89cb-fe16650bc832"
 
 
 def schema_allows(name: str, value: Any) -> bool:
@@ -264,12 +264,10 @@ def _invoice(**fields: Any) -> dict[str, Any]:
 
 
 def _type_rules(invoice: models.InvoiceCreate) -> None:
-    from carbon_accounting import emissions
-
-    _check_fields(emissions.InvoiceType(invoice.type), invoice)
-    unit = emissions.unit(invoice.unit_id)
-    if unit is None or unit.type not in emissions.units_for(invoice.type):
-        raise BadRequest("unit", "INVALID_UNIT")
+    """What lifecycle checks per type: the fields, then the unit."""
+    invoice_type = emissions.InvoiceType(invoice.type)
+    _check_fields(invoice_type, invoice)
+    _canonical_quantity(invoice_type, invoice)
 
 
 @pytest.mark.parametrize(

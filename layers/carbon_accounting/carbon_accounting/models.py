@@ -253,14 +253,27 @@ class FacilityCreate(RequestModel):
     cups_list: CupsList = Field(default_factory=list, description="CUPS of the facility's supply points")
 
 
+# JSON Schema for a field sent as null (or absent), and for one given a value.
+NULL: dict[str, Any] = {"type": "null"}
+GIVEN: dict[str, Any] = {"not": NULL}
+
+
+def not_nullable(schema: dict[str, Any]) -> None:
+    """Turn pydantic's schema of ``X | None = None`` (``anyOf [X, null]``, default null) into X's."""
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    options = [option for option in schema.pop("anyOf", []) if option != NULL]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
 def _partial_update_schema(schema: dict[str, Any], model: type[PartialUpdate]) -> None:
     """The document says what ``PartialUpdate`` checks: at least one field, no null for NOT_NULL."""
     schema["minProperties"] = 1
     for name in model.NOT_NULL:
-        field = schema["properties"][name]
-        field.pop("default", None)
-        options = [option for option in field.pop("anyOf") if option != {"type": "null"}]
-        field.update(options[0] if len(options) == 1 else {"anyOf": options})
+        not_nullable(schema["properties"][name])
 
 
 class PartialUpdate(RequestModel):
@@ -415,6 +428,13 @@ class FileStatus(StrEnum):
     ERROR = "error"
 
 
+def _named_ending_in(extensions: tuple[str, ...]) -> str:
+    """For the document, a file name ending in one of ``extensions``: the name's own pattern with the
+    extension at its end (a name that ends in one has a character that is not a space, so this is
+    the whole rule, and a generator draws from it directly)."""
+    return f"^[^{_refused(NO_PATH)}]*{ends_in(extensions)}"
+
+
 def ends_in(extensions: tuple[str, ...]) -> str:
     """The pattern of a file name ending in one of ``extensions``, in any case: ``\\.(?:[pP][dD][fF])$``."""
     either = "|".join(
@@ -426,15 +446,13 @@ def ends_in(extensions: tuple[str, ...]) -> str:
 
 class FileRequest(RequestModel):
     # Which names a type allows, for the document (the validator below checks the same extensions).
-    # Each pattern is the name's own with the extension at its end: a name that ends in one has a
-    # character that is not a space, so it is the whole rule, and a generator draws from it directly.
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
                 {
                     "properties": {
                         "mime_type": {"const": mime_type},
-                        "name": {"pattern": f"^[^{_refused(NO_PATH)}]*{ends_in(extensions)}"},
+                        "name": {"pattern": _named_ending_in(extensions)},
                     }
                 }
                 for mime_type, extensions in FILE_TYPES.items()
@@ -504,12 +522,10 @@ class ImportStatus(StrEnum):
 
 
 class ImportRequest(RequestModel):
-    # For the document: a file name's pattern, ending in .csv (as FileRequest's).
     file_name: Annotated[
         FileName,
         Field(
-            examples=["bulk-import-sample.csv"],
-            json_schema_extra={"pattern": f"^[^{_refused(NO_PATH)}]*{ends_in(('.csv',))}"},
+            examples=["bulk-import-sample.csv"], json_schema_extra={"pattern": _named_ending_in((".csv",))}
         ),
     ]
 

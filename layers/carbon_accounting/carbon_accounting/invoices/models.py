@@ -16,6 +16,8 @@ from carbon_accounting import examples
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
 from carbon_accounting.models import (
+    GIVEN,
+    NULL,
     CustomEmissionFactor,
     FuelId,
     InvoiceStatus,
@@ -63,7 +65,6 @@ FIELDS_BY_TYPE: dict[InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
     InvoiceType.PROCESS: (frozenset(), frozenset({"custom_emission_factor_id"})),
 }
 TYPE_SPECIFIC = frozenset().union(*(optional | required for optional, required in FIELDS_BY_TYPE.values()))
-_NULL, _GIVEN = {"type": "null"}, {"not": {"type": "null"}}
 
 
 def _type_rules(schema: dict[str, Any]) -> None:
@@ -81,8 +82,8 @@ def _type_rules(schema: dict[str, Any]) -> None:
                 **({"required": sorted(required)} if required else {}),
                 "properties": {
                     "unit_id": {"enum": units(invoice_type)},
-                    **dict.fromkeys(sorted(required), _GIVEN),
-                    **dict.fromkeys(sorted(TYPE_SPECIFIC - optional - required), _NULL),
+                    **dict.fromkeys(sorted(required), GIVEN),
+                    **dict.fromkeys(sorted(TYPE_SPECIFIC - optional - required), NULL),
                 },
             },
         }

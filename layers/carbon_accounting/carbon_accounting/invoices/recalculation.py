@@ -37,7 +37,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from carbon_accounting import clock, emissions, repository
 from carbon_accounting.emissions import releases
 from carbon_accounting.errors import NotFound
-from carbon_accounting.models import Caller, FactorPolicy, HistoryReason, InvoiceStatus, IsoDate, RequestModel
+from carbon_accounting.models import (
+    GIVEN,
+    NULL,
+    Caller,
+    FactorPolicy,
+    HistoryReason,
+    InvoiceStatus,
+    IsoDate,
+    RequestModel,
+)
 
 if TYPE_CHECKING:
     from carbon_accounting.invoices.listing import InvoiceFilters
@@ -65,7 +74,6 @@ class JobStatus(StrEnum):
 
 
 _FILTERS = ("type", "facility_id", "start_date", "end_date")
-_NULL, _GIVEN = {"type": "null"}, {"not": {"type": "null"}}
 
 
 class RecalculationRequest(RequestModel):
@@ -77,11 +85,11 @@ class RecalculationRequest(RequestModel):
             "oneOf": [
                 {
                     "required": ["invoice_ids"],
-                    "properties": {"invoice_ids": _GIVEN, **dict.fromkeys(_FILTERS, _NULL)},
+                    "properties": {"invoice_ids": GIVEN, **dict.fromkeys(_FILTERS, NULL)},
                 },
                 {
-                    "properties": {"invoice_ids": _NULL},
-                    "anyOf": [{"required": [name], "properties": {name: _GIVEN}} for name in _FILTERS],
+                    "properties": {"invoice_ids": NULL},
+                    "anyOf": [{"required": [name], "properties": {name: GIVEN}} for name in _FILTERS],
                 },
             ]
         }
