@@ -32,7 +32,16 @@ os.environ.update(TABLE_NAME=TEST_TABLE)
 
 INVOICES = 100_000
 ORGANIZATIONS = 20
-SPAIN_2025 = [{"id": "ember:ES:2025", "region": "ES", "year": "2025", "value": "0.1", "unit": "kg CO2e/kWh"}]
+SPAIN_2025 = [
+    {
+        "id": "eea:ES:2025",
+        "region": "ES",
+        "year": "2025",
+        "value": "0.1",
+        "unit": "kg CO2e/kWh",
+        "basis": "generation",
+    }
+]
 
 
 def _invoice(organization: uuid.UUID, month: int, release: int) -> dict[str, Any]:
@@ -77,7 +86,7 @@ def measure(stale: int) -> dict[str, Any]:
         mock_aws(),
         cheap_transaction_snapshots(),
         tempfile.TemporaryDirectory() as directory,
-        newer_version(Path(directory), "ember-owid-2026.1", "ember", "grid_intensity.csv", SPAIN_2025),
+        newer_version(Path(directory), "eea-2026ed", "eea", "grid_direct.csv", SPAIN_2025),
     ):
         repository.client.cache_clear()
         boto3.client("dynamodb").create_table(

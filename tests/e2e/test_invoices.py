@@ -178,3 +178,54 @@ def test_edit_recompute_list_summarize_and_delete_over_http(http):
 
     assert http("DELETE", f"/v1/invoices/{created['id']}", ACME_HEADERS).status == 204
     assert http("GET", f"/v3/invoices/{created['id']}", ACME_HEADERS).status == 404
+
+
+def test_scopes_over_http_gb_desnz_parts_a_renewable_contract_and_district_heating(http):
+    """Issue 13's "done when", on the local stack: DESNZ's figures as Scope 2 and Scope 3 parts, Scope 3
+    in the summary, a renewable contract at 0 in its own market and not in another, district heat in 2."""
+
+    def site(country):
+        created = http(
+            "POST", "/v1/facilities", ACME_HEADERS, {"name": f"Scopes {country}", "country": country}
+        )
+        assert created.status == 201, created.body
+        return created.body["id"]
+
+    def computed(body):
+        created = http("POST", "/v1/invoices", ACME_HEADERS, body)
+        assert created.status == 201, created.body
+        invoice = settled(http, created.body["id"])
+        assert invoice["status"] == "active", invoice
+        return invoice
+
+    def year(facility, **fields):
+        return {
+            "type": "electricity",
+            "base_quantity": 10_000,
+            "unit_id": str(KWH.id),
+            "start_date": "2024-01-01",
+            "end_date": "2024-12-31",
+            "facility_percentages": [share(ACME, facility, 1.0)],
+        } | fields
+
+    def scope_2(invoice):
+        return next(part for part in invoice["emissions_by_scope"] if part["scope"] == 2)
+
+    london, berlin = site("GB"), site("DE")
+    green_planet = "f6aa0e28-67d5-56af-b68c-55848ed3161c"  # certified renewable, Germany
+    gb = computed(year(london))
+    renewable_home = computed(year(berlin, supplier_id=green_planet))
+    renewable_abroad = computed(year(london, supplier_id=green_planet))
+    district = computed(year(london, type="heat", facility_fuel_id="caf9049a-70ce-58ef-a205-975cd672d498"))
+
+    assert scope_2(gb)["co2e_location_based"] == pytest.approx(2_070.5, rel=1e-3)  # DESNZ 2024
+    assert gb["co2e_transmission_and_distribution"] == pytest.approx(183.0, rel=1e-3)
+    assert [(part["scope"], part["category"]) for part in gb["emissions_by_scope"]] == [(2, None), (3, 3)]
+    assert scope_2(renewable_home)["co2e"] == 0
+    assert scope_2(renewable_abroad)["co2e"] == pytest.approx(scope_2(gb)["co2e"])
+    assert (district["scope"], scope_2(district)["co2e"]) == (2, pytest.approx(1_796.5, rel=1e-3))
+    summary = http("GET", "/v1/emissions/summary?group_by=scope&type[]=electricity", ACME_HEADERS).body
+    assert {(group["key"]["scope"], group["key"].get("category")) for group in summary["groups"]} >= {
+        (2, None),
+        (3, 3),
+    }

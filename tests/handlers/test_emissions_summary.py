@@ -72,7 +72,34 @@ def test_several_groupings_and_filters(api):
 
     body = summary(api, group_by=["facility", "scope"], **{"type[]": ["electricity"]})
 
-    assert [group["key"] for group in body["groups"]] == [{"facility": str(ACME_MADRID), "scope": 2}]
+    assert [group["key"] for group in body["groups"]] == [
+        {"facility": str(ACME_MADRID), "scope": 2},
+        {"facility": str(ACME_MADRID), "scope": 3, "category": 3},
+    ]
+
+
+def test_grouped_by_scope_each_invoice_is_split_into_its_parts_and_scope_2_is_given_both_ways(api):
+    power = computed(api, january())
+    heat = computed(api, distributed_heat())
+    madrid_heat = stored(ACME, next(c for o, c in stored(ACME, heat["id"])["children"] if o == str(ACME)))
+
+    body = summary(api, group_by="scope")
+
+    groups = {(group["key"]["scope"], group["key"].get("category")): group for group in body["groups"]}
+    assert set(groups) == {(1, None), (2, None), (3, 3)}
+    (power_2, power_3) = power["emissions_by_scope"]
+    heat_1, heat_3 = (
+        {k: float(v) for k, v in part.items() if k.startswith("co2e")}
+        for part in madrid_heat["emissions_by_scope"]
+    )
+    assert groups[(2, None)]["co2e"] == pytest.approx(power_2["co2e"])  # market-based
+    assert groups[(2, None)]["co2e_location_based"] == pytest.approx(power_2["co2e_location_based"])
+    assert groups[(2, None)]["co2e"] != groups[(2, None)]["co2e_location_based"]
+    assert groups[(1, None)]["co2e"] == pytest.approx(heat_1["co2e"])
+    assert groups[(3, 3)]["co2e"] == pytest.approx(power_3["co2e"] + heat_3["co2e"])
+    assert groups[(3, 3)]["invoices"] == 2
+    assert body["total"]["co2e"] == pytest.approx(sum(group["co2e"] for group in groups.values()))
+    assert body["total"]["invoices"] == 2
 
 
 def test_only_active_invoices_count(api):

@@ -64,6 +64,52 @@ def test_create_refuses_invalid_fields_with_field_level_detail(api):
     assert all(error["msg"] and error["type"] for error in answer.body["detail"])
 
 
+def test_a_facility_keeps_its_state_and_zip_code_which_choose_its_grid_factor(api):
+    body = {"name": "SF Office", "country": "US", "subdivision": "us-ca", "postal_code": "94105-1804"}
+
+    created = api("create_facility", ACME_HEADERS, body=body)
+
+    assert created.status == 201, created.body
+    assert (created.body["subdivision"], created.body["postal_code"]) == ("US-CA", "94105-1804")
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "mentions"),
+    [
+        ({"country": "US", "postal_code": "99999"}, "UNKNOWN_POSTAL_CODE", "not in EPA eGRID's ZIP code map"),
+        ({"country": "US", "postal_code": "SW1A 1AA"}, "INVALID_POSTAL_CODE", "not a US ZIP code"),
+        ({"country": "US", "postal_code": "94105", "subdivision": "US-NY"}, "INVALID_SUBDIVISION", "US-CA"),
+        ({"country": "ES", "subdivision": "AU-NSW"}, "INVALID_SUBDIVISION", "not in ES"),
+    ],
+)
+def test_a_location_that_would_choose_the_wrong_grid_is_400_and_writes_nothing(api, body, code, mentions):
+    answer = api("create_facility", ACME_HEADERS, body={"name": "Somewhere"} | body)
+
+    assert (answer.status, answer.body["code"]) == (400, code)
+    assert mentions in answer.body["detail"]
+    assert "Somewhere" not in names(api("list_facilities", ACME_HEADERS, query={"size": "100"}))
+
+
+@pytest.mark.parametrize(
+    "body", [{"subdivision": "California"}, {"postal_code": "1" * 17}, {"postal_code": "\n"}]
+)
+def test_a_malformed_location_is_422(api, body):
+    assert api("create_facility", ACME_HEADERS, body={"name": "X", "country": "US"} | body).status == 422
+
+
+def test_an_update_checks_the_location_as_a_whole(api):
+    facility = {"facility_id": str(ACME_MADRID)}  # in ES
+
+    wrong = api("update_facility", ACME_HEADERS, path=facility, body={"subdivision": "US-CA"})
+    moved = api(
+        "update_facility", ACME_HEADERS, path=facility, body={"country": "US", "postal_code": "10001"}
+    )
+
+    assert (wrong.status, wrong.body["code"]) == (400, "INVALID_SUBDIVISION")
+    assert moved.status == 200, moved.body
+    assert (moved.body["country"], moved.body["postal_code"], moved.body["version"]) == ("US", "10001", 2)
+
+
 @pytest.mark.parametrize("raw_body", ['{"name": "Madrid",', "[]", "null"])
 def test_create_refuses_malformed_json_with_422(api, raw_body):
     assert api("create_facility", ACME_HEADERS, raw_body=raw_body).status == 422

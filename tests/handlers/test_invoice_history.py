@@ -48,7 +48,7 @@ def test_a_new_invoice_has_its_first_figures_as_created(api, stream):
     (entry,) = answer.body
     assert (entry["reason"], entry["status"]) == ("created", "active")
     assert {name: entry[name] for name in FIGURES} == {name: invoice[name] for name in FIGURES}
-    assert invoice["dataset_version"] == "aib-2024+desnz-2025+ember-owid-2025.1+worldbank-td-2023"
+    assert invoice["dataset_version"] == "aib-2024+eea-2025ed+worldbank-td-2023"
     assert entry["at"] >= invoice["created_at"]
 
 
@@ -94,7 +94,7 @@ def test_a_distributed_invoice_has_the_history_of_its_totals(api, stream):
     (entry,) = history(api, parent["id"]).body
 
     assert entry["co2e"] == pytest.approx(parent["co2e"])
-    assert entry["dataset_version"] == parent["dataset_version"] == "desnz-2024"
+    assert entry["dataset_version"] == parent["dataset_version"] == "desnz-2024+desnz-2024-r2"
 
 
 def test_another_organizations_invoice_and_an_unknown_one_are_the_same_404(api, stream):

@@ -205,8 +205,10 @@ def test_get_shows_only_the_fields_of_the_invoices_type(api):
     heat = api("create_invoice", ACME_HEADERS, body=distributed_heat()).body
     power = api("create_invoice", ACME_HEADERS, body=electricity()).body
 
-    assert "facility_fuel_id" in heat and "cups" in heat and "co2e_consumption" not in heat
-    assert "co2e_consumption" in power and "facility_fuel_id" not in power
+    assert "facility_fuel_id" in heat and "cups" in heat and "certified_quantity" not in heat
+    assert "certified_quantity" in power and "facility_fuel_id" not in power
+    # every type has the breakdown by scope and line (issue 13: one boundary for every type)
+    assert all("emissions_by_scope" in each and "co2e_consumption" in each for each in (heat, power))
 
 
 def test_get_of_unknown_and_of_another_organizations_invoice_is_the_same_404(api):

@@ -25,12 +25,18 @@ from tests.tenants import (
 
 IBERIA_HEADERS = api_key_headers(IBERIA_KEY, IBERIA)
 GLOBEX_HEADERS = api_key_headers(GLOBEX_KEY, GLOBEX)
-EMBER_2026 = {"version": "ember-owid-2026.1", "dataset": "ember", "file": "grid_intensity.csv"}
+EEA_2026 = {"version": "eea-2026ed", "dataset": "eea", "file": "grid_direct.csv"}
 
 
 def grid_2025(country, value):
-    row = {"region": country, "year": "2025", "value": str(value), "unit": "kg CO2e/kWh"}
-    return row | {"id": f"ember:{country}:2025"}
+    row = {
+        "region": country,
+        "year": "2025",
+        "value": str(value),
+        "unit": "kg CO2e/kWh",
+        "basis": "generation",
+    }
+    return row | {"id": f"eea:{country}:2025"}
 
 
 @pytest.fixture
@@ -87,7 +93,7 @@ def test_a_newer_dataset_version_moves_exactly_the_affected_invoices_with_histor
     assert pinned.body["policy"] == "pinned"
     rows = [grid_2025("ES", 0.1), grid_2025("DE", 0.3)]
 
-    with newer_version(tmp_path, **EMBER_2026, rows=rows):
+    with newer_version(tmp_path, **EEA_2026, rows=rows):
         run = daily_run(stream)
         again = daily_run(stream)
 
@@ -108,9 +114,9 @@ def test_a_newer_dataset_version_moves_exactly_the_affected_invoices_with_histor
     assert (
         after_entry["co2e"] == pytest.approx(after["spain_2025"]["co2e"]) != pytest.approx(spain_2025["co2e"])
     )
-    assert after_entry["co2e_location_based"] < before_entry["co2e_location_based"]  # 0.1 < 0.14615 (2024)
-    assert "ember:ES:2025" in {factor["id"] for factor in after_entry["emission_factors"]}
-    assert "ember-owid-2026.1" in after["spain_2025"]["dataset_version"]
+    assert after_entry["co2e_location_based"] < before_entry["co2e_location_based"]  # 0.1 < 0.125 (2024)
+    assert "eea:ES:2025" in {factor["id"] for factor in after_entry["emission_factors"]}
+    assert "eea-2026ed" in after["spain_2025"]["dataset_version"]
     # Portuguese 2025 electricity is of the changed type and year: recomputed, same figures, no entry.
     assert after["portugal_2025"]["version"] > portugal_2025["version"]
     assert after["portugal_2025"]["co2e"] == portugal_2025["co2e"]
@@ -133,6 +139,39 @@ def test_a_newer_dataset_version_moves_exactly_the_affected_invoices_with_histor
         "recalculated": 0,
         "pinned": 1,
     }
+
+
+def test_invoices_computed_by_methodology_1_move_to_methodology_2_with_history(api, stream):
+    from carbon_accounting.repository.recalculation import release_text
+    from carbon_accounting.settings import get_settings
+
+    invoice = create(api, stream, power(ACME_MADRID, ACME, "2024-03-01", "2024-03-31"))
+    # As release 1 left it: one figure under Scope 2, no parts, no methodology version.
+    item = repository.get_invoice(ACME, invoice["id"])
+    repository.client().update_item(
+        TableName=get_settings().table_name,
+        Key={"pk": {"S": f"ORG#{ACME}"}, "sk": {"S": item["sk"]}},
+        UpdateExpression="SET data_release = :one, gsi3sk = :key, co2e = :old REMOVE emissions_by_scope, "
+        "methodology_version",
+        ExpressionAttributeValues={
+            ":one": {"N": "1"},
+            ":key": {"S": f"{release_text(1)}#{ACME}#{invoice['id']}"},
+            ":old": {"N": "338.2"},
+        },
+    )
+    assert get(api, invoice["id"])["emissions_by_scope"] is None
+
+    run = daily_run(stream)
+
+    after = get(api, invoice["id"])
+    assert run["recalculated"] == 1
+    assert (after["methodology_version"], after["co2e"]) == ("2", invoice["co2e"])
+    assert [(part["scope"], part["category"]) for part in after["emissions_by_scope"]] == [(2, None), (3, 3)]
+    entries = history(api, invoice["id"])
+    assert [entry["reason"] for entry in entries] == ["created", "factor_update"]
+    assert entries[-1]["emissions_by_scope"] == after["emissions_by_scope"]
+    assert entries[-1]["methodology_version"] == "2"
+    assert daily_run(stream)["found"] == 0
 
 
 def test_with_the_shipped_data_a_run_finds_nothing(api, stream):
@@ -170,7 +209,7 @@ def test_a_run_short_of_time_hands_over_and_resumes_from_its_checkpoint(api, str
     claim = recalculation._claim
     monkeypatch.setattr(recalculation, "_claim", lambda job: claims.append(job["cursor"]) or claim(job))
 
-    with newer_version(tmp_path, **EMBER_2026, rows=[grid_2025("ES", 0.1)]):
+    with newer_version(tmp_path, **EEA_2026, rows=[grid_2025("ES", 0.1)]):
         run = daily_run(stream)  # the tests' Lambda context always has 10 s left: short of time
 
     assert run["recalculated"] == 5
@@ -199,7 +238,7 @@ def test_recalculating_by_id_ignores_other_organizations_and_children(api, strea
     foreign = create(api, stream, power(GLOBEX_BERLIN, GLOBEX, "2025-03-01", "2025-03-31"), GLOBEX_HEADERS)
     unknown = "3f0c4a52-0000-4000-8000-000000000000"
 
-    with newer_version(tmp_path, **EMBER_2026, rows=[grid_2025("ES", 0.1)]):
+    with newer_version(tmp_path, **EEA_2026, rows=[grid_2025("ES", 0.1)]):
         run = daily_run(stream)
         foreign = get(api, foreign["id"], GLOBEX_HEADERS)
         answer = request(api, {"invoice_ids": [own["id"], parent["id"], child_id, foreign["id"], unknown]})

@@ -13,7 +13,8 @@ from uuid import UUID
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
+from jsonschema import ValidationError as SchemaError
 from pydantic import TypeAdapter, ValidationError
 
 from carbon_accounting import emissions, examples
@@ -41,11 +42,20 @@ M3 = "b32a68a5-2b2b-5e6e-89cb-fe16650bc832"
 CALLER = Caller(organization_id=UUID(ACME), principal="api_key:test")
 
 
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the text, never a place before
+    a final newline, as Python's ``re`` (and jsonschema's default) would take it."""
+    ecma = re.sub(r"(?<!\\)\$$", r"\\Z", pattern)
+    if isinstance(instance, str) and not re.search(ecma, instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 def schema_allows(name: str, value: Any) -> bool:
     """Whether the document's component schema ``name`` allows ``value``."""
-    validator = Draft202012Validator(
-        {"$ref": f"#/components/schemas/{name}", "components": DOCUMENT["components"]}
-    )
+    validator = EcmaValidator({"$ref": f"#/components/schemas/{name}", "components": DOCUMENT["components"]})
     return validator.is_valid(value)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from uuid import UUID
 
 from carbon_accounting import clock, repository
 from carbon_accounting.cups import normalize_cups
-from carbon_accounting.errors import FacilityNotFound
+from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.models import (
     Caller,
     Facility,
@@ -25,6 +26,48 @@ def _normalized_cups_list(cups_list: list[str]) -> list[str]:
     return list(dict.fromkeys(normalize_cups(cups) for cups in cups_list))
 
 
+US_ZIP_PATTERN = re.compile(r"^(\d{5})(?:-\d{4})?$")
+
+
+def _check_location(country: str, subdivision: str | None, postal_code: str | None) -> None:
+    """A subdivision of the facility's country; a US ZIP code that eGRID's map knows, in that state.
+
+    These choose the facility's grid factor (docs/methodology.md), so a wrong one is refused rather
+    than silently computed with the national rate.
+    """
+    if subdivision and not subdivision.startswith(f"{country}-"):
+        raise BadRequest(
+            f"subdivision {subdivision} is not in {country}: ISO 3166-2 codes start with the country",
+            "INVALID_SUBDIVISION",
+            "subdivision",
+        )
+    if country != "US" or not postal_code:
+        return
+    zip_code = US_ZIP_PATTERN.match(postal_code)
+    if zip_code is None:
+        raise BadRequest(
+            f"postal_code {postal_code!r} is not a US ZIP code (12345 or 12345-6789)",
+            "INVALID_POSTAL_CODE",
+            "postal_code",
+        )
+    from carbon_accounting.emissions.factors import egrid_zip_codes  # 41,588 ZIPs, read on first use
+
+    found = egrid_zip_codes().get(zip_code.group(1))
+    if found is None:
+        raise BadRequest(
+            f"ZIP code {zip_code.group(1)} is not in EPA eGRID's ZIP code map",
+            "UNKNOWN_POSTAL_CODE",
+            "postal_code",
+        )
+    state, _ = found
+    if subdivision and subdivision != f"US-{state}":
+        raise BadRequest(
+            f"ZIP code {zip_code.group(1)} is in US-{state}, not {subdivision}",
+            "INVALID_SUBDIVISION",
+            "subdivision",
+        )
+
+
 def register_facility(
     organization_id: UUID,
     data: FacilityCreate,
@@ -33,6 +76,7 @@ def register_facility(
     status: FacilityStatus = FacilityStatus.ACTIVE,
 ) -> Facility:
     """Store a new facility of the organization (the API and the seed loader both come here)."""
+    _check_location(data.country, data.subdivision, data.postal_code)
     now = clock.now()
     facility = Facility(
         id=facility_id or uuid.uuid4(),
@@ -42,6 +86,8 @@ def register_facility(
         type=data.type,
         address=data.address,
         cups_list=_normalized_cups_list(data.cups_list),
+        subdivision=data.subdivision,
+        postal_code=data.postal_code,
         status=status,
         version=1,
         created_at=now,
@@ -100,6 +146,17 @@ def update_facility(
 ) -> Facility:
     """Apply a partial update in one conditional write; ``If-Match`` makes it optimistic."""
     changes = update.changes()
+    expected_version = parse_if_match(if_match)
+    if changes.keys() & {"country", "subdivision", "postal_code"}:
+        # The location is checked as a whole, so the write is conditional on the version it was read at.
+        current = get_facility(caller, facility_id)
+        if expected_version is None:
+            expected_version = current.version
+        location = {
+            name: changes.get(name, getattr(current, name))
+            for name in ("country", "subdivision", "postal_code")
+        }
+        _check_location(**location)
     if "cups_list" in changes:
         changes["cups_list"] = _normalized_cups_list(update.cups_list or [])
     if "status" in changes:
@@ -109,5 +166,5 @@ def update_facility(
         facility_id,
         changes,
         updated_at=clock.now(),
-        expected_version=parse_if_match(if_match),
+        expected_version=expected_version,
     )

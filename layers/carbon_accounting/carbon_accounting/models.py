@@ -199,6 +199,17 @@ FactorValue = Annotated[
 Percent = Annotated[
     float, Field(strict=True, ge=0, le=100, allow_inf_nan=False), *_zero_or_at_least(MIN_PERCENTAGE)
 ]
+CoveredQuantity = Annotated[
+    float,
+    Field(
+        strict=True,
+        ge=0,
+        le=MAX_QUANTITY,
+        allow_inf_nan=False,
+        description="Of the invoice's quantity, in the unit_id it was sent in: at most base_quantity",
+    ),
+    *_zero_or_at_least(MIN_QUANTITY),
+]
 
 
 class RequestModel(BaseModel):
@@ -240,9 +251,37 @@ class HistoryReason(StrEnum):
     FACTOR_UPDATE = "factor_update"  # the scheduled recalculation, after a newer dataset version
 
 
+class ScopeEmissions(BaseModel):
+    """One part of an invoice's emissions: a GHG Protocol scope and, for Scope 3, its category."""
+
+    scope: int = Field(description="1, 2 or 3")
+    category: int | None = Field(
+        description="The Scope 3 category: 1 purchased goods and services (water supply), 3 fuel- and "
+        "energy-related activities (upstream and losses), 5 waste (water treatment); null for Scopes 1, 2"
+    )
+    co2e: float = Field(description="kg CO2e; market-based for Scope 2")
+    co2e_location_based: float = Field(description="kg CO2e; location-based for Scope 2")
+
+
 class FacilityStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+
+
+SUBDIVISION_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"
+Subdivision = Annotated[
+    str,
+    Field(
+        pattern=SUBDIVISION_PATTERN,
+        description="ISO 3166-2 code of the facility's state or region, e.g. US-CA, AU-NSW (any case; "
+        "stored upper case); it chooses the grid factor where one is published per state",
+    ),
+    AfterValidator(str.upper),
+]
+PostalCode = Annotated[
+    text(16),
+    Field(description="A US facility's ZIP code (12345 or 12345-6789) chooses its eGRID subregion"),
+]
 
 
 class FacilityCreate(RequestModel):
@@ -251,6 +290,8 @@ class FacilityCreate(RequestModel):
     type: ShortText | None = Field(default=None, description="Free-form kind, e.g. office, plant")
     address: LongText | None = None
     cups_list: CupsList = Field(default_factory=list, description="CUPS of the facility's supply points")
+    subdivision: Subdivision | None = None
+    postal_code: PostalCode | None = None
 
 
 # JSON Schema for a field sent as null (or absent), and for one given a value.
@@ -305,6 +346,8 @@ class FacilityUpdate(PartialUpdate):
     type: ShortText | None = None
     address: LongText | None = None
     cups_list: CupsList | None = None
+    subdivision: Subdivision | None = None
+    postal_code: PostalCode | None = None
 
 
 class Facility(BaseModel):
@@ -317,6 +360,8 @@ class Facility(BaseModel):
     type: str | None = None
     address: str | None = None
     cups_list: list[str] = Field(default_factory=list)
+    subdivision: str | None = None
+    postal_code: str | None = None
     status: FacilityStatus
     version: int = Field(description="Increases on every change; send it back in If-Match")
     created_at: datetime

@@ -58,6 +58,9 @@ def test_fuel_ids_never_change():
         "63ccbf78-5cf3-5384-a26c-97d5a30ac680": "Wood logs",
         "cf7ef3db-07de-5718-bf60-6b154444d659": "Straw and grass",
         "b9b0921c-ffc8-552e-b420-447426b511d2": "Biogas",
+        "caf9049a-70ce-58ef-a205-975cd672d498": "District heating",
+        "b9c8c46c-26eb-52a2-b7f7-a28dd6928eab": "Purchased steam",
+        "6b8b0d6b-b815-5136-ab9a-6bd61ada512c": "District cooling",
     }
 
 
@@ -156,7 +159,10 @@ def _desnz_2025(fuel, component):
         }
 
 
-@pytest.mark.parametrize("fuel", emissions.fuels(), ids=lambda fuel: fuel.name)
+BURNED = [fuel for fuel in emissions.fuels() if not fuel.purchased]
+
+
+@pytest.mark.parametrize("fuel", BURNED, ids=lambda fuel: fuel.name)
 def test_fuel_properties_are_the_ratios_of_its_desnz_factors(fuel):
     factors = _desnz_2025(fuel, "outside_of_scopes" if fuel.biogenic else "scope_1")
 
@@ -213,3 +219,12 @@ def test_each_unit_type_has_one_canonical_unit():
         "cubic_meter_(m³)",
         "kilogram_(kg)",
     ]
+
+
+@pytest.mark.parametrize(
+    "fuel", [each for each in emissions.fuels() if each.purchased], ids=lambda fuel: fuel.name
+)
+def test_purchased_energy_is_measured_in_energy_only_and_names_its_desnz_factor(fuel):
+    assert fuel.unit_types == [UnitType.ENERGY]
+    assert (fuel.calorific_value_kwh_per_kg, fuel.density_kg_per_m3) == (None, None)
+    assert fuel.desnz_fuel is None or emissions.factors.heat(fuel.desnz_fuel).by_year

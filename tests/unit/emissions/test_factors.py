@@ -12,7 +12,7 @@ import carbon_accounting.emissions as emissions
 from carbon_accounting.emissions import CalculationError, factors
 
 DATA = Path(emissions.__file__).with_name("data")
-FACTOR_FILES = sorted(set(DATA.glob("*.csv")) - {DATA / "datasets.csv"})
+FACTOR_FILES = sorted(set(DATA.glob("*.csv")) - {DATA / "datasets.csv", DATA / "egrid_zip.csv"})
 EU_27 = {
     *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU"),
     *("IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"),
@@ -36,7 +36,7 @@ def test_series_falls_back_to_the_latest_earlier_year_and_says_so():
     found, notice = factors.grid_intensity("ES").at(2027)
 
     assert (found.id, found.value) == ("ember:ES:2024", 0.14615)
-    assert notice == "no 2027 grid factor for ES; used 2024"
+    assert notice == "no 2027 lifecycle grid factor for ES; used 2024"
     assert factors.grid_intensity("ES").at(2024)[1] is None
 
 
@@ -66,21 +66,49 @@ def test_data_is_documented_and_electricity_maps_is_not_shipped():
     sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
 
     assert shipped == {
+        "grid_direct.csv",
+        "egrid_subregions.csv",
         "grid_intensity.csv",
         "td_losses.csv",
         "residual_mix.csv",
+        "supplier_mix.csv",
         "fuel_factors.csv",
+        "heat_factors.csv",
         "water_factors.csv",
         "electricity_upstream.csv",
     }
-    assert all(f"`{name}`" in sources for name in shipped)
+    assert all(f"`{name}`" in sources for name in [*shipped, "egrid_zip.csv"])
 
 
-def test_residual_mixes_cover_the_eu_27_and_grid_codes_are_unique_per_year():
-    assert {row["region"] for row in _rows(DATA / "residual_mix.csv")} == EU_27
+def test_residual_mixes_cover_the_34_aib_countries_and_grid_codes_are_unique_per_year():
+    regions = {row["region"] for row in _rows(DATA / "residual_mix.csv")}
+    assert regions == EU_27 | {"BA", "CH", "GB", "IS", "ME", "NO", "RS"}
     grid = [(row["region"], row["year"]) for row in _rows(DATA / "grid_intensity.csv")]
     assert len(set(grid)) == len(grid)
     assert ("KY", "2023") in grid  # Cayman Islands, which the shared file coded CY
+
+
+def test_location_based_sources_do_not_mix_bases():
+    """One official source per region (issue 13: no fixed cross-country ratio anywhere)."""
+    direct = _rows(DATA / "grid_direct.csv")
+    by_region = {}
+    for row in direct:
+        by_region.setdefault(row["region"], set()).add(row["dataset_version"].split("-")[0])
+    assert all(len(publishers) == 1 for publishers in by_region.values()), by_region
+    assert {row["region"] for row in direct if row["dataset_version"] == "eea-2025ed"} == EU_27
+    assert {row["basis"] for row in direct if row["dataset_version"] == "aib-2024-v1.0"} == {
+        "production_mix_co2"
+    }
+    assert not any(row["dataset_version"].startswith("ember") for row in direct)
+
+
+def test_every_egrid_zip_code_has_a_subregion_with_rates():
+    zips = _rows(DATA / "egrid_zip.csv")
+    subregions = {row["region"] for row in _rows(DATA / "egrid_subregions.csv")}
+
+    assert len(zips) == 41_588
+    assert all(len(row["zip"]) == 5 and row["zip"].isdigit() for row in zips)
+    assert {row["subregion"] for row in zips} <= subregions
 
 
 def test_importing_the_engine_reads_no_data_file():

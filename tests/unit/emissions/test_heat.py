@@ -1,7 +1,11 @@
 """Heat, golden: every expected value is worked out here from the data files' numbers.
 
-The literals below are copied from the shipped ``fuel_factors.csv``; each comment names the row's id.
+The literals below are copied from the shipped ``fuel_factors.csv`` and ``heat_factors.csv``; each comment
+names the row's id. ``co2e_consumption`` is Scope 1 (a fuel burned) or 2 (heat bought); ``co2e_generation``
+is the upstream (well-to-tank, Scope 3.3) that every type's ``co2e`` includes.
 """
+
+from uuid import UUID
 
 import pytest
 
@@ -34,6 +38,16 @@ PELLETS_TONNE_2025 = 55.19389  # desnz:2_104_1045_15_1
 PELLETS_BIOGENIC_TONNE_2025 = 1677.18  # desnz:99_104_1045_15_2
 PELLETS_KWH_2024 = 0.01132  # desnz:2024:wood-pellets:kwh:scope-1
 PELLETS_BIOGENIC_KWH_2024 = 0.35  # desnz:2024:wood-pellets:kwh:outside-of-scopes
+WTT_NATURAL_GAS_M3_2025 = 0.3366  # desnz:11_100_1004_1_1
+WTT_NATURAL_GAS_KWH = 0.03021  # desnz:11_100_1004_6_1, 2024 and 2025 alike
+WTT_PELLETS_TONNE_2025 = 177  # desnz:12_901_1045_15_1
+DISTRICT_HEAT_2024 = 0.17965  # desnz:2024:10_401_4003_5_1
+WTT_DISTRICT_HEAT_2024 = 0.03341  # desnz:2024:16_919_4003_5_1
+DISTRIBUTION_LOSS_2024 = 0.00946  # desnz:2024:district-heat-distribution-loss
+WTT_DISTRIBUTION_LOSS_2024 = 0.00176  # desnz:2024:16_920_4004_5_1
+DISTRICT_HEATING = UUID("caf9049a-70ce-58ef-a205-975cd672d498")
+PURCHASED_STEAM = UUID("b9c8c46c-26eb-52a2-b7f7-a28dd6928eab")
+DISTRICT_COOLING = UUID("6b8b0d6b-b815-5136-ab9a-6bd61ada512c")
 
 UK_NOTICE = "DESNZ factors are the UK's, applied to a facility in ES: no national set"
 
@@ -51,16 +65,19 @@ def heat(quantity, unit_id, fuel_id, period=("2025-01-01", "2025-03-31"), **refe
 def test_natural_gas_in_cubic_meters():
     result = heat(1000, CUBIC_METER, NATURAL_GAS)
 
-    assert result.co2e == approx(1000 * NATURAL_GAS_M3_2025)
-    assert result.co2e_consumption == result.co2e_location_based == result.co2e
-    assert (result.co2e_generation, result.co2e_transmission_and_distribution, result.co2e_biomass) == (
-        0,
-        0,
-        0,
+    assert result.co2e_consumption == approx(1000 * NATURAL_GAS_M3_2025)
+    assert result.co2e_generation == approx(1000 * WTT_NATURAL_GAS_M3_2025)
+    assert (
+        result.co2e
+        == result.co2e_location_based
+        == approx(1000 * (NATURAL_GAS_M3_2025 + WTT_NATURAL_GAS_M3_2025))
     )
+    assert (result.co2e_transmission_and_distribution, result.co2e_biomass) == (0, 0)
     assert result.scope == 1
+    assert [(each.scope, each.category) for each in result.by_scope] == [(1, None), (3, 3)]
     assert [(used.id, used.method) for used in result.emission_factors] == [
-        ("desnz:1_100_1004_1_1", "fuel_scope_1")
+        ("desnz:1_100_1004_1_1", "combustion"),
+        ("desnz:11_100_1004_1_1", "upstream"),
     ]
     assert result.notices == (UK_NOTICE,)
 
@@ -69,31 +86,33 @@ def test_natural_gas_in_cubic_meters():
 def test_natural_gas_in_energy_units(quantity, unit_id):
     result = heat(quantity, unit_id, NATURAL_GAS)
 
-    assert result.co2e == approx(12_000 * NATURAL_GAS_KWH_2025)
+    assert result.co2e_consumption == approx(12_000 * NATURAL_GAS_KWH_2025)
     assert result.emission_factors[0].id == "desnz:1_100_1004_6_1"
 
 
 def test_gas_oil_in_litres():
     result = heat(800, LITER, GAS_OIL)
 
-    assert result.co2e == approx(800 * GAS_OIL_LITRE_2025)
+    assert result.co2e_consumption == approx(800 * GAS_OIL_LITRE_2025)
 
 
 def test_biomass_puts_biogenic_co2_outside_of_scopes():
     result = heat(3000, KILOGRAM, WOOD_PELLETS)
 
-    assert result.co2e == approx(3 * PELLETS_TONNE_2025)
+    assert result.co2e_consumption == approx(3 * PELLETS_TONNE_2025)
     assert result.co2e_biomass == approx(3 * PELLETS_BIOGENIC_TONNE_2025)
+    assert result.co2e_generation == approx(3 * WTT_PELLETS_TONNE_2025)
     assert [(used.id, used.method) for used in result.emission_factors] == [
-        ("desnz:2_104_1045_15_1", "fuel_scope_1"),
-        ("desnz:99_104_1045_15_2", "fuel_outside_of_scopes"),
+        ("desnz:2_104_1045_15_1", "combustion"),
+        ("desnz:99_104_1045_15_2", "biogenic"),
+        ("desnz:12_901_1045_15_1", "upstream"),
     ]
 
 
 def test_biomass_in_kilowatt_hours_of_2024():
     result = heat(10_000, KILOWATT_HOUR, WOOD_PELLETS, period=("2024-01-01", "2024-12-31"))
 
-    assert result.co2e == approx(10_000 * PELLETS_KWH_2024)
+    assert result.co2e_consumption == approx(10_000 * PELLETS_KWH_2024)
     assert result.co2e_biomass == approx(10_000 * PELLETS_BIOGENIC_KWH_2024)
     assert result.emission_factors[0].dataset_version == "desnz-2024"
 
@@ -104,10 +123,10 @@ def test_factor_given_in_another_unit_type_only_is_converted_through_the_fuel():
     result = heat(1000, KILOWATT_HOUR, DIESEL)
 
     tonnes = 1000 * DIESEL_KWH_2025 / DIESEL_TONNE_2025
-    assert result.co2e == approx(1000 * DIESEL_KWH_2025)
+    assert result.co2e_consumption == approx(1000 * DIESEL_KWH_2025)
     assert result.co2e_biomass == approx(tonnes * DIESEL_BIOGENIC_TONNE_2025)
     assert (
-        "DESNZ gives the outside of scopes factor of Diesel (average biofuel blend) per tonne_(t), "
+        "DESNZ gives the biogenic factor of Diesel (average biofuel blend) per tonne_(t), "
         "not per energy unit: converted with the fuel's calorific value and density"
     ) in result.notices
 
@@ -116,7 +135,7 @@ def test_period_across_two_years_is_prorated_by_days():
     # 2024-12-17..2024-12-31 is 15 days, 2025-01-01..2025-01-31 is 31: 46 in all.
     result = heat(4600, KILOWATT_HOUR, NATURAL_GAS, period=("2024-12-17", "2025-01-31"))
 
-    assert result.co2e == approx(
+    assert result.co2e_consumption == approx(
         4600 * 15 / 46 * NATURAL_GAS_KWH_2024 + 4600 * 31 / 46 * NATURAL_GAS_KWH_2025
     )
 
@@ -124,7 +143,7 @@ def test_period_across_two_years_is_prorated_by_days():
 def test_year_after_the_data_uses_the_latest_with_a_notice():
     result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, period=("2026-01-01", "2026-01-31"))
 
-    assert result.co2e == approx(1000 * NATURAL_GAS_KWH_2025)
+    assert result.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2025)
     assert "no 2026 DESNZ factor for Natural gas; used 2025" in result.notices
 
 
@@ -147,16 +166,18 @@ def test_custom_factor_overrides_converting_through_the_fuel():
     # 100 m³ of natural gas in kWh = 100 * (per m³ / per kWh), the ratio of DESNZ's own factors.
     result = heat(100, CUBIC_METER, NATURAL_GAS, custom_factor=custom_factor(0.2, KILOWATT_HOUR))
 
-    assert result.co2e == approx(100 * NATURAL_GAS_M3_2025 / NATURAL_GAS_KWH_2025 * 0.2)
-    assert [used.method for used in result.emission_factors] == ["custom_factor"]
+    assert result.co2e_consumption == approx(100 * NATURAL_GAS_M3_2025 / NATURAL_GAS_KWH_2025 * 0.2)
+    assert [used.method for used in result.emission_factors] == ["custom_factor", "upstream"]
+    assert result.co2e_generation == approx(100 * WTT_NATURAL_GAS_M3_2025)  # the fuel's WTT still applies
 
 
 def test_custom_factor_on_biomass_says_biogenic_co2_is_not_estimated():
     result = heat(2, TONNE, WOOD_PELLETS, custom_factor=custom_factor(0.05, KILOGRAM))
 
-    assert result.co2e == approx(2000 * 0.05)
+    assert result.co2e_consumption == approx(2000 * 0.05)
     assert result.co2e_biomass == 0
     assert result.notices == (
+        UK_NOTICE,  # the fuel's well-to-tank is DESNZ's
         "co2e_biomass is not estimated: the custom factor replaces DESNZ's for Wood pellets",
     )
 
@@ -193,3 +214,45 @@ def test_custom_factor_the_fuel_cannot_convert_to_is_an_error():
     assert raised.value.messages == [
         "custom factor 'Our factor' is per liter_(l) (volume), and tonne_(t) (mass) cannot be converted to it"
     ]
+
+
+def test_district_heating_is_scope_2_with_its_wtt_and_network_losses_in_scope_3():
+    result = heat(10_000, KILOWATT_HOUR, DISTRICT_HEATING, period=("2024-01-01", "2024-12-31"))
+
+    assert result.scope == 2
+    # DESNZ 2024 district heat and steam: 0.17965 kg CO2e/kWh, published
+    assert result.co2e_consumption == pytest.approx(1_796.5, rel=1e-3)
+    assert [(each.scope, each.category) for each in result.by_scope] == [(2, None), (3, 3)]
+    assert result.co2e_generation == approx(10_000 * (WTT_DISTRICT_HEAT_2024 + WTT_DISTRIBUTION_LOSS_2024))
+    assert result.co2e_transmission_and_distribution == approx(10_000 * DISTRIBUTION_LOSS_2024)
+    assert result.co2e == result.co2e_location_based
+
+
+def test_a_heat_suppliers_own_factor_is_market_based_scope_2():
+    factor = custom_factor(0.05, KILOWATT_HOUR)
+    result = heat(
+        1_000, KILOWATT_HOUR, DISTRICT_HEATING, period=("2024-01-01", "2024-12-31"), custom_factor=factor
+    )
+
+    (scope_2, _) = result.by_scope
+    assert (scope_2.co2e, scope_2.co2e_location_based) == (approx(50.0), approx(1_000 * DISTRICT_HEAT_2024))
+
+
+def test_purchased_steam_has_no_network_losses():
+    result = heat(1_000, KILOWATT_HOUR, PURCHASED_STEAM, period=("2024-01-01", "2024-12-31"))
+
+    assert result.scope == 2
+    assert result.co2e_transmission_and_distribution == 0
+    assert result.co2e_consumption == approx(1_000 * 0.17965)  # desnz:2024:10_401_4002_5_1, onsite
+
+
+def test_district_cooling_needs_the_suppliers_factor():
+    with pytest.raises(CalculationError, match="District cooling has no published default factor"):
+        heat(1_000, KILOWATT_HOUR, DISTRICT_COOLING)
+    result = heat(1_000, KILOWATT_HOUR, DISTRICT_COOLING, custom_factor=custom_factor(0.02, KILOWATT_HOUR))
+    assert (result.scope, result.co2e) == (2, approx(20.0))
+
+
+def test_purchased_energy_is_measured_in_energy_only():
+    with pytest.raises(CalculationError, match="measured in energy units, not cubic_meter"):
+        heat(10, CUBIC_METER, DISTRICT_HEATING)

@@ -21,9 +21,10 @@ EMBER_2026 = [
 ]
 
 
-def test_the_shipped_data_is_release_1_and_nothing_is_stale():
-    assert releases.current_release() == 1
-    assert all(releases.changed_at(kind, years) == 1 for kind in InvoiceType for years in releases.buckets())
+def test_release_2_is_methodology_2_and_makes_every_earlier_figure_stale():
+    assert releases.current_release() == 2
+    assert releases.methodology_version() == "2"
+    assert all(releases.changed_at(kind, years) == 2 for kind in InvoiceType for years in releases.buckets())
 
 
 @pytest.mark.parametrize(
@@ -37,20 +38,20 @@ def test_the_shipped_data_is_release_1_and_nothing_is_stale():
     ],
 )
 def test_an_invoice_period_falls_in_one_years_bucket(start, end, expected):
-    assert releases.span() == (2014, 2026)
+    assert releases.span() == (2014, 2027)  # NGA 2026 is the latest data year
     assert releases.bucket(start, end) == expected
 
 
 def test_a_newer_version_replaces_the_rows_it_revises_and_adds_years(tmp_path):
     with newer_version(tmp_path, "ember-owid-2026.1", "ember", "grid_intensity.csv", EMBER_2026) as release:
-        assert release == releases.current_release() == 2
+        assert release == releases.current_release() == 3
         spain = factors.grid_intensity("ES")
         assert (spain.at(2023)[0].id, spain.at(2023)[0].dataset_version) == (
             "ember:ES:2023:r2026",
             "ember-owid-2026.1",
         )
         assert spain.at(2024)[0].id == "ember:ES:2024"  # not revised: the first release's row
-        assert spain.at(2026) == (spain.by_year[2025], "no 2026 grid factor for ES; used 2025")
+        assert spain.at(2026) == (spain.by_year[2025], "no 2026 lifecycle grid factor for ES; used 2025")
 
     assert factors.grid_intensity("ES").at(2023)[0].id == "ember:ES:2023"
 
@@ -61,11 +62,13 @@ def test_a_newer_version_makes_stale_the_types_and_years_it_changes(tmp_path):
             (kind, years)
             for kind in InvoiceType
             for years in releases.buckets()
-            if releases.changed_at(kind, years) == 2
+            if releases.changed_at(kind, years) == 3
         }
 
-    # 2023 revised; 2025 new, and 2026 (no data) now falls back to it. 2024 and heat or water: untouched.
-    years = {"2023", "2025", "2026", "2022-2023", "2023-2024", "2024-2025", "2025-2026", "other"}
+    # 2023 revised; 2025 new, and 2026-2027 (no Ember data) now fall back to it. 2024 and heat or water:
+    # untouched.
+    years = {"2023", "2025", "2026", "2027", "2022-2023", "2023-2024", "2024-2025", "2025-2026", "2026-2027"}
+    years.add("other")
     assert changed == {(kind, each) for kind in (ELECTRICITY, RECHARGE) for each in years}
 
 

@@ -1,23 +1,31 @@
 """The emissions engine: an invoice's activity in, its emissions and the factors behind them out.
 
-Scopes: electricity 2, recharge 2 (the public docs' table), heat 1, water 3, process 1. The rules of
-electricity and recharge are in ``electricity``. The other types have a single figure: ``co2e`` =
-``co2e_consumption`` = ``co2e_location_based``, generation and T&D 0. A supplier matters only to
-electricity, a fuel only to heat; elsewhere they are ignored.
+Every kilogram is added to a part of a scope (``ledger.Part``); ``emissions_by_scope`` lists them and
+adds up to the totals. The primary scope (``Emissions.scope``, the public API's) is electricity 2,
+recharge 2, heat 1 (2 for purchased heat, steam or cooling), water 3, process 1. Electricity and
+recharge are in ``electricity``; docs/methodology.md is the long form of every rule.
 
-- heat: the quantity * the fuel's DESNZ Scope 1 factor (CO2 + CH4 + N2O) in the invoice's unit type. The
-  biogenic CO2 that DESNZ reports outside of scopes (biomass, biogas, the biofuel in road fuels) goes to
+- heat, a fuel burned: Scope 1 = the quantity * the fuel's DESNZ Scope 1 factor (CO2 + CH4 + N2O) in the
+  invoice's unit type, and Scope 3.3 upstream = * its DESNZ well-to-tank factor. The biogenic CO2 that
+  DESNZ reports outside of scopes (biomass, biogas, the biofuel in road fuels) goes to
   ``co2e_biomass``. Where DESNZ gives a factor in another unit type only, the quantity is converted
   through the fuel's calorific value and density, with a notice.
-- water: m³ * (DESNZ water supply + water treatment).
-- process: the quantity, converted to the custom factor's unit (same type), * the factor.
+- heat, purchased (district heating, steam): Scope 2 = kWh * DESNZ's heat and steam factor, on both
+  bases unless a custom factor (the supplier's rate) gives the market-based one; Scope 3.3 = its
+  well-to-tank (upstream), and for district heating the network's distribution losses (T&D) and their
+  well-to-tank (upstream).
+  District cooling has no published factor: it needs a custom factor.
+- water: m³ * DESNZ water supply (Scope 3 category 1) + m³ * water treatment (Scope 3 category 5).
+- process: the quantity, converted to the custom factor's unit (same type), * the factor (Scope 1). The
+  organization's factor carries no well-to-tank.
 
-A custom factor on heat or water replaces the default calculation (heat converts through the fuel's
-properties when the factor's unit type differs); it says nothing of biogenic CO2, so ``co2e_biomass`` is
-then 0, with a notice for biogenic fuels. DESNZ is a UK factor set, applied to every country with a
-notice. For every type: the period is prorated by days across calendar years, each year with its own
-factors, and a year without a factor takes the latest earlier one (``factors``); a custom factor must be
-valid for the whole period; every factor used is recorded on the result.
+A custom factor on a burned fuel or water replaces the default Scope 1 (or water) factor (heat converts
+through the fuel's properties when the factor's unit type differs); it says nothing of biogenic CO2, so
+``co2e_biomass`` is then 0, with a notice for biogenic fuels, while the fuel's well-to-tank still
+applies. DESNZ is a UK factor set, applied to every country with a notice. For every type: the period
+is prorated by days across calendar years, each year with its own factors, and a year without a factor
+takes the latest earlier one (``factors``); a custom factor must be valid for the whole period; every
+factor used is recorded on the result.
 """
 
 from __future__ import annotations
@@ -25,12 +33,12 @@ from __future__ import annotations
 from carbon_accounting.emissions import factors
 from carbon_accounting.emissions.catalogues import units
 from carbon_accounting.emissions.catalogues.fuels import Fuel
-from carbon_accounting.emissions.catalogues.units import CUBIC_METER, UnitType
+from carbon_accounting.emissions.catalogues.units import CUBIC_METER, KILOWATT_HOUR, UnitType
 from carbon_accounting.emissions.checks import CheckedActivity, check
 from carbon_accounting.emissions.electricity import electricity, recharge
 from carbon_accounting.emissions.factors import Series, YearShare
-from carbon_accounting.emissions.ledger import Ledger
-from carbon_accounting.emissions.model import Activity, Emissions, InvoiceType
+from carbon_accounting.emissions.ledger import Ledger, Part
+from carbon_accounting.emissions.model import Activity, CalculationError, Emissions, InvoiceType
 
 _SCOPES = {
     InvoiceType.ELECTRICITY: 2,
@@ -48,25 +56,69 @@ def calculate(activity: Activity) -> Emissions:
     invoice = check(activity)
     ledger = Ledger()
     _CALCULATORS[activity.type](invoice, ledger)
-    return ledger.emissions(_SCOPES[activity.type])
+    scope = _SCOPES[activity.type]
+    if invoice.fuel is not None and invoice.fuel.purchased:
+        scope = 2
+    return ledger.emissions(scope)
 
 
 def _heat(invoice: CheckedActivity, ledger: Ledger) -> None:
     fuel = invoice.fuel
     assert fuel is not None  # checked: heat needs a fuel
-    if _add_custom(invoice, ledger):
+    if fuel.purchased:
+        _purchased_heat(invoice, fuel, ledger)
+        return
+    _note_uk_factors(invoice, ledger)
+    assert fuel.desnz_fuel is not None  # every burned fuel has one
+    wtt = factors.fuel_factors(fuel.desnz_fuel, "wtt", fuel.name)
+    if _add_custom(invoice, Part.COMBUSTION, ledger):
         if fuel.biogenic:
             ledger.notice(
                 f"co2e_biomass is not estimated: the custom factor replaces DESNZ's for {fuel.name}"
             )
+        combustion = biogenic = {}
+    else:
+        combustion = factors.fuel_factors(fuel.desnz_fuel, "scope_1", fuel.name)
+        biogenic = factors.fuel_factors(fuel.desnz_fuel, "outside_of_scopes", fuel.name)
+    for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
+        if combustion:
+            ledger.add(Part.COMBUSTION, _fuel_kg(invoice, fuel, "combustion", combustion, part, ledger))
+        if biogenic:  # fossil fuels have none
+            ledger.biomass.append(_fuel_kg(invoice, fuel, "biogenic", biogenic, part, ledger))
+        ledger.add(Part.UPSTREAM, _fuel_kg(invoice, fuel, "upstream", wtt, part, ledger))
+
+
+def _purchased_heat(invoice: CheckedActivity, fuel: Fuel, ledger: Ledger) -> None:
+    """District heating or purchased steam (Scope 2) and its Scope 3.3 parts; cooling by custom factor."""
+    kwh = invoice.quantity_in(KILOWATT_HOUR)
+    if fuel.desnz_fuel is None:
+        if not _add_custom(invoice, Part.PURCHASED_ENERGY, ledger):
+            raise CalculationError(
+                f"{fuel.name} has no published default factor in the data this API ships: "
+                "give a custom emission factor (your supplier's, per kWh)"
+            )
+        ledger.notice(f"{fuel.name}: no upstream or network losses are estimated, only the custom factor")
         return
     _note_uk_factors(invoice, ledger)
-    combustion = factors.fuel_factors(fuel.desnz_fuel, "scope_1", fuel.name)
-    biogenic = factors.fuel_factors(fuel.desnz_fuel, "outside_of_scopes", fuel.name)
+    custom = None
+    if invoice.custom_factor is not None:
+        custom = ledger.custom_kg(invoice, *invoice.custom_factor, "market_based", "supplier")
+        ledger.add_market(Part.PURCHASED_ENERGY, custom)
+    district = fuel.desnz_fuel.startswith("district")
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        ledger.add_consumption(_fuel_kg(invoice, fuel, "scope_1", combustion, part, ledger))
-        if biogenic:  # fossil fuels have none
-            ledger.biomass += _fuel_kg(invoice, fuel, "outside_of_scopes", biogenic, part, ledger)
+        year_kwh = kwh * part.share
+        heat = year_kwh * ledger.use(ledger.at(factors.heat(fuel.desnz_fuel), part.year), "location_based")
+        if custom is None:
+            ledger.add(Part.PURCHASED_ENERGY, heat)
+        else:
+            ledger.add_location(Part.PURCHASED_ENERGY, heat)
+        wtt = ledger.at(factors.heat(f"wtt_{fuel.desnz_fuel}"), part.year)
+        ledger.add(Part.UPSTREAM, year_kwh * ledger.use(wtt, "upstream"))
+        if district:
+            loss = ledger.at(factors.heat("district_distribution_loss"), part.year)
+            ledger.add(Part.LOSSES, year_kwh * ledger.use(loss, "transmission_and_distribution"))
+            loss_wtt = ledger.at(factors.heat("wtt_district_distribution_loss"), part.year)
+            ledger.add(Part.UPSTREAM, year_kwh * ledger.use(loss_wtt, "upstream"))
 
 
 def _fuel_kg(
@@ -77,40 +129,43 @@ def _fuel_kg(
     part: YearShare,
     ledger: Ledger,
 ) -> float:
-    """One year's kg of a DESNZ component (scope_1 or outside_of_scopes), per the nearest unit given."""
+    """One year's kg of a DESNZ component (combustion, biogenic or upstream), per the nearest unit given."""
     given = {units.named(name): series for name, series in by_unit.items()}
     per_unit = min(
         given, key=lambda each: (each.type != invoice.unit.type, _CONVERSION_PREFERENCE.index(each.type))
     )
     if per_unit.type != invoice.unit.type:
         ledger.notice(
-            f"DESNZ gives the {component.replace('_', ' ')} factor of {fuel.name} per {per_unit.name}, "
+            f"DESNZ gives the {component} factor of {fuel.name} per {per_unit.name}, "
             f"not per {invoice.unit.type} unit: converted with the fuel's calorific value and density"
         )
     factor = ledger.at(given[per_unit], part.year)
-    return invoice.quantity_in(per_unit) * part.share * ledger.use(factor, f"fuel_{component}")
+    return invoice.quantity_in(per_unit) * part.share * ledger.use(factor, component)
+
+
+_WATER = {"water_supply": Part.WATER_SUPPLY, "water_treatment": Part.WATER_TREATMENT}
 
 
 def _water(invoice: CheckedActivity, ledger: Ledger) -> None:
-    if _add_custom(invoice, ledger):
+    if _add_custom(invoice, Part.WATER_SUPPLY, ledger):
         return
     _note_uk_factors(invoice, ledger)
     cubic_meters = invoice.quantity_in(CUBIC_METER)
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        for activity in ("water_supply", "water_treatment"):
+        for activity, scope_part in _WATER.items():
             factor = ledger.at(factors.water(activity), part.year)
-            ledger.add_consumption(cubic_meters * part.share * ledger.use(factor, activity))
+            ledger.add(scope_part, cubic_meters * part.share * ledger.use(factor, activity))
 
 
 def _process(invoice: CheckedActivity, ledger: Ledger) -> None:
-    _add_custom(invoice, ledger)  # checked: process needs a custom factor
+    _add_custom(invoice, Part.COMBUSTION, ledger)  # checked: process needs a custom factor
 
 
-def _add_custom(invoice: CheckedActivity, ledger: Ledger) -> bool:
+def _add_custom(invoice: CheckedActivity, part: Part, ledger: Ledger) -> bool:
     """Add the emissions by the custom factor, which replaces the default, if any; whether there was one."""
     if invoice.custom_factor is None:
         return False
-    ledger.add_consumption(ledger.custom_kg(invoice, *invoice.custom_factor))
+    ledger.add(part, ledger.custom_kg(invoice, *invoice.custom_factor, "custom_factor", "custom"))
     return True
 
 

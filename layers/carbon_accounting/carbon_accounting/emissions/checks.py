@@ -41,6 +41,9 @@ def check(activity: Activity) -> CheckedActivity:
         problems.append(f"end_date {activity.end_date} is before start_date {activity.start_date}")
     if not (math.isfinite(activity.quantity) and activity.quantity >= 0):
         problems.append(f"quantity must be a number of at least 0, not {activity.quantity}")
+    certified = activity.certified_quantity
+    if certified is not None and not 0 <= certified <= activity.quantity:
+        problems.append(f"certified_quantity {certified:g} must be 0 to the quantity, {activity.quantity:g}")
     unit = _unit(activity, problems)
     fuel = _fuel(activity, unit, problems) if activity.type == InvoiceType.HEAT else None
     supplier = _supplier(activity, problems) if activity.type == InvoiceType.ELECTRICITY else None

@@ -1,26 +1,37 @@
-"""Electricity and EV recharge: grid electricity of the facility's country (Scope 2).
+"""Electricity and EV recharge: purchased grid electricity, reported both ways (GHG Protocol Scope 2
+Guidance), with its upstream and losses in Scope 3 category 3. docs/methodology.md is the long form.
 
-Electricity is reported both ways, as the GHG Protocol Scope 2 Guidance asks:
+Scope 2, location-based: the combustion (generation-based) rate of the facility's grid, from the most
+precise official source for its location, year by year (``_grid``):
 
-- Location-based: the country's Ember grid intensity. Ember's figures are lifecycle, so each is split into
-  combustion (``co2e_consumption``) and upstream (``co2e_generation``) in the proportion of DESNZ's 2025
-  UK generation factor to its well-to-tank generation factor (0.177 : 0.0459, 79.4% combustion), for
-  every country and year; a notice says so.
-- T&D losses: delivering 1 kWh loses L / (1 - L) kWh more, L the World Bank loss share of the country and
-  year (its world average, with a notice, for countries it does not cover), charged at the full lifecycle
-  grid intensity.
-- Market-based consumption: 0 from a certified-renewable supplier (guarantees of origin); otherwise AIB's
-  residual mix of the country and year (EU-27); otherwise (no residual mix, or AIB prints none because
-  the country fully discloses) the location-based combustion figure, with a notice.
-- Upstream and T&D are location-based in both totals: guarantees of origin and residual mixes are
-  instruments for the generation itself, not for its fuel supply chain or the grid's losses.
-- ``co2e`` = market-based consumption + generation + T&D; ``co2e_location_based`` = location-based
-  consumption + generation + T&D.
-- A custom factor (e.g. the supplier's disclosed mix) replaces the market-based consumption factor,
-  reduced by its renewable_percentage, and wins over the supplier.
+1. a US facility with a ZIP code: the eGRID subregion of EPA's ZIP map, its total output rate;
+   a US facility without one: eGRID's national rate;
+2. an Australian facility: the NGA factor of its state (``subdivision``), else the national one;
+3. any other country: ``grid_direct.csv``: DESNZ's UK generation factor of that year's set for GB,
+   the EEA's intensity of generation for the EU-27, AIB's production mix (CO2 only) for the other AIB
+   countries;
+4. elsewhere, or for a year none of those covers: Ember's lifecycle intensity, whole (basis
+   ``lifecycle``): its upstream share is not separable, so no upstream part is added.
 
-Recharge is electricity's location-based figure (the public docs put it in Scope 2); a custom factor
-replaces its consumption as for electricity. Suppliers and residual mixes are not used.
+Scope 3 category 3, the same on both bases (certificates and residual mixes are instruments for the
+generation itself, not for its fuels' supply chain or the grid's losses):
+
+- upstream (``co2e_generation``): DESNZ's well-to-tank factors of UK generation and of T&D losses for
+  GB; elsewhere no official factor is shipped and none is estimated (a notice says so);
+- T&D losses (``co2e_transmission_and_distribution``): DESNZ's T&D factor for GB;
+  elsewhere kWh x the location-based rate x L / (1 - L), L the grid gross loss of the eGRID series used,
+  or the World Bank's loss share of the country (its world average where it has none), capped at
+  ``MAX_LOSS_SHARE`` (the series includes theft, and L / (1 - L) explodes as L nears 1).
+
+Scope 2, market-based, the Scope 2 hierarchy (``_market_based``): kWh covered by energy attribute
+certificates count 0 (basis ``certificate``): all of them from a certified-renewable supplier in the
+facility's market, else the invoice's ``certified_quantity``, else the custom factor's
+``renewable_percentage``. The rest is at the supplier-specific rate of a custom factor (``supplier``),
+else the residual mix of the country (``residual_mix``, AIB), else AIB's total supplier mix where it
+prints no residual mix (``total_supplier_mix``), else the location-based rate (``location_based``),
+each with a notice where it falls back.
+
+Recharge is electricity without a supplier or certificates: the same two bases and parts.
 """
 
 from __future__ import annotations
@@ -30,121 +41,252 @@ from dataclasses import dataclass
 from carbon_accounting.emissions import factors
 from carbon_accounting.emissions.catalogues import suppliers
 from carbon_accounting.emissions.catalogues.suppliers import Supplier
-from carbon_accounting.emissions.catalogues.units import KILOWATT_HOUR, Unit
+from carbon_accounting.emissions.catalogues.units import KILOWATT_HOUR
 from carbon_accounting.emissions.checks import CheckedActivity
 from carbon_accounting.emissions.factors import Factor, Series
-from carbon_accounting.emissions.ledger import Ledger
-from carbon_accounting.emissions.model import CustomFactor, FactorUsed
+from carbon_accounting.emissions.ledger import Ledger, Part
+from carbon_accounting.emissions.model import FactorUsed
+
+MAX_LOSS_SHARE = 0.20  # of the World Bank's T&D losses (docs/methodology.md, "T&D losses")
+# One market for energy attribute certificates: the EU internal electricity market with the EEA EFTA
+# states and Switzerland, where guarantees of origin are issued and cancelled under EECS. Every other
+# country is a market of its own (GB's REGOs are not GOs since 2023, the US has RECs).
+EECS_MARKET = frozenset(
+    """
+    AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO CH
+    """.split()  # noqa: SIM905 - a block of codes reads better than 32 quoted strings
+)
 
 
 @dataclass(frozen=True)
-class _GridYear:
-    """The part of an invoice in one calendar year, as computed location-based."""
+class _Grid:
+    """The location-based rate of one calendar year of an invoice, and the kWh in that year."""
 
     year: int
     kwh: float
-    grid: Factor
-    combustion_kg: float
+    rate: Factor
+    losses: Series | None  # the loss share of the same source, where it publishes one (eGRID)
 
 
 def electricity(invoice: CheckedActivity, ledger: Ledger) -> None:
-    years = _location_based(invoice, ledger)
-    supplier = invoice.supplier
-    if invoice.custom_factor is not None:
-        _add_custom(invoice, *invoice.custom_factor, ledger)
-    elif supplier is not None and supplier.certified_renewable:
-        _record_renewable_supply(supplier, invoice, ledger)
-    else:
-        ledger.consumption += sum(_residual_mix_kg(invoice.country, year, ledger) for year in years)
+    grids = _location_based(invoice, ledger)
+    _market_based(invoice, grids, invoice.supplier, ledger)
 
 
 def recharge(invoice: CheckedActivity, ledger: Ledger) -> None:
-    years = _location_based(invoice, ledger)
-    if invoice.custom_factor is not None:
-        _add_custom(invoice, *invoice.custom_factor, ledger)
-    else:
-        ledger.consumption += sum(year.combustion_kg for year in years)
+    grids = _location_based(invoice, ledger)
+    _market_based(invoice, grids, None, ledger)
 
 
-def _location_based(invoice: CheckedActivity, ledger: Ledger) -> list[_GridYear]:
-    """Add the location-based consumption, upstream and T&D, year by year."""
+def _location_based(invoice: CheckedActivity, ledger: Ledger) -> list[_Grid]:
     kwh = invoice.quantity_in(KILOWATT_HOUR)
-    combustion_share = _combustion_share(ledger)
-    losses = _td_losses(invoice.country, ledger)
-    years = []
+    grids = []
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        grid = ledger.at(factors.grid_intensity(invoice.country), part.year)
-        lifecycle_kg = kwh * part.share * ledger.use(grid, "location_based")
-        combustion_kg = lifecycle_kg * combustion_share
-        ledger.location_consumption += combustion_kg
-        ledger.generation += lifecycle_kg - combustion_kg
-        loss = ledger.use(ledger.at(losses, part.year), "transmission_and_distribution") / 100
-        ledger.transmission_and_distribution += lifecycle_kg * loss / (1 - loss)
-        years.append(_GridYear(year=part.year, kwh=kwh * part.share, grid=grid, combustion_kg=combustion_kg))
-    return years
+        grid = _grid(invoice, part.year, kwh * part.share, ledger)
+        ledger.add_location(Part.PURCHASED_ENERGY, grid.kwh * ledger.use(grid.rate, "location_based"))
+        _upstream(invoice, grid, ledger)
+        _losses(invoice, grid, ledger)
+        grids.append(grid)
+    return grids
 
 
-def _combustion_share(ledger: Ledger) -> float:
-    """The share of a lifecycle grid intensity counted as combustion, from DESNZ's UK factors."""
-    generation = ledger.use(factors.electricity_upstream("grid_generation_location_based"), "lifecycle_split")
-    upstream = ledger.use(factors.electricity_upstream("wtt_generation"), "lifecycle_split")
-    share = generation / (generation + upstream)
+def _grid(invoice: CheckedActivity, year: int, kwh: float, ledger: Ledger) -> _Grid:
+    """The most precise official rate for the facility's location in ``year`` (the module's list)."""
+    candidates: list[tuple[Series, Series | None]] = []
+    if invoice.country == factors.US:
+        subregion = _egrid_subregion(invoice, ledger)
+        for region in (subregion, factors.US) if subregion else (factors.US,):
+            candidates.append(
+                (factors.egrid(region, "output_rate"), factors.egrid(region, "grid_gross_loss"))
+            )
+    if invoice.activity.subdivision:
+        candidates.append((factors.grid_direct(invoice.activity.subdivision), None))
+    candidates.append((factors.grid_direct(invoice.country), None))
+    for series, losses in candidates:
+        found = series.latest(year)
+        if found is not None:
+            ledger.notice(series.fallback_notice(found, year))
+            if found.basis == "production_mix_co2":
+                ledger.notice(
+                    f"the location-based factor of {found.region} is AIB's production mix: modelled "
+                    "from the technology mix, CO2 only (no CH4 or N2O)"
+                )
+            return _Grid(year, kwh, found, losses)
+    lifecycle = ledger.at(factors.grid_intensity(invoice.country), year)
     ledger.notice(
-        f"Ember grid intensities are lifecycle figures: {share:.1%} is counted as combustion "
-        f"(co2e_consumption) and {1 - share:.1%} as upstream (co2e_generation), the proportion of DESNZ's "
-        f"2025 UK electricity generation factor ({generation}) to its well-to-tank factor ({upstream})"
+        f"no official generation-based grid factor for {invoice.country} in {year}: Ember's lifecycle "
+        "intensity is used as the location-based rate, whole; its upstream share is not separable, so no "
+        "upstream part is added"
     )
+    return _Grid(year, kwh, lifecycle, None)
+
+
+def _egrid_subregion(invoice: CheckedActivity, ledger: Ledger) -> str | None:
+    postal_code = invoice.activity.postal_code
+    if not postal_code:
+        ledger.notice("no ZIP code for this US facility: eGRID's national rate is used, not its subregion's")
+        return None
+    found = factors.egrid_zip_codes().get(postal_code[:5])
+    if found is None:
+        ledger.notice(f"ZIP code {postal_code} is not in eGRID's map: its national rate is used")
+        return None
+    return found[1]
+
+
+def _upstream(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
+    """Well-to-tank of the electricity generated: DESNZ's for GB; none elsewhere, with a notice."""
+    if grid.rate.basis == "lifecycle":
+        return  # inside the lifecycle rate
+    found = (
+        factors.electricity_upstream("wtt_generation").latest(grid.year) if invoice.country == "GB" else None
+    )
+    if found is None:
+        ledger.notice(
+            f"no well-to-tank factor of electricity generation for {invoice.country} in {grid.year}: "
+            "the upstream part (co2e_generation) is not estimated"
+        )
+        return
+    ledger.notice(factors.electricity_upstream("wtt_generation").fallback_notice(found, grid.year))
+    ledger.add(Part.UPSTREAM, grid.kwh * ledger.use(found, "upstream"))
+
+
+def _losses(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
+    """Transmission and distribution losses: DESNZ's factors for GB, else a loss share."""
+    if invoice.country == "GB" and grid.rate.dataset_version.startswith("desnz"):
+        td = factors.electricity_upstream("td_losses").latest(grid.year)
+        if td is not None:
+            ledger.notice(factors.electricity_upstream("td_losses").fallback_notice(td, grid.year))
+            ledger.add(Part.LOSSES, grid.kwh * ledger.use(td, "transmission_and_distribution"))
+            wtt = factors.electricity_upstream("wtt_td_losses").latest(grid.year)
+            if wtt is not None:  # the well-to-tank of the electricity lost is upstream, like generation's
+                ledger.add(Part.UPSTREAM, grid.kwh * ledger.use(wtt, "upstream"))
+            return
+    share = _loss_share(invoice, grid, ledger)
+    rate = grid.rate.value or 0.0
+    ledger.add(Part.LOSSES, grid.kwh * rate * share / (1 - share))
+
+
+def _loss_share(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> float:
+    if grid.losses is not None:
+        found = grid.losses.latest(grid.year)
+        if found is not None:
+            ledger.notice(grid.losses.fallback_notice(found, grid.year))
+            return ledger.use(found, "transmission_and_distribution") / 100
+    series = factors.td_loss(invoice.country)
+    if not series.by_year:
+        ledger.notice(f"no T&D loss share for {invoice.country}: used the World average")
+        series = factors.td_loss(factors.WORLD)
+    share = ledger.use(ledger.at(series, grid.year), "transmission_and_distribution") / 100
+    if share > MAX_LOSS_SHARE:
+        ledger.notice(
+            f"the World Bank's T&D losses of {invoice.country} in {grid.year} are {share:.1%}, which "
+            f"include non-technical losses: capped at {MAX_LOSS_SHARE:.0%}"
+        )
+        return MAX_LOSS_SHARE
     return share
 
 
-def _td_losses(country: str, ledger: Ledger) -> Series:
-    series = factors.td_loss(country)
-    if series.by_year:
-        return series
-    ledger.notice(f"no T&D loss share for {country}: used the World average")
-    return factors.td_loss(factors.WORLD)
+def _market_based(
+    invoice: CheckedActivity, grids: list[_Grid], supplier: Supplier | None, ledger: Ledger
+) -> None:
+    covered = _covered_share(invoice, supplier, ledger)
+    if covered >= 1:
+        return
+    if covered:
+        ledger.notice(
+            f"{covered:.1%} of the electricity is covered by certificates; the rest is market-based"
+        )
+    if invoice.custom_factor is not None:
+        custom, unit = invoice.custom_factor
+        kg = ledger.custom_kg(invoice, custom, unit, "market_based", "supplier")
+        ledger.add_market(Part.PURCHASED_ENERGY, kg * (1 - covered))
+        return
+    for grid in grids:
+        rate = _residual_rate(invoice, grid, ledger)
+        ledger.add_market(Part.PURCHASED_ENERGY, grid.kwh * (1 - covered) * rate)
 
 
-def _residual_mix_kg(country: str, year: _GridYear, ledger: Ledger) -> float:
-    """Market-based consumption of one year: by the residual mix, else the location-based figure."""
-    series = factors.residual_mix(country)
-    found = series.latest(year.year)
-    if found is not None and found.value is not None:
-        ledger.notice(series.fallback_notice(found, year.year))
-        return year.kwh * ledger.use(found, "market_based_residual_mix")
-    if found is None:
-        why = f"no residual mix for {country} in {year.year} (AIB's residual mixes cover the EU-27 from 2023)"
-    else:
-        why = f"AIB publishes no {found.year} residual mix for {country} (full disclosure)"
-    ledger.notice(f"{why}: market-based consumption uses the grid factor")
-    ledger.use(year.grid, "market_based_grid_fallback")
-    return year.combustion_kg
+def _covered_share(invoice: CheckedActivity, supplier: Supplier | None, ledger: Ledger) -> float:
+    """The share of the kWh covered by energy attribute certificates that meet the Quality Criteria."""
+    if supplier is not None and supplier.certified_renewable:
+        if _same_market(supplier.country, invoice.country):
+            _record_certificates(
+                f"supplier:{supplier.id}",
+                f"{supplier.name}: certified renewable supply (guarantees of origin)",
+                supplier.country,
+                suppliers.CATALOGUE_VERSION,
+                invoice,
+                ledger,
+            )
+            ledger.notice(
+                f"{supplier.name} sells only certified renewable electricity in the facility's market: "
+                "market-based Scope 2 is 0"
+            )
+            return 1.0
+        ledger.notice(
+            f"{supplier.name}'s guarantees of origin are for {supplier.country}, not the facility's market "
+            f"({invoice.country}): the renewable claim is ignored"
+        )
+    certified = invoice.activity.certified_quantity
+    if certified and invoice.activity.quantity:
+        _record_certificates(
+            "certified_quantity",
+            "energy attribute certificates retired for this invoice (certified_quantity)",
+            invoice.country,
+            "certified_quantity",
+            invoice,
+            ledger,
+        )
+        return min(1.0, certified / invoice.activity.quantity)
+    custom = invoice.custom_factor[0] if invoice.custom_factor else None
+    if custom is not None and custom.renewable_percentage:
+        ledger.notice(
+            f"custom factor '{custom.name}': {custom.renewable_percentage:g}% is covered by certificates"
+        )
+        return custom.renewable_percentage / 100
+    return 0.0
 
 
-def _record_renewable_supply(supplier: Supplier, invoice: CheckedActivity, ledger: Ledger) -> None:
-    """Market-based consumption stays 0; record why."""
+def _same_market(supplier_country: str, facility_country: str) -> bool:
+    return supplier_country == facility_country or {supplier_country, facility_country} <= EECS_MARKET
+
+
+def _record_certificates(
+    factor_id: str, source: str, region: str, version: str, invoice: CheckedActivity, ledger: Ledger
+) -> None:
     ledger.record(
         FactorUsed(
-            id=f"supplier:{supplier.id}",
-            source=f"{supplier.name}: certified renewable supply (guarantees of origin)",
+            id=factor_id,
+            source=source,
             year=invoice.activity.start_date.year,
-            region=supplier.country,
+            region=region,
             value=0.0,
             unit="kg CO2e/kWh",
-            method="market_based_certified_renewable",
-            dataset_version=suppliers.CATALOGUE_VERSION,
+            method="market_based",
+            dataset_version=version,
+            basis="certificate",
         )
     )
-    ledger.notice(
-        f"{supplier.name} sells only certified renewable electricity: market-based consumption is 0"
-    )
 
 
-def _add_custom(invoice: CheckedActivity, custom: CustomFactor, unit: Unit, ledger: Ledger) -> None:
-    """Market-based consumption by the custom factor, less its renewable share."""
-    renewable = custom.renewable_percentage or 0.0
-    ledger.consumption += ledger.custom_kg(invoice, custom, unit) * (1 - renewable / 100)
-    if renewable:
+def _residual_rate(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> float:
+    """The market-based rate of a year's uncovered kWh: residual mix, total supplier mix, grid."""
+    series = factors.residual_mix(invoice.country)
+    found = series.latest(grid.year)
+    if found is not None and found.value is not None:
+        ledger.notice(series.fallback_notice(found, grid.year))
+        return ledger.use(found, "market_based")
+    mix = factors.supplier_mix(invoice.country)
+    total = mix.latest(grid.year)
+    if found is not None and total is not None:
         ledger.notice(
-            f"custom factor '{custom.name}' is {renewable:g}% renewable: consumption reduced accordingly"
+            f"AIB prints no {found.year} residual mix for {invoice.country} (full disclosure): its total "
+            f"supplier mix of {total.year} is used"
         )
+        return ledger.use(total, "market_based")
+    why = f"no residual mix for {invoice.country} in {grid.year}"
+    if found is not None:
+        why = f"AIB publishes no {found.year} residual mix for {invoice.country} (full disclosure)"
+    ledger.notice(f"{why}: market-based Scope 2 uses the location-based rate")
+    ledger.record(grid.rate.used("market_based", "location_based"))
+    return grid.rate.value or 0.0

@@ -1,9 +1,9 @@
 """Emission-factor data: the CSV files under ``data/``, read on first use and kept, and the year rules.
 
 Every file has the columns ``id, dataset_version, region, year, value, unit``, plus key columns where it
-holds several series per region (fuel, component and per_unit; activity; factor). ``id`` is the row's
-stable id, recorded on invoices. Where each file comes from, and why it holds what it holds:
-``data/SOURCES.md``.
+holds several series per region (fuel, component and per_unit; activity; factor) and, where its rows
+differ in kind, ``basis``. ``id`` is the row's stable id, recorded on invoices. Where each file comes
+from, and why it holds what it holds: ``data/SOURCES.md``.
 
 Versions: every row belongs to a dataset version (``desnz-2025`` of dataset ``desnz``), registered in
 ``data/datasets.csv`` with its source and the data *release* that added it (1, 2, …). Versions are only
@@ -33,22 +33,29 @@ from carbon_accounting.emissions.model import CalculationError, FactorUsed
 
 _DATA = Path(__file__).with_name("data")
 WORLD = "WLD"  # the World Bank's world aggregate, the T&D fallback for countries it does not cover
+US = "US"  # eGRID's national rates, for a US facility whose ZIP code is not given
 
 
 @dataclass(frozen=True)
 class DataFile:
-    """A data file and the columns that, with ``year``, identify one of its series' factors."""
+    """A data file, the columns that with ``year`` identify one of its series' factors, and what its
+    factors are (``basis``) where the file has no ``basis`` column."""
 
     name: str
+    basis: str
     key_columns: tuple[str, ...] = ("region",)
 
 
-GRID_INTENSITY = DataFile("grid_intensity.csv")
-TD_LOSSES = DataFile("td_losses.csv")
-RESIDUAL_MIX = DataFile("residual_mix.csv")
-FUEL_FACTORS = DataFile("fuel_factors.csv", ("fuel", "component", "per_unit"))
-WATER_FACTORS = DataFile("water_factors.csv", ("activity",))
-ELECTRICITY_UPSTREAM = DataFile("electricity_upstream.csv", ("factor",))
+GRID_DIRECT = DataFile("grid_direct.csv", "generation")
+EGRID = DataFile("egrid_subregions.csv", "generation", ("region", "factor"))
+GRID_INTENSITY = DataFile("grid_intensity.csv", "lifecycle")
+TD_LOSSES = DataFile("td_losses.csv", "loss_share")
+RESIDUAL_MIX = DataFile("residual_mix.csv", "residual_mix")
+SUPPLIER_MIX = DataFile("supplier_mix.csv", "total_supplier_mix")
+FUEL_FACTORS = DataFile("fuel_factors.csv", "desnz_fuel", ("fuel", "component", "per_unit"))
+HEAT_FACTORS = DataFile("heat_factors.csv", "desnz_heat_and_steam", ("activity",))
+WATER_FACTORS = DataFile("water_factors.csv", "desnz_water", ("activity",))
+ELECTRICITY_UPSTREAM = DataFile("electricity_upstream.csv", "desnz_electricity", ("factor",))
 
 
 @dataclass(frozen=True)
@@ -73,9 +80,11 @@ class Factor:
     value: float | None  # None where the publisher prints no value (AIB: full-disclosure country)
     unit: str
     release: int  # of its dataset version
+    basis: str
 
-    def used(self, method: str) -> FactorUsed:
-        """This factor as recorded on an invoice, ``method`` saying what it was used for."""
+    def used(self, method: str, basis: str | None = None) -> FactorUsed:
+        """This factor as recorded on an invoice, ``method`` saying what it was used for (and ``basis``,
+        where it differs from the factor's own, what it stood for: a grid rate used market-based)."""
         assert self.value is not None, f"{self.id} has no value to use"
         return FactorUsed(
             id=self.id,
@@ -86,6 +95,7 @@ class Factor:
             unit=self.unit,
             method=method,
             dataset_version=self.dataset_version,
+            basis=basis or self.basis,
         )
 
 
@@ -131,9 +141,28 @@ def split_by_year(start: date, end: date) -> list[YearShare]:
     return parts
 
 
+def grid_direct(region: str) -> Series:
+    """The official generation-based grid rate of a country or subdivision, kg per kWh (DESNZ for GB,
+    EEA for the EU-27, NGA for Australia and its states, AIB's production mix for other AIB countries)."""
+    return Series(f"grid factor for {region}", _table(GRID_DIRECT).get((region,), {}))
+
+
+def egrid(region: str, factor: str) -> Series:
+    """An eGRID subregion's (or ``US``'s) ``output_rate`` (kg CO2e/kWh) or ``grid_gross_loss`` (%)."""
+    label = "eGRID output rate" if factor == "output_rate" else "eGRID grid gross loss"
+    return Series(f"{label} for {region}", _table(EGRID).get((region, factor), {}))
+
+
+@cache
+def egrid_zip_codes() -> dict[str, tuple[str, str]]:
+    """EPA's ZIP code map: ZIP -> (USPS state, the predominant utility's eGRID subregion)."""
+    with (_DATA / "egrid_zip.csv").open(encoding="utf-8", newline="") as lines:
+        return {row["zip"]: (row["state"], row["subregion"]) for row in csv.DictReader(lines)}
+
+
 def grid_intensity(country: str) -> Series:
     """Ember's lifecycle grid intensity of a country, kg CO2e per kWh generated."""
-    return Series(f"grid factor for {country}", _table(GRID_INTENSITY).get((country,), {}))
+    return Series(f"lifecycle grid factor for {country}", _table(GRID_INTENSITY).get((country,), {}))
 
 
 def td_loss(region: str) -> Series:
@@ -143,12 +172,17 @@ def td_loss(region: str) -> Series:
 
 
 def residual_mix(country: str) -> Series:
-    """AIB's residual mix of an EU country, kg CO2 per kWh; empty outside the EU-27."""
+    """AIB's residual mix of an AIB country, kg CO2 per kWh; empty elsewhere."""
     return Series(f"residual mix for {country}", _table(RESIDUAL_MIX).get((country,), {}))
 
 
+def supplier_mix(country: str) -> Series:
+    """AIB's total supplier mix, kg CO2 per kWh, for the countries it prints no residual mix for."""
+    return Series(f"total supplier mix for {country}", _table(SUPPLIER_MIX).get((country,), {}))
+
+
 def fuel_factors(desnz_fuel: str, component: str, fuel_name: str) -> dict[str, Series]:
-    """A DESNZ fuel's factors for ``component`` (scope_1 or outside_of_scopes), by unit name."""
+    """A DESNZ fuel's factors for ``component`` (scope_1, outside_of_scopes or wtt), by unit name."""
     table = _table(FUEL_FACTORS)
     return {
         per_unit: Series(f"DESNZ factor for {fuel_name}", by_year)
@@ -163,9 +197,17 @@ def water(activity: str) -> Series:
     return Series(label, _table(WATER_FACTORS)[(activity,)])
 
 
-def electricity_upstream(factor: str) -> Factor:
-    """DESNZ's 2025 UK grid_generation_location_based or wtt_generation factor, kg CO2e per kWh."""
-    return _table(ELECTRICITY_UPSTREAM)[(factor,)][2025]
+def heat(activity: str) -> Series:
+    """A DESNZ heat and steam factor (``district_heat_and_steam``, ``wtt_district_heat_and_steam``,
+    ``district_distribution_loss``, ...), kg CO2e per kWh of heat."""
+    label = f"DESNZ {activity.replace('_', ' ')} factor"
+    return Series(label, _table(HEAT_FACTORS).get((activity,), {}))
+
+
+def electricity_upstream(factor: str) -> Series:
+    """DESNZ's UK ``td_losses``, ``wtt_generation`` or ``wtt_td_losses`` factor, kg CO2e per kWh."""
+    label = f"DESNZ UK {factor.replace('_', ' ')} factor"
+    return Series(label, _table(ELECTRICITY_UPSTREAM).get((factor,), {}))
 
 
 @cache
@@ -195,6 +237,7 @@ def rows(file: DataFile) -> tuple[tuple[tuple[str, ...], Factor], ...]:
                 value=float(row["value"]) if row["value"] else None,
                 unit=row["unit"],
                 release=version.release,
+                basis=row.get("basis") or file.basis,
             )
             found.append((tuple(row[column] for column in file.key_columns), factor))
     return tuple(found)

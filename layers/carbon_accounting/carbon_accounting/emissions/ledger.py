@@ -1,31 +1,72 @@
-"""The running totals of one calculation, with the factors and notices behind them."""
+"""The running totals of one calculation, by part, with the factors and notices behind them.
+
+Every kilogram is added to one ``Part``: a scope (and Scope 3 category) and the line of the invoice's
+breakdown it belongs to. Each part keeps its market-based and location-based kilograms; the totals
+are ``math.fsum`` of the parts, so the parts add up to them exactly.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from enum import Enum
 
 from carbon_accounting.emissions.catalogues.units import Unit
 from carbon_accounting.emissions.checks import CheckedActivity
 from carbon_accounting.emissions.factors import Factor, Series
-from carbon_accounting.emissions.model import CustomFactor, Emissions, FactorUsed
+from carbon_accounting.emissions.model import CustomFactor, Emissions, FactorUsed, ScopePart
+
+FUEL_AND_ENERGY = 3  # Scope 3 category 3: fuel- and energy-related activities
+PURCHASED_GOODS = 1  # Scope 3 category 1: purchased goods and services (water supply)
+WASTE = 5  # Scope 3 category 5: waste generated in operations (water treatment)
+
+
+class Part(Enum):
+    """(breakdown line, scope, Scope 3 category) of the kilograms added."""
+
+    COMBUSTION = ("consumption", 1, None)
+    PURCHASED_ENERGY = ("consumption", 2, None)
+    UPSTREAM = ("generation", 3, FUEL_AND_ENERGY)
+    LOSSES = ("transmission_and_distribution", 3, FUEL_AND_ENERGY)
+    WATER_SUPPLY = ("consumption", 3, PURCHASED_GOODS)
+    WATER_TREATMENT = ("consumption", 3, WASTE)
+
+    @property
+    def line(self) -> str:
+        return self.value[0]
+
+    @property
+    def scope(self) -> int:
+        return self.value[1]
+
+    @property
+    def category(self) -> int | None:
+        return self.value[2]
 
 
 @dataclass
 class Ledger:
-    """Totals in kg, by the invoice's breakdown; the calculators add to them."""
+    """Kilograms by part and basis; the calculators add to them."""
 
-    consumption: float = 0.0  # market-based for electricity
-    location_consumption: float = 0.0
-    generation: float = 0.0
-    transmission_and_distribution: float = 0.0
-    biomass: float = 0.0
+    market: dict[Part, list[float]] = field(default_factory=dict)
+    location: dict[Part, list[float]] = field(default_factory=dict)
+    biomass: list[float] = field(default_factory=list)
     factors: dict[FactorUsed, None] = field(default_factory=dict)  # dicts as ordered sets
     notices: dict[str, None] = field(default_factory=dict)
 
-    def add_consumption(self, kg: float) -> None:
-        """Emissions that are the same on both bases (all but electricity and recharge)."""
-        self.consumption += kg
-        self.location_consumption += kg
+    def add(self, part: Part, kg: float, *, location_kg: float | None = None) -> None:
+        """``kg`` on both bases, or market-based ``kg`` and ``location_kg`` where they differ."""
+        self.market.setdefault(part, []).append(kg)
+        self.location.setdefault(part, []).append(kg if location_kg is None else location_kg)
+
+    def add_market(self, part: Part, kg: float) -> None:
+        """Market-based kilograms of a part whose location-based figure is added on its own."""
+        self.market.setdefault(part, []).append(kg)
+        self.location.setdefault(part, [])
+
+    def add_location(self, part: Part, kg: float) -> None:
+        self.location.setdefault(part, []).append(kg)
+        self.market.setdefault(part, [])
 
     def at(self, series: Series, year: int) -> Factor:
         """The factor of ``series`` for ``year``, noting a fallback to an earlier year."""
@@ -46,7 +87,9 @@ class Ledger:
         if text is not None:
             self.notices[text] = None
 
-    def custom_kg(self, invoice: CheckedActivity, custom: CustomFactor, unit: Unit) -> float:
+    def custom_kg(
+        self, invoice: CheckedActivity, custom: CustomFactor, unit: Unit, method: str, basis: str
+    ) -> float:
         """The invoice's emissions by its custom factor (expressed per ``unit``), recorded."""
         self.record(
             FactorUsed(
@@ -56,22 +99,43 @@ class Ledger:
                 region=invoice.country,
                 value=custom.kgco2e_per_unit,
                 unit=f"kg CO2e/{unit.name}",
-                method="custom_factor",
+                method=method,
                 dataset_version="custom",
+                basis=basis,
             )
         )
         return invoice.quantity_in(unit) * custom.kgco2e_per_unit
 
     def emissions(self, scope: int) -> Emissions:
-        upstream_and_losses = self.generation + self.transmission_and_distribution
+        parts = sorted(self.market, key=lambda part: (part.scope, part.category or 0))
+        by_scope: dict[tuple[int, int | None], tuple[list[float], list[float]]] = {}
+        lines: dict[str, tuple[list[float], list[float]]] = {}
+        for part in parts:
+            for totals in (
+                by_scope.setdefault((part.scope, part.category), ([], [])),
+                lines.setdefault(part.line, ([], [])),
+            ):
+                totals[0].extend(self.market[part])
+                totals[1].extend(self.location[part])
+        scope_parts = tuple(
+            ScopePart(
+                scope=key[0], category=key[1], co2e=math.fsum(market), co2e_location_based=math.fsum(location)
+            )
+            for key, (market, location) in by_scope.items()
+        )
+
+        def line(name: str) -> float:
+            return math.fsum(lines.get(name, ([], []))[0])
+
         return Emissions(
-            co2e=self.consumption + upstream_and_losses,
-            co2e_biomass=self.biomass,
-            co2e_location_based=self.location_consumption + upstream_and_losses,
-            co2e_consumption=self.consumption,
-            co2e_generation=self.generation,
-            co2e_transmission_and_distribution=self.transmission_and_distribution,
+            co2e=math.fsum(part.co2e for part in scope_parts),
+            co2e_biomass=math.fsum(self.biomass),
+            co2e_location_based=math.fsum(part.co2e_location_based for part in scope_parts),
+            co2e_consumption=line("consumption"),
+            co2e_generation=line("generation"),
+            co2e_transmission_and_distribution=line("transmission_and_distribution"),
             scope=scope,
+            by_scope=scope_parts,
             emission_factors=tuple(self.factors),
             notices=tuple(self.notices),
         )

@@ -46,14 +46,20 @@ class Activity:
     facility_fuel_id: UUID | None = None
     supplier_id: UUID | None = None
     custom_factor: CustomFactor | None = None
+    subdivision: str | None = None  # ISO 3166-2 of the facility, e.g. AU-NSW
+    postal_code: str | None = None  # of the facility; a US ZIP code finds its eGRID subregion
+    certified_quantity: float | None = None  # electricity: covered by certificates, in the invoice's unit
 
 
 @dataclass(frozen=True)
 class FactorUsed:
     """One factor behind an invoice's figures: an entry of its ``emission_factors``.
 
-    ``id`` is the stable id of the data row (``ember:ES:2024``, ``desnz:1_100_1004_6_1``,
-    ``custom:<uuid>``); ``method`` says what the factor was used for.
+    ``id`` is the stable id of the data row (``eea:ES:2024``, ``desnz:1_100_1004_6_1``,
+    ``custom:<uuid>``); ``method`` says what the factor was used for (``location_based``,
+    ``market_based``, ``upstream``, ``transmission_and_distribution``, ``combustion``, ...), ``basis``
+    what the factor is (``generation``, ``lifecycle``, ``residual_mix``, ``certificate``, ...:
+    docs/methodology.md lists them).
     """
 
     id: str
@@ -64,19 +70,32 @@ class FactorUsed:
     unit: str
     method: str
     dataset_version: str
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class ScopePart:
+    """The part of an invoice's emissions in one GHG Protocol scope (and Scope 3 category), in kg."""
+
+    scope: int
+    category: int | None  # the Scope 3 category (3: fuel- and energy-related activities); None for 1, 2
+    co2e: float  # market-based for Scope 2
+    co2e_location_based: float
 
 
 @dataclass(frozen=True)
 class Emissions:
-    """An invoice's emissions in kg. ``co2e`` is always consumption + generation + T&D."""
+    """An invoice's emissions in kg: ``co2e`` is the sum of ``by_scope``'s ``co2e`` parts and of the
+    breakdown consumption + generation + T&D; ``co2e_location_based`` likewise."""
 
-    co2e: float  # market-based total for electricity
+    co2e: float  # market-based where Scope 2 has two bases
     co2e_biomass: float  # biogenic CO2, reported outside of the scopes
-    co2e_location_based: float  # electricity and recharge: location-based total; others: = co2e
-    co2e_consumption: float
-    co2e_generation: float  # upstream of the electricity generated
-    co2e_transmission_and_distribution: float
-    scope: int
+    co2e_location_based: float
+    co2e_consumption: float  # the primary scope's part (Scopes 1 and 2; water: all of it)
+    co2e_generation: float  # upstream: well-to-tank of the fuel or of the electricity generated
+    co2e_transmission_and_distribution: float  # grid or heat-network losses
+    scope: int  # the invoice's primary scope, as the public API has it
+    by_scope: tuple[ScopePart, ...]
     emission_factors: tuple[FactorUsed, ...]
     notices: tuple[str, ...]  # user-facing: fallbacks, splits, substitutions
 

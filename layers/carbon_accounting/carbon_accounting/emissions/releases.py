@@ -10,10 +10,10 @@ figures were computed at, and the *years* its period falls in, as one of these b
   every year uses the same factors as the nearest covered year, so those invoices are few and alike.
 
 ``changed_at(type, bucket)`` is the latest release that changed a factor an invoice of that type in those
-years would use (a new or revised row of a file the type reads, for any series of it); an invoice
-computed at an earlier release is stale. It is exact per type and year, not per series: a new grid
-intensity for Spain also marks French electricity invoices of that year stale, and recomputing them
-leaves their figures as they were.
+years would use (a new or revised row of a file the type reads, for any series of it), or the
+methodology of that type (``METHODOLOGY``); an invoice computed at an earlier release is stale. It is
+exact per type and year, not per series: a new grid intensity for Spain also marks French electricity
+invoices of that year stale, and recomputing them leaves their figures as they were.
 """
 
 from __future__ import annotations
@@ -29,18 +29,34 @@ OTHER = "other"
 
 # The files each type's calculation reads (``calculator``, ``electricity``); a custom factor is the
 # organization's own data, outside of the releases.
+_GRID = (
+    factors.GRID_DIRECT,
+    factors.EGRID,
+    factors.GRID_INTENSITY,
+    factors.TD_LOSSES,
+    factors.RESIDUAL_MIX,
+    factors.SUPPLIER_MIX,
+    factors.ELECTRICITY_UPSTREAM,
+)
 _FILES: dict[InvoiceType, tuple[DataFile, ...]] = {
-    InvoiceType.ELECTRICITY: (
-        factors.GRID_INTENSITY,
-        factors.TD_LOSSES,
-        factors.RESIDUAL_MIX,
-        factors.ELECTRICITY_UPSTREAM,
-    ),
-    InvoiceType.RECHARGE: (factors.GRID_INTENSITY, factors.TD_LOSSES, factors.ELECTRICITY_UPSTREAM),
-    InvoiceType.HEAT: (factors.FUEL_FACTORS,),
+    InvoiceType.ELECTRICITY: _GRID,
+    InvoiceType.RECHARGE: _GRID,
+    InvoiceType.HEAT: (factors.FUEL_FACTORS, factors.HEAT_FACTORS),
     InvoiceType.WATER: (factors.WATER_FACTORS,),
     InvoiceType.PROCESS: (),
 }
+
+# The methodology (docs/methodology.md) by version, and the release that brought it in for each type:
+# its figures are recomputed like those of a data release. Version 2 splits every invoice by scope and
+# category, and reworks every type's parts (issue 13).
+METHODOLOGY = {"1": 1, "2": 2}
+_METHOD_CHANGED_AT = dict.fromkeys(InvoiceType, METHODOLOGY["2"])
+
+
+def methodology_version() -> str:
+    """The methodology this code computes with, recorded on every invoice it computes."""
+    return max(METHODOLOGY, key=METHODOLOGY.__getitem__)
+
 
 _Entry = tuple[int, int, str]  # a row's (year, release, id)
 
@@ -92,8 +108,8 @@ def _changed_in(invoice_type: InvoiceType, year: int) -> int:
     series = [entries for file in _FILES[invoice_type] for entries in _series(file).values()]
     for release in range(current_release(), 1, -1):
         if any(_pick(entries, year, release) != _pick(entries, year, release - 1) for entries in series):
-            return release
-    return 1
+            return max(release, _METHOD_CHANGED_AT[invoice_type])
+    return _METHOD_CHANGED_AT[invoice_type]
 
 
 def _pick(entries: list[_Entry], year: int, release: int) -> _Entry | None:

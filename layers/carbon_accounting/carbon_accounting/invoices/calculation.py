@@ -45,7 +45,14 @@ _TOTALS = (
 
 
 # What a history entry keeps; a calculation that changes none of them adds no entry.
-_FIGURES = ("co2e", "co2e_location_based", "emission_factors", "dataset_version")
+_FIGURES = (
+    "co2e",
+    "co2e_location_based",
+    "emissions_by_scope",
+    "emission_factors",
+    "dataset_version",
+    "methodology_version",
+)
 # Marks of a pending calculation, removed once it has settled.
 _PENDING = dict.fromkeys(("pending_reason", "resume_status", "recalculation_job"))
 
@@ -68,9 +75,14 @@ def _activity(invoice: dict[str, Any]) -> emissions.Activity:
     def uuid_or_none(name: str) -> UUID | None:
         return UUID(invoice[name]) if invoice.get(name) else None
 
+    quantity = float(invoice["quantity"])
+    certified = None
+    if invoice.get("certified_quantity") is not None:  # as sent, of the whole invoice: its share of it
+        sent = float(invoice.get("original_quantity") or invoice["base_quantity"])
+        certified = min(quantity, quantity * float(invoice["certified_quantity"]) / sent)
     return emissions.Activity(
         type=emissions.InvoiceType(invoice["type"]),
-        quantity=float(invoice["quantity"]),
+        quantity=quantity,
         unit_id=UUID(invoice["unit_id"]),
         start_date=date.fromisoformat(invoice["start_date"]),
         end_date=date.fromisoformat(invoice["end_date"]),
@@ -78,6 +90,9 @@ def _activity(invoice: dict[str, Any]) -> emissions.Activity:
         facility_fuel_id=uuid_or_none("facility_fuel_id"),
         supplier_id=uuid_or_none("supplier_id"),
         custom_factor=_custom_factor(invoice),
+        subdivision=invoice.get("subdivision"),
+        postal_code=invoice.get("postal_code"),
+        certified_quantity=certified,
     )
 
 
@@ -107,6 +122,7 @@ def _compute(invoice: dict[str, Any]) -> None:
         changes = {name: getattr(result, name) for name in _TOTALS} | _succeeded(
             invoice, result.scope, [dataclasses.asdict(factor) for factor in result.emission_factors]
         )
+        changes["emissions_by_scope"] = [dataclasses.asdict(part) for part in result.by_scope]
         changes["notices"] = list(result.notices)
     years = releases.bucket(
         date.fromisoformat(invoice["start_date"]), date.fromisoformat(invoice["end_date"])
@@ -122,12 +138,13 @@ def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]
         "scope": scope,
         "emission_factors": factors,
         "dataset_version": "+".join(sorted({factor["dataset_version"] for factor in factors})),
+        "methodology_version": releases.methodology_version(),
         "error_messages": [],
     }
 
 
 def _failed(messages: list[str]) -> dict[str, Any]:
-    return dict.fromkeys((*_TOTALS, "dataset_version")) | {
+    return dict.fromkeys((*_TOTALS, "dataset_version", "emissions_by_scope", "methodology_version")) | {
         "status": str(InvoiceStatus.ERROR),
         "error_messages": messages,
         "emission_factors": [],
@@ -182,6 +199,10 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
     else:
         factors = _distinct(_plain(factor) for child in children for factor in child["emission_factors"])
         changes = {name: math.fsum(float(child[name]) for child in children) for name in _TOTALS}
+        changes["emissions_by_scope"] = parts = _sum_parts(children)
+        # The parent's totals are its parts' sums, as a single invoice's are (to the last digit).
+        changes["co2e"] = math.fsum(part["co2e"] for part in parts)
+        changes["co2e_location_based"] = math.fsum(part["co2e_location_based"] for part in parts)
         changes |= _succeeded(parent, int(children[0]["scope"]), factors)
         changes["notices"] = _distinct(notice for child in children for notice in child["notices"])
     # The children were computed at the release of the oldest of them, for the parent's period.
@@ -190,6 +211,28 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
         "data_years": children[0]["data_years"],
     }
     _settle(parent, changes)
+
+
+def _sum_parts(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The children's emissions_by_scope, part by part (scope and category), in their order."""
+    sums: dict[tuple[int, int | None], tuple[list[float], list[float]]] = {}
+    for child in children:
+        for part in child.get("emissions_by_scope") or []:
+            category = None if part.get("category") is None else int(part["category"])
+            market, location = sums.setdefault((int(part["scope"]), category), ([], []))
+            market.append(float(part["co2e"]))
+            location.append(float(part["co2e_location_based"]))
+    return [
+        {
+            "scope": scope,
+            "category": category,
+            "co2e": math.fsum(market),
+            "co2e_location_based": math.fsum(location),
+        }
+        for (scope, category), (market, location) in sorted(
+            sums.items(), key=lambda entry: (entry[0][0], entry[0][1] or 0)
+        )
+    ]
 
 
 def _distinct(values: Any) -> list[Any]:

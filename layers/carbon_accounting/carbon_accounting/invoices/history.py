@@ -1,8 +1,9 @@
 """An invoice's audit trail: its figures after each calculation that changed them.
 
 The calculator writes an entry when it settles an invoice whose figures (``co2e``,
-``co2e_location_based``, the emission factors and their dataset versions) differ from the previous
-ones, and always for the first calculation; edits and recalculations never rewrite an entry. A
+``co2e_location_based``, ``emissions_by_scope``, the emission factors, their dataset versions and the
+methodology version) differ from the previous ones, and always for the first calculation; edits and
+recalculations never rewrite an entry. A
 deleted invoice's entries are deleted with it (the calculator, on the table's stream).
 """
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field
 from carbon_accounting import repository
 from carbon_accounting.emissions import FactorUsed
 from carbon_accounting.errors import InvoiceNotFound
-from carbon_accounting.models import Caller, HistoryReason, InvoiceStatus
+from carbon_accounting.models import Caller, HistoryReason, InvoiceStatus, ScopeEmissions
 
 
 class HistoryEntry(BaseModel):
@@ -27,8 +28,10 @@ class HistoryEntry(BaseModel):
     status: InvoiceStatus
     co2e: float | None = None
     co2e_location_based: float | None = None
+    emissions_by_scope: list[ScopeEmissions] | None = None
     emission_factors: list[FactorUsed] = Field(default_factory=list)
     dataset_version: str | None = None
+    methodology_version: str | None = None
 
 
 def invoice_history(caller: Caller, invoice_id: UUID) -> list[HistoryEntry]:

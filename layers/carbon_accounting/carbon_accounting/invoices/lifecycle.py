@@ -28,7 +28,7 @@ from carbon_accounting.invoices.models import (
     InvoiceUpdate,
     parse_invoice,
 )
-from carbon_accounting.models import Caller, FacilityStatus, HistoryReason, InvoiceStatus
+from carbon_accounting.models import Caller, Facility, FacilityStatus, HistoryReason, InvoiceStatus
 from carbon_accounting.repository import Reads
 from carbon_accounting.versions import parse_if_match
 
@@ -141,6 +141,13 @@ def _checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> 
     _check_period(data.start_date, data.end_date)
     _check_fields(invoice_type, data)
     quantity = _canonical_quantity(invoice_type, data)
+    if data.certified_quantity is not None and data.certified_quantity > data.base_quantity:
+        raise BadRequest(
+            f"certified_quantity {data.certified_quantity:g} is more than base_quantity "
+            f"{data.base_quantity:g}",
+            "INVALID_CERTIFIED_QUANTITY",
+            "certified_quantity",
+        )
     _check_catalogue_references(data)
     custom_factor = (
         custom_factors.get_custom_emission_factor(caller, data.custom_emission_factor_id, reads)
@@ -159,6 +166,7 @@ def _checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> 
         "custom_emission_factor_id": _text(data.custom_emission_factor_id),
         "custom_emission_factor": custom_factor.model_dump(mode="json") if custom_factor else None,
         "toc_id": data.toc,
+        "certified_quantity": data.certified_quantity,
         "original_quantity": None,
         "original_unit_id": None,
         **quantity,
@@ -254,11 +262,20 @@ def _allocated(
         **common,
         "id": str(invoice_id),
         "facility_id": str(allocation.facility.id),
-        "country": allocation.facility.country,
+        **_location(allocation.facility),
         "percentage": allocation.percentage,
         "quantity": common["base_quantity"] * allocation.percentage,
         "facility_percentages": shares,
         "source_invoice_id": _text(parent_id),
+    }
+
+
+def _location(facility: Facility) -> dict[str, Any]:
+    """Where the facility is, as its invoices keep it: what their grid factors are chosen by."""
+    return {
+        "country": facility.country,
+        "subdivision": facility.subdivision,
+        "postal_code": facility.postal_code,
     }
 
 
@@ -303,6 +320,7 @@ _EMISSION_FIELDS = frozenset(
         "facility_fuel_id",
         "custom_emission_factor_id",
         "custom_emission_factor",
+        "certified_quantity",
     }
 )
 _USER_STATUSES = frozenset({"active", "inactive", "review"})
@@ -327,6 +345,8 @@ def _as_request(item: dict[str, Any]) -> dict[str, Any]:
         "custom_emission_factor_id",
     ):
         request[name] = item.get(name)
+    if item.get("certified_quantity") is not None:
+        request["certified_quantity"] = float(item["certified_quantity"])
     return request
 
 
@@ -438,7 +458,7 @@ def _moved_to(caller: Caller, item: dict[str, Any], facility_id: UUID) -> dict[s
     }
     return {
         "facility_id": str(facility.id),
-        "country": facility.country,
+        **_location(facility),
         "facility_percentages": [
             share | {"company_name": _organization_name(caller), "facility_name": facility.name}
         ],

@@ -66,9 +66,7 @@ class CastedInvoice(InvoiceCommon):
     toc: str | None = None
     custom_emission_factor_id: UUID | None = None
     custom_emission_factor: CustomEmissionFactor | None = None
-    co2e_consumption: float | None = None
-    co2e_generation: float | None = None
-    co2e_transmission_and_distribution: float | None = None
+    certified_quantity: float | None = None
     user: UserRef | None = None
 
 

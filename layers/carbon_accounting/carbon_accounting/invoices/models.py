@@ -18,6 +18,7 @@ from carbon_accounting.files import linked
 from carbon_accounting.models import (
     GIVEN,
     NULL,
+    CoveredQuantity,
     CustomEmissionFactor,
     FuelId,
     InvoiceStatus,
@@ -25,6 +26,7 @@ from carbon_accounting.models import (
     PartialUpdate,
     Quantity,
     RequestModel,
+    ScopeEmissions,
     Share,
     SupplierId,
     UnitId,
@@ -52,7 +54,10 @@ class FacilityPercentage(RequestModel):
 # lifecycle answers 400 MISSING_REQUIRED_FIELD or FIELD_NOT_ALLOWED, and the document shows them).
 # Every type takes an attachment (file_id or file_url).
 FIELDS_BY_TYPE: dict[InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
-    InvoiceType.ELECTRICITY: (frozenset({"supplier_id", "cups", "custom_emission_factor_id"}), frozenset()),
+    InvoiceType.ELECTRICITY: (
+        frozenset({"supplier_id", "cups", "custom_emission_factor_id", "certified_quantity"}),
+        frozenset(),
+    ),
     InvoiceType.HEAT: (
         frozenset({"supplier_id", "custom_emission_factor_id"}),
         frozenset({"facility_fuel_id"}),
@@ -120,6 +125,11 @@ class InvoiceCreate(RequestModel):
     file_id: UUID | None = Field(default=None, description="An uploaded file (POST /v1/files/presigned-urls)")
     custom_emission_factor_id: UUID | None = None
     toc: Reference | None = None
+    certified_quantity: CoveredQuantity | None = Field(
+        default=None,
+        description="Electricity covered by energy attribute certificates (guarantees of origin, RECs) "
+        "retired for this invoice, in its unit_id: market-based Scope 2 counts it at 0",
+    )
 
     @model_validator(mode="after")
     def _one_way_to_name_facilities(self) -> InvoiceCreate:
@@ -146,6 +156,9 @@ class InvoiceUpdate(PartialUpdate):
     toc: Reference | None = None
     file_id: UUID | None = Field(default=None, description="Attach an uploaded file; null detaches")
     file_url: FileUrl | None = Field(default=None, description="Attach an uploaded file by its url")
+    certified_quantity: CoveredQuantity | None = Field(
+        default=None, description="Electricity only, in the unit_id the invoice was sent in; null clears"
+    )
 
 
 class FacilityShare(BaseModel):
@@ -164,8 +177,19 @@ class InvoiceCommon(BaseModel):
     base_quantity: float
     percentage: float
     status: InvoiceStatus
-    co2e: float | None = None
+    co2e: float | None = Field(default=None, description="kg CO2e, the sum of emissions_by_scope's co2e")
     co2e_biomass: float | None = None
+    co2e_location_based: float | None = Field(
+        default=None, description="kg CO2e, the sum of emissions_by_scope's co2e_location_based"
+    )
+    co2e_consumption: float | None = Field(default=None, description="The primary scope's part")
+    co2e_generation: float | None = Field(default=None, description="Upstream: well-to-tank (Scope 3.3)")
+    co2e_transmission_and_distribution: float | None = Field(
+        default=None, description="Grid or heat-network losses (Scope 3.3)"
+    )
+    emissions_by_scope: list[ScopeEmissions] | None = Field(
+        default=None, description="The figures by scope and Scope 3 category, once computed"
+    )
     start_date: date
     end_date: date
     unit_id: UUID | None = None
@@ -196,6 +220,9 @@ class InvoiceCommon(BaseModel):
     dataset_version: str | None = Field(
         default=None, description="The dataset versions of the emission factors, joined by '+'"
     )
+    methodology_version: str | None = Field(
+        default=None, description="The version of docs/methodology.md the figures were computed by"
+    )
     version: int
 
 
@@ -206,10 +233,7 @@ class ElectricityInvoice(InvoiceCommon):
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
     custom_emission_factor: CustomEmissionFactor | None = None
-    co2e_location_based: float | None = None
-    co2e_consumption: float | None = None
-    co2e_generation: float | None = None
-    co2e_transmission_and_distribution: float | None = None
+    certified_quantity: float | None = None
 
 
 class HeatInvoice(InvoiceCommon):
@@ -231,7 +255,6 @@ class RechargeInvoice(InvoiceCommon):
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
     custom_emission_factor: CustomEmissionFactor | None = None
-    co2e_location_based: float | None = None
 
 
 class ProcessInvoice(InvoiceCommon):

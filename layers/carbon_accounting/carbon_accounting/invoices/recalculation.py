@@ -344,9 +344,11 @@ def _new_run() -> dict[str, Any]:
 def _scheduled_page(job: dict[str, Any]) -> dict[str, Any]:
     """Read the next page of the daily run's index ranges and send back what is stuck or stale."""
     steps, cursor = job["steps"], job["cursor"]
-    index = int(cursor["step"])
     counts: dict[str, int] = {}
-    if index < len(steps):
+    # Ranges with nothing in them are passed over in the same page: a day with nothing stale is one
+    # checkpoint, however many (type, years) ranges a methodology change makes the run look at.
+    while not counts.get("found") and int(cursor["step"]) < len(steps):
+        index = int(cursor["step"])
         step = steps[index]
         where = repository.IndexRange(step["partition"], step["below"])
         keys, after = repository.index_page(where, cursor.get("after"), PAGE)

@@ -3,6 +3,12 @@
 A distributed invoice counts once, through its children (each in its facility's organization); its
 parent is never summed. An invoice whose period crosses the asked window, or several months, counts
 pro rata by days, the way the engine prorates a period across years.
+
+Grouped by scope, an invoice is split into its ``emissions_by_scope`` parts: each part counts in the
+group of its scope (and, for Scope 3, a ``category`` key), so an electricity invoice's upstream and
+losses are Scope 3, and Scope 2 is given both ways (``co2e`` market-based, ``co2e_location_based``).
+Biogenic CO2, outside of the scopes, stays with the invoice's primary scope; its quantity and count
+are in every group it has a part in, and once in the total.
 """
 
 from __future__ import annotations
@@ -65,9 +71,9 @@ class _Accumulator:
         self.quantity: dict[str, float] = defaultdict(float)
         self.invoices: set[str] = set()
 
-    def add(self, item: dict[str, Any], share: float) -> None:
+    def add(self, item: dict[str, Any], share: float, figures: dict[str, Any] | None = None) -> None:
         for name in _FIGURES:
-            self.figures[name] += float(item.get(name) or 0) * share
+            self.figures[name] += float((figures or item).get(name) or 0) * share
         self.quantity[item["unit_id"]] += float(item["quantity"]) * share
         self.invoices.add(item["id"])
 
@@ -81,6 +87,27 @@ class _Accumulator:
             for unit_id, amount in sorted(self.quantity.items())
         ]
         return {**self.figures, "quantity": quantities, "invoices": len(self.invoices)}
+
+
+def _scope_parts(item: dict[str, Any]) -> list[tuple[dict[str, int], dict[str, Any]]]:
+    """The group key and figures of each of an invoice's scope parts."""
+    primary = int(item.get("scope") or 0)
+    parts = item.get("emissions_by_scope")
+    if not parts:  # computed before methodology 2, until the daily run recomputes it: its primary scope
+        return [({"scope": primary}, item)]
+    split = []
+    biomass = item.get("co2e_biomass")
+    for part in parts:
+        key = {"scope": int(part["scope"])}
+        if part.get("category") is not None:
+            key["category"] = int(part["category"])
+        figures = {"co2e": part["co2e"], "co2e_location_based": part["co2e_location_based"]}
+        if biomass and key["scope"] == primary:
+            figures["co2e_biomass"], biomass = biomass, None
+        split.append((key, figures))
+    if biomass and split:  # no part in the primary scope: the biogenic CO2 still counts once
+        split[0][1]["co2e_biomass"] = biomass
+    return split
 
 
 def summarize(
@@ -105,11 +132,21 @@ def summarize(
         first, last = max(begins, start_date or begins), min(ends, end_date or ends)
         if first > last:
             continue
-        values = {"facility": item["facility_id"], "type": item["type"], "scope": int(item.get("scope") or 0)}
+        values = {"facility": item["facility_id"], "type": item["type"]}
         periods = _months(first, last) if "month" in group_by else [("", (last - first).days + 1)]
+        parts = _scope_parts(item) if "scope" in group_by else [({}, None)]
         for month, period_days in periods:
-            key = tuple((name, month if name == "month" else values[name]) for name in group_by)
-            groups[key].add(item, period_days / days)
+            for scope, figures in parts:
+                key = tuple(
+                    entry
+                    for name in group_by
+                    for entry in (
+                        scope.items()
+                        if name == "scope"
+                        else [(name, month if name == "month" else values[name])]
+                    )
+                )
+                groups[key].add(item, period_days / days, figures)
             total.add(item, period_days / days)
     ordered = sorted(groups.items(), key=lambda entry: [str(value) for _, value in entry[0]])
     return EmissionsSummary(

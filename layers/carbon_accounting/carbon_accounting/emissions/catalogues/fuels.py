@@ -14,6 +14,10 @@ The ratios use the Scope 1 kg CO2e of fossil fuels, and the outside-of-scopes bi
 publishes and our data files keep: gross CV for fossil fuels (what gas bills in Spain, "kWh PCS", and the
 UK print), net CV for bioenergy (DESNZ's only basis there). DESNZ publishes no volume factor for solid
 fuels, bioenergy or biogas, so those have no density and cannot be measured in volume.
+
+Purchased energy (``FuelType.PURCHASED``: district heating, purchased steam, district cooling) is not
+burned on site: it is Scope 2, measured in energy units only, and ``desnz_fuel`` names its DESNZ heat
+and steam factor (none for cooling, which DESNZ does not publish: it needs a custom factor).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class FuelType(StrEnum):
     SOLID = "solid"
     BIOMASS = "biomass"
     BIOGAS = "biogas"
+    PURCHASED = "purchased"  # heat, steam or cooling bought from a network: Scope 2
 
 
 class CalorificBasis(StrEnum):
@@ -51,10 +56,15 @@ class Fuel(BaseModel):
     name: str
     fuel_type: FuelType
     biogenic: bool
-    desnz_fuel: str
-    calorific_value_kwh_per_kg: float
-    calorific_value_basis: CalorificBasis
+    desnz_fuel: str | None  # purchased energy: its heat_factors.csv activity; None for cooling
+    calorific_value_kwh_per_kg: float | None  # None for purchased energy, measured in energy only
+    calorific_value_basis: CalorificBasis | None
     density_kg_per_m3: float | None = None
+
+    @property
+    def purchased(self) -> bool:
+        """Heat, steam or cooling bought from a network (Scope 2), rather than a fuel burned (Scope 1)."""
+        return self.fuel_type == FuelType.PURCHASED
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -76,6 +86,8 @@ class Fuel(BaseModel):
 
     def _kg_per_canonical(self, unit_type: UnitType) -> float | None:
         """Kilograms of this fuel in one kWh, m³ or kg; None where it has no density."""
+        if self.calorific_value_kwh_per_kg is None:
+            return 1.0 if unit_type == UnitType.ENERGY else None
         if unit_type == UnitType.ENERGY:
             return 1 / self.calorific_value_kwh_per_kg
         if unit_type == UnitType.VOLUME:
@@ -114,6 +126,18 @@ def _bioenergy(fuel_id: str, name: str, fuel_type: FuelType, desnz_fuel: str, kw
         desnz_fuel=desnz_fuel,
         calorific_value_kwh_per_kg=kwh_per_kg,
         calorific_value_basis=CalorificBasis.NET,
+    )
+
+
+def _purchased(fuel_id: str, name: str, desnz_heat: str | None) -> Fuel:
+    return Fuel(
+        id=UUID(fuel_id),
+        name=name,
+        fuel_type=FuelType.PURCHASED,
+        biogenic=False,
+        desnz_fuel=desnz_heat,
+        calorific_value_kwh_per_kg=None,
+        calorific_value_basis=None,
     )
 
 
@@ -234,6 +258,9 @@ _CATALOGUE = (
         "Biogas",
         _kwh_per_kg(1105.6695, 0.19902),
     ),
+    _purchased("caf9049a-70ce-58ef-a205-975cd672d498", "District heating", "district_heat_and_steam"),
+    _purchased("b9c8c46c-26eb-52a2-b7f7-a28dd6928eab", "Purchased steam", "onsite_heat_and_steam"),
+    _purchased("6b8b0d6b-b815-5136-ab9a-6bd61ada512c", "District cooling", None),
 )
 _BY_ID = {each.id: each for each in _CATALOGUE}
 
