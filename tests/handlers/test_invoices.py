@@ -376,6 +376,26 @@ def test_delete_answers_204_and_the_invoice_is_gone(api):
     assert api("delete_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).status == 404
 
 
+def test_a_delete_racing_a_change_reads_again_and_a_delete_that_keeps_losing_is_409(api, monkeypatch):
+    invoice = api("create_invoice", ACME_HEADERS, body=electricity()).body
+    attempts = []
+    delete = repository.delete_invoices
+
+    def losing_once(keys, pending_job=None):
+        attempts.append(keys)
+        return len(attempts) > 1 and delete(keys, pending_job)
+
+    monkeypatch.setattr(repository, "delete_invoices", losing_once)
+    assert api("delete_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).status == 204
+    assert len(attempts) == 2
+
+    other = api("create_invoice", ACME_HEADERS, body=electricity()).body
+    monkeypatch.setattr(repository, "delete_invoices", lambda keys, pending_job=None: False)
+    answer = api("delete_invoice", ACME_HEADERS, path={"invoice_id": other["id"]})
+    assert (answer.status, answer.body["code"]) == (409, "INVOICE_CHANGED")
+    assert api("get_invoice", ACME_HEADERS, path={"invoice_id": other["id"]}).status == 200
+
+
 def test_deleting_a_distributed_invoice_deletes_its_children_with_it(api):
     api("create_invoice", ACME_HEADERS, body=distributed_heat())
     (parent,) = [item for item in stored_invoices(ACME) if not item.get("source_invoice_id")]

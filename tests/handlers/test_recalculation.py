@@ -264,6 +264,29 @@ def test_recalculating_by_id_ignores_other_organizations_and_children(api, strea
     assert job(api, answer.body["job_id"], GLOBEX_HEADERS).status == 404
 
 
+def test_a_job_whose_invoice_is_deleted_midway_still_completes(api, stream):
+    kept = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
+    deleted = create(api, stream, power(ACME_MADRID, ACME, "2025-04-01", "2025-04-30"))
+    answer = request(api, {"invoice_ids": [kept["id"], deleted["id"]]})
+    stream.skip()  # the worker runs here, by hand: the calculator has not seen its invoices yet
+    queued = repository.get_recalculation(ACME, answer.body["job_id"])
+    recalculation.run(queued, lambda: 900_000)
+    assert get(api, deleted["id"])["status"] == "loading"
+
+    gone = api("delete_invoice", ACME_HEADERS, path={"invoice_id": deleted["id"]})
+    assert stream.drain() == []
+
+    assert gone.status == 204
+    progress = job(api, answer.body["job_id"]).body
+    assert {key: progress[key] for key in ("status", "queued", "calculated", "deleted")} == {
+        "status": "completed",
+        "queued": 2,
+        "calculated": 1,
+        "deleted": 1,
+    }
+    assert get(api, kept["id"])["status"] == "active"
+
+
 def test_recalculating_by_filter_covers_the_matching_invoices_and_keeps_user_statuses(api, stream):
     march = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
     april = create(api, stream, power(ACME_MADRID, ACME, "2025-04-01", "2025-04-30"))

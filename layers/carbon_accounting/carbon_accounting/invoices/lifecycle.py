@@ -287,23 +287,33 @@ def get_invoice(caller: Caller, invoice_id: UUID) -> Invoice:
     return parse_invoice(item)
 
 
+_DELETE_ATTEMPTS = 3
+
+
 def delete_invoice(caller: Caller, invoice_id: UUID) -> None:
     """Delete an invoice; a distributed parent takes its children with it, in one transaction.
 
     A child alone cannot be deleted: its parent's allocation would no longer add up.
     """
-    item = repository.get_invoice(caller.organization_id, invoice_id)
-    if item is None:
-        raise InvoiceNotFound()
-    if item.get("source_invoice_id"):
-        raise Conflict(
-            f"This invoice is the share of one facility in distributed invoice {item['source_invoice_id']}: "
-            "delete or edit that invoice instead",
-            "DISTRIBUTED_CHILD",
-        )
-    children = [(UUID(org), UUID(child)) for org, child in item.get("children", [])]
-    if not repository.delete_invoices([(caller.organization_id, invoice_id), *children]):
-        raise InvoiceNotFound()
+    for _ in range(_DELETE_ATTEMPTS):
+        item = repository.get_invoice(caller.organization_id, invoice_id)
+        if item is None:
+            raise InvoiceNotFound()
+        if item.get("source_invoice_id"):
+            raise Conflict(
+                f"This invoice is the share of one facility in distributed invoice "
+                f"{item['source_invoice_id']}: delete or edit that invoice instead",
+                "DISTRIBUTED_CHILD",
+            )
+        children = [(UUID(org), UUID(child)) for org, child in item.get("children", [])]
+        # A requested recalculation waiting for this invoice counts it as deleted, or it never ends.
+        waiting = item["status"] == InvoiceStatus.LOADING and item.get("recalculation_job")
+        if repository.delete_invoices(
+            [(caller.organization_id, invoice_id), *children], item if waiting else None
+        ):
+            return
+    # Settled, or edited, between each read and its delete: rare enough that the client may retry.
+    raise Conflict("The invoice kept changing while it was being deleted: retry", "INVOICE_CHANGED")
 
 
 # ------------------------------------------------------------------ update

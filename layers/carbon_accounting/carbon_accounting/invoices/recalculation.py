@@ -111,7 +111,9 @@ class RecalculationRequest(RequestModel):
 
 class RecalculationJob(BaseModel):
     """A requested recalculation's progress: ``count`` invoices to send, ``queued`` sent so far, and
-    of those the calculator has settled, how many changed figures and how many ended in ``error``."""
+    of those the calculator has settled (how many changed figures and how many ended in ``error``)
+    and how many were deleted before it could. It is done once every queued invoice is one or the
+    other."""
 
     job_id: UUID
     status: JobStatus
@@ -121,13 +123,16 @@ class RecalculationJob(BaseModel):
     calculated: int
     changed: int
     failed: int
+    deleted: int = Field(default=0, description="Deleted while waiting for the calculator")
     created_at: datetime
     updated_at: datetime
 
 
 def _as_job(item: dict[str, Any]) -> RecalculationJob:
     status = JobStatus(item["status"])
-    if status is JobStatus.COMPLETED and int(item["calculated"]) < int(item["queued"]):
+    if status is JobStatus.COMPLETED and int(item["calculated"]) + int(item.get("deleted", 0)) < int(
+        item["queued"]
+    ):
         status = JobStatus.CALCULATING
     return RecalculationJob.model_validate(item | {"job_id": item["id"], "status": status})
 
@@ -188,7 +193,7 @@ def request_recalculation(caller: Caller, request: RecalculationRequest) -> Reca
             "count": sum(1 for _ in _matching(organization, filters)),
             "ignored": 0,
         }
-    job |= dict.fromkeys(("queued", "calculated", "changed", "failed"), 0)
+    job |= dict.fromkeys(("queued", "calculated", "changed", "failed", "deleted"), 0)
     job |= {"status": str(JobStatus.QUEUED), "created_at": now, "updated_at": now, "version": 1}
     repository.put_recalculation(job)
     return _as_job(job)

@@ -171,13 +171,16 @@ def settle_invoice(
     return True
 
 
-def delete_invoices(keys: list[tuple[UUID, UUID]]) -> bool:
-    """Delete ``(organization id, invoice id)`` invoices all or nothing (at most 100).
+def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: dict[str, Any] | None = None) -> bool:
+    """Delete ``(organization id, invoice id)`` invoices all or nothing (at most 99).
 
-    Returns False, deleting nothing, when one of them no longer exists.
+    ``pending_job``, the first invoice as read while a requested recalculation waits for it: the delete
+    is then conditional on that version, and counts the invoice in the job's ``deleted`` (so the job
+    still reaches its end). Returns False, deleting nothing, when one of them no longer exists, or the
+    first changed since it was read.
     """
     table = get_settings().table_name
-    actions = [
+    actions: list[dict[str, Any]] = [
         {
             "Delete": {
                 "TableName": table,
@@ -187,6 +190,25 @@ def delete_invoices(keys: list[tuple[UUID, UUID]]) -> bool:
         }
         for org, invoice in keys
     ]
+    if pending_job is not None:
+        actions[0]["Delete"] |= {
+            "ConditionExpression": "attribute_exists(pk) AND #version = :version",
+            "ExpressionAttributeNames": {"#version": "version"},
+            "ExpressionAttributeValues": {":version": {"N": str(int(pending_job["version"]))}},
+        }
+        organization = UUID(pending_job["organization_id"])
+        job_key = recalculation_key(organization, UUID(pending_job["recalculation_job"]))
+        actions.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": job_key,
+                    "UpdateExpression": "ADD deleted :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+        )
     try:
         client().transact_write_items(TransactItems=actions)
     except client().exceptions.TransactionCanceledException:
