@@ -131,11 +131,16 @@ def run(
     max_examples: int,
     max_time: int,
     seed: int = SEED,
-    workers: int = 2,
+    workers: int = 1,
     keep: Path | None = None,
 ) -> Outcome:
     """Run schemathesis against the stack at ``url`` (its served /openapi.json); ``keep`` is where
-    its reports (JSON summary, NDJSON events) stay, for reading a failure."""
+    its reports (JSON summary, NDJSON events) stay, for reading a failure.
+
+    One worker: with two, schemathesis' threads parse lambdas' source at the same time (Hypothesis
+    describes its strategies so), and this CPython 3.11 then fails now and then inside ``ast.parse``
+    ("AST constructor recursion depth mismatch", CPython gh-106905): a runtime error of the tool, not
+    a finding, which failed CI once on GET /api/v1/suppliers."""
     with tempfile.TemporaryDirectory() as scratch:
         if keep is not None:
             shutil.rmtree(keep, ignore_errors=True)
