@@ -25,6 +25,7 @@ from carbon_accounting.emissions.model import (
     Emissions,
     FactorUsed,
     InvoiceType,
+    sum_by_scope,
 )
 
 
@@ -56,6 +57,7 @@ __all__ = [
     "convert",
     "fuel",
     "fuels",
+    "sum_by_scope",
     "supplier",
     "suppliers",
     "unit",

@@ -103,9 +103,8 @@ def _grid(invoice: CheckedActivity, year: int, kwh: float, ledger: Ledger) -> _G
         candidates.append((factors.grid_direct(invoice.activity.subdivision), None))
     candidates.append((factors.grid_direct(invoice.country), None))
     for series, losses in candidates:
-        found = series.latest(year)
+        found = ledger.latest(series, year)
         if found is not None:
-            ledger.notice(series.fallback_notice(found, year))
             if found.basis == "production_mix_co2":
                 ledger.notice(
                     f"the location-based factor of {found.region} is AIB's production mix: modelled "
@@ -137,25 +136,22 @@ def _upstream(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
     """Well-to-tank of the electricity generated: DESNZ's for GB; none elsewhere, with a notice."""
     if grid.rate.basis == "lifecycle":
         return  # inside the lifecycle rate
-    found = (
-        factors.electricity_upstream("wtt_generation").latest(grid.year) if invoice.country == "GB" else None
-    )
+    wtt = factors.electricity_upstream("wtt_generation")
+    found = ledger.latest(wtt, grid.year) if invoice.country == "GB" else None
     if found is None:
         ledger.notice(
             f"no well-to-tank factor of electricity generation for {invoice.country} in {grid.year}: "
             "the upstream part (co2e_generation) is not estimated"
         )
         return
-    ledger.notice(factors.electricity_upstream("wtt_generation").fallback_notice(found, grid.year))
     ledger.add(Part.UPSTREAM, grid.kwh * ledger.use(found, "upstream"))
 
 
 def _losses(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
     """Transmission and distribution losses: DESNZ's factors for GB, else a loss share."""
     if invoice.country == "GB" and grid.rate.dataset_version.startswith("desnz"):
-        td = factors.electricity_upstream("td_losses").latest(grid.year)
+        td = ledger.latest(factors.electricity_upstream("td_losses"), grid.year)
         if td is not None:
-            ledger.notice(factors.electricity_upstream("td_losses").fallback_notice(td, grid.year))
             ledger.add(Part.LOSSES, grid.kwh * ledger.use(td, "transmission_and_distribution"))
             wtt = factors.electricity_upstream("wtt_td_losses").latest(grid.year)
             if wtt is not None:  # the well-to-tank of the electricity lost is upstream, like generation's
@@ -168,9 +164,8 @@ def _losses(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
 
 def _loss_share(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> float:
     if grid.losses is not None:
-        found = grid.losses.latest(grid.year)
+        found = ledger.latest(grid.losses, grid.year)
         if found is not None:
-            ledger.notice(grid.losses.fallback_notice(found, grid.year))
             return ledger.use(found, "transmission_and_distribution") / 100
     series = factors.td_loss(invoice.country)
     if not series.by_year:

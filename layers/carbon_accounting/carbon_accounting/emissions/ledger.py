@@ -14,7 +14,7 @@ from enum import Enum
 from carbon_accounting.emissions.catalogues.units import Unit
 from carbon_accounting.emissions.checks import CheckedActivity
 from carbon_accounting.emissions.factors import Factor, Series
-from carbon_accounting.emissions.model import CustomFactor, Emissions, FactorUsed, ScopePart
+from carbon_accounting.emissions.model import CustomFactor, Emissions, FactorUsed, sum_by_scope
 
 FUEL_AND_ENERGY = 3  # Scope 3 category 3: fuel- and energy-related activities
 PURCHASED_GOODS = 1  # Scope 3 category 1: purchased goods and services (water supply)
@@ -54,10 +54,10 @@ class Ledger:
     factors: dict[FactorUsed, None] = field(default_factory=dict)  # dicts as ordered sets
     notices: dict[str, None] = field(default_factory=dict)
 
-    def add(self, part: Part, kg: float, *, location_kg: float | None = None) -> None:
-        """``kg`` on both bases, or market-based ``kg`` and ``location_kg`` where they differ."""
+    def add(self, part: Part, kg: float) -> None:
+        """Kilograms that are the same on both bases."""
         self.market.setdefault(part, []).append(kg)
-        self.location.setdefault(part, []).append(kg if location_kg is None else location_kg)
+        self.location.setdefault(part, []).append(kg)
 
     def add_market(self, part: Part, kg: float) -> None:
         """Market-based kilograms of a part whose location-based figure is added on its own."""
@@ -72,6 +72,13 @@ class Ledger:
         """The factor of ``series`` for ``year``, noting a fallback to an earlier year."""
         found, notice = series.at(year)
         self.notice(notice)
+        return found
+
+    def latest(self, series: Series, year: int) -> Factor | None:
+        """Like ``at``, for a series that may have nothing at or before ``year``: then None."""
+        found = series.latest(year)
+        if found is not None:
+            self.notice(series.fallback_notice(found, year))
         return found
 
     def use(self, factor: Factor, method: str) -> float:
@@ -107,25 +114,13 @@ class Ledger:
         return invoice.quantity_in(unit) * custom.kgco2e_per_unit
 
     def emissions(self, scope: int) -> Emissions:
-        parts = sorted(self.market, key=lambda part: (part.scope, part.category or 0))
-        by_scope: dict[tuple[int, int | None], tuple[list[float], list[float]]] = {}
-        lines: dict[str, tuple[list[float], list[float]]] = {}
-        for part in parts:
-            for totals in (
-                by_scope.setdefault((part.scope, part.category), ([], [])),
-                lines.setdefault(part.line, ([], [])),
-            ):
-                totals[0].extend(self.market[part])
-                totals[1].extend(self.location[part])
-        scope_parts = tuple(
-            ScopePart(
-                scope=key[0], category=key[1], co2e=math.fsum(market), co2e_location_based=math.fsum(location)
-            )
-            for key, (market, location) in by_scope.items()
-        )
+        contributions = [
+            (part.scope, part.category, kg, 0.0) for part, kgs in self.market.items() for kg in kgs
+        ] + [(part.scope, part.category, 0.0, kg) for part, kgs in self.location.items() for kg in kgs]
+        scope_parts = sum_by_scope(contributions)
 
         def line(name: str) -> float:
-            return math.fsum(lines.get(name, ([], []))[0])
+            return math.fsum(kg for part, kgs in self.market.items() if part.line == name for kg in kgs)
 
         return Emissions(
             co2e=math.fsum(part.co2e for part in scope_parts),

@@ -6,6 +6,8 @@ validate requests), and the calculator builds many of these per batch of stream 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -81,6 +83,25 @@ class ScopePart:
     category: int | None  # the Scope 3 category (3: fuel- and energy-related activities); None for 1, 2
     co2e: float  # market-based for Scope 2
     co2e_location_based: float
+
+
+def sum_by_scope(contributions: Iterable[tuple[int, int | None, float, float]]) -> tuple[ScopePart, ...]:
+    """``(scope, category, co2e, co2e_location_based)`` kilograms summed into one part per scope and
+    category (``math.fsum``: exactly rounded), Scope 1 first: a calculation's parts, or a distributed
+    invoice's from its children's."""
+    sums: dict[tuple[int, int | None], tuple[list[float], list[float]]] = {}
+    for scope, category, market, location in contributions:
+        kilograms = sums.setdefault((scope, category), ([], []))
+        kilograms[0].append(market)
+        kilograms[1].append(location)
+    return tuple(
+        ScopePart(
+            scope=scope, category=category, co2e=math.fsum(market), co2e_location_based=math.fsum(location)
+        )
+        for (scope, category), (market, location) in sorted(
+            sums.items(), key=lambda entry: (entry[0][0], entry[0][1] or 0)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -214,25 +214,18 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
 
 
 def _sum_parts(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The children's emissions_by_scope, part by part (scope and category), in their order."""
-    sums: dict[tuple[int, int | None], tuple[list[float], list[float]]] = {}
-    for child in children:
-        for part in child.get("emissions_by_scope") or []:
-            category = None if part.get("category") is None else int(part["category"])
-            market, location = sums.setdefault((int(part["scope"]), category), ([], []))
-            market.append(float(part["co2e"]))
-            location.append(float(part["co2e_location_based"]))
-    return [
-        {
-            "scope": scope,
-            "category": category,
-            "co2e": math.fsum(market),
-            "co2e_location_based": math.fsum(location),
-        }
-        for (scope, category), (market, location) in sorted(
-            sums.items(), key=lambda entry: (entry[0][0], entry[0][1] or 0)
+    """The children's emissions_by_scope, part by part (scope and category)."""
+    parts = emissions.sum_by_scope(
+        (
+            int(part["scope"]),
+            None if part.get("category") is None else int(part["category"]),
+            float(part["co2e"]),
+            float(part["co2e_location_based"]),
         )
-    ]
+        for child in children
+        for part in child.get("emissions_by_scope") or []
+    )
+    return [dataclasses.asdict(part) for part in parts]
 
 
 def _distinct(values: Any) -> list[Any]:
