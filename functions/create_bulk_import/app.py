@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from carbon_accounting import examples, imports
-from carbon_accounting.api import CurrentCaller, create_app, responses, serve
+from carbon_accounting.api import CurrentCaller, IdempotencyKey, create_app, responses, serve
 from carbon_accounting.models import ImportCreated, ImportRequest
 
 app = create_app()
@@ -19,9 +19,11 @@ Import = Annotated[
 ]
 
 
-@app.post("/v1/invoices/bulk", status_code=201, responses=responses(201), tags=["Invoices"])
-def create_bulk_import(body: Import, caller: CurrentCaller) -> ImportCreated:
+@app.post("/v1/invoices/bulk", status_code=201, responses=responses(201, idempotent=True), tags=["Invoices"])
+def create_bulk_import(
+    body: Import, caller: CurrentCaller, idempotency_key: IdempotencyKey = None
+) -> ImportCreated:
     return imports.create_import(caller, body)
 
 
-lambda_handler = serve(app)
+lambda_handler = serve(app, idempotent=True)

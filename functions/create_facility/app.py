@@ -7,7 +7,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from carbon_accounting import examples, facilities
-from carbon_accounting.api import CurrentCaller, create_app, metrics, responses, serve, versioned
+from carbon_accounting.api import (
+    CurrentCaller,
+    IdempotencyKey,
+    create_app,
+    metrics,
+    responses,
+    serve,
+    versioned,
+)
 from carbon_accounting.models import Facility, FacilityCreate
 
 app = create_app()
@@ -19,11 +27,15 @@ NewFacility = Annotated[
 ]
 
 
-@app.post("/v1/facilities", status_code=201, responses=responses(201, 400), tags=["Facilities"])
-def create_facility(body: NewFacility, caller: CurrentCaller) -> Response[Facility]:
+@app.post(
+    "/v1/facilities", status_code=201, responses=responses(201, 400, idempotent=True), tags=["Facilities"]
+)
+def create_facility(
+    body: NewFacility, caller: CurrentCaller, idempotency_key: IdempotencyKey = None
+) -> Response[Facility]:
     facility = facilities.create_facility(caller, body)
     metrics.add_metric(name="FacilityCreated", unit=MetricUnit.Count, value=1)
     return versioned(facility, 201, headers={"Location": f"/v1/facilities/{facility.id}"})
 
 
-lambda_handler = serve(app)
+lambda_handler = serve(app, idempotent=True)

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from carbon_accounting import examples, files
-from carbon_accounting.api import CurrentCaller, create_app, responses, serve
+from carbon_accounting.api import CurrentCaller, IdempotencyKey, create_app, responses, serve
 from carbon_accounting.models import MAX_FILES_PER_REQUEST, FileRequest, FileUpload
 
 app = create_app()
@@ -19,9 +19,13 @@ FileRequests = Annotated[
 ]
 
 
-@app.post("/v1/files/presigned-urls", status_code=201, responses=responses(201), tags=["Files"])
-def create_presigned_urls(body: FileRequests, caller: CurrentCaller) -> list[FileUpload]:
+@app.post(
+    "/v1/files/presigned-urls", status_code=201, responses=responses(201, idempotent=True), tags=["Files"]
+)
+def create_presigned_urls(
+    body: FileRequests, caller: CurrentCaller, idempotency_key: IdempotencyKey = None
+) -> list[FileUpload]:
     return files.announce_files(caller, body)
 
 
-lambda_handler = serve(app)
+lambda_handler = serve(app, idempotent=True)

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from carbon_accounting import examples
-from carbon_accounting.api import CurrentCaller, create_app, responses, serve
+from carbon_accounting.api import CurrentCaller, IdempotencyKey, create_app, responses, serve
 from carbon_accounting.invoices import recalculation
 from carbon_accounting.invoices.recalculation import RecalculationJob, RecalculationRequest
 
@@ -20,9 +20,13 @@ Request = Annotated[
 ]
 
 
-@app.post("/v1/invoices/recalculate", status_code=202, responses=responses(202), tags=["Invoices"])
-def request_recalculation(body: Request, caller: CurrentCaller) -> RecalculationJob:
+@app.post(
+    "/v1/invoices/recalculate", status_code=202, responses=responses(202, idempotent=True), tags=["Invoices"]
+)
+def request_recalculation(
+    body: Request, caller: CurrentCaller, idempotency_key: IdempotencyKey = None
+) -> RecalculationJob:
     return recalculation.request_recalculation(caller, body)
 
 
-lambda_handler = serve(app)
+lambda_handler = serve(app, idempotent=True)

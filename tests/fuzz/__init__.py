@@ -13,6 +13,7 @@ tests/e2e/test_fuzz.py runs a bounded one in ``make test``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from carbon_accounting import examples
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CONFIG = HERE / "schemathesis.toml"
+HOOKS = HERE / "hooks.py"
 DEMO_SEED = ROOT / "local" / "seed.json"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SEED = 20261201
@@ -176,7 +178,10 @@ def run(
         ]
         # In the reports' directory, so that schemathesis' cache (.schemathesis/) goes there too, and a
         # run never replays what an earlier one on this machine found: each run is its seed's.
-        finished = subprocess.run(command, cwd=reports, capture_output=True, text=True, check=False)
+        hooks = {"SCHEMATHESIS_HOOKS": str(HOOKS)}
+        finished = subprocess.run(
+            command, cwd=reports, env=os.environ | hooks, capture_output=True, text=True, check=False
+        )
         (summary_file,) = Path(reports).glob("json-*.json")
         (events_file,) = Path(reports).glob("*.ndjson")
         summary = json.loads(summary_file.read_text())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +14,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import ROOT
+from tests.faults import Fault, injected
 from tests.functions import LambdaContext, load_function
 
 
@@ -36,11 +39,14 @@ def invoke(
     raw_body: str | bytes | None = None,
     content_type: str | None = "application/json",
     request: str | None = None,
+    context: LambdaContext | None = None,
+    fault: Fault | None = None,
 ) -> Answer:
     """Call ``function`` with its sample event from events/, reshaped by the arguments.
 
     ``request`` ("METHOD /path") is what the $default route is asked. ``headers`` replace the
-    sample's credentials; the real authorizer function runs on them first
+    sample's credentials; the real authorizer function runs on them first (a ``fault`` is armed
+    only around the function itself)
     and its verdict goes into ``requestContext.authorizer.lambda``, as API Gateway does. A
     ``raw_body`` of bytes arrives base64-encoded, as API Gateway passes a body that is not text.
     """
@@ -80,7 +86,10 @@ def invoke(
     assert verdict["isAuthorized"] is True, "the authorizer always lets the function render the verdict"
     event["requestContext"]["authorizer"] = {"lambda": verdict["context"]}
 
-    response = load_function(function).lambda_handler(event, LambdaContext())
+    event["requestContext"]["requestId"] = str(uuid.uuid4())  # each request its own, as API Gateway gives
+    context = context or LambdaContext(function_name=function)
+    with injected(fault) if fault else contextlib.nullcontext():
+        response = load_function(function).lambda_handler(event, context)
     text = response.get("body") or ""
     return Answer(response["statusCode"], response.get("headers", {}), json.loads(text) if text else None)
 

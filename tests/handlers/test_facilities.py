@@ -1,9 +1,11 @@
 """Facility endpoints, in-process over moto: what a client of each endpoint relies on."""
 
+import re
 import uuid
 
 import pytest
 
+from tests.faults import THROTTLING, Fault
 from tests.handlers.conftest import invoke
 from tests.tenants import (
     ACME,
@@ -304,15 +306,21 @@ def test_a_path_the_api_has_asked_with_another_method_answers_405_naming_the_met
     assert answer.body["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_a_failing_aws_call_answers_500_in_the_api_format_without_details(api, monkeypatch):
-    from carbon_accounting import repository
-
-    def throttled(*args, **kwargs):
-        raise RuntimeError("ProvisionedThroughputExceededException: table carbon-accounting-test")
-
-    monkeypatch.setattr(repository, "get_facility", throttled)
-
-    answer = api("get_facility", ACME_HEADERS, path={"facility_id": str(ACME_MADRID)})
+@pytest.mark.parametrize("error", ["InternalServerError", "EndpointConnectionError", "ReadTimeoutError"])
+def test_a_failing_aws_call_answers_500_naming_its_correlation_id_and_nothing_else(api, error):
+    fault = Fault(error, at=1)
+    answer = api("get_facility", ACME_HEADERS, path={"facility_id": str(ACME_MADRID)}, fault=fault)
 
     assert answer.status == 500
-    assert answer.body == {"detail": "Internal server error", "code": "INTERNAL_ERROR"}
+    assert answer.body["code"] == "INTERNAL_ERROR"
+    assert re.fullmatch(r"Internal server error \(correlation id [0-9a-f-]{36}\)", answer.body["detail"])
+
+
+@pytest.mark.parametrize("error", sorted(THROTTLING))
+def test_a_throttled_aws_call_answers_503_with_retry_after(api, error):
+    fault = Fault(error, at=1)
+    answer = api("get_facility", ACME_HEADERS, path={"facility_id": str(ACME_MADRID)}, fault=fault)
+
+    assert answer.status == 503
+    assert answer.body["code"] == "SERVICE_UNAVAILABLE"
+    assert answer.headers["Retry-After"] == "1"

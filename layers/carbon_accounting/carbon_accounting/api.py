@@ -22,9 +22,9 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from carbon_accounting import versions
+from carbon_accounting import aws, idempotency, versions
 from carbon_accounting.auth import caller_from_event
-from carbon_accounting.errors import ApiError, NotFound
+from carbon_accounting.errors import ApiError, InternalError, NotFound, RetryLater
 from carbon_accounting.models import Caller, ErrorBody, ValidationErrorBody
 
 
@@ -38,26 +38,34 @@ metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def responses(status: int, *errors: int) -> dict[int, dict[str, Any]]:
+def responses(status: int, *errors: int, idempotent: bool = False) -> dict[int, dict[str, Any]]:
     """OpenAPI ``responses`` of a route: its success (shaped by the handler's return annotation),
-    400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), and the other
-    ``errors`` it answers."""
+    400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), 503 (AWS throttled
+    us), and the other ``errors`` it answers; an ``idempotent`` route's 409 and 422 name the
+    Idempotency-Key's codes."""
     success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
     if status == HTTPStatus.NO_CONTENT:
         success["content"] = {}  # no body, so no media type (not the return annotation's JSON null)
     described: dict[int, dict[str, Any]] = {status: success}
+    conflict, invalid = "Conflict with the resource's state", "Request validation error"
+    if idempotent:
+        conflict = (
+            "A request with this Idempotency-Key is still in progress (REQUEST_IN_PROGRESS): see Retry-After"
+        )
+        invalid = "Request validation error, or the Idempotency-Key reused (IDEMPOTENCY_KEY_REUSED)"
     for code, description, body in [
         (400, "Bad request", ErrorBody),
         (401, "Invalid API key or token", ErrorBody),
         (403, "Not authorized for this organization", ErrorBody),
         (404, "Not found", ErrorBody),
-        (409, "Conflict with the resource's state", ErrorBody),
+        (409, conflict, ErrorBody),
         (412, "Version conflict", ErrorBody),
         (413, "Body over the size limit (PAYLOAD_TOO_LARGE)", ErrorBody),
         (415, "Body not sent as application/json (UNSUPPORTED_MEDIA_TYPE)", ErrorBody),
-        (422, "Request validation error", ValidationErrorBody),
+        (422, invalid, ValidationErrorBody),
+        (503, "AWS throttled the request (SERVICE_UNAVAILABLE): retry after Retry-After seconds", ErrorBody),
     ]:
-        if code in {400, 401, 403, 413, 415, 422, *errors}:
+        if code in {400, 401, 403, 413, 415, 422, 503, *errors} or (idempotent and code == 409):
             described[code] = {"description": description, "content": {"application/json": {"model": body}}}
     return described
 
@@ -69,8 +77,8 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 
 
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
-    """``{"detail", "code"}`` with the error's status."""
-    return _json(error.status, error.body(), headers)
+    """``{"detail", "code"}`` with the error's status and headers."""
+    return _json(error.status, error.body(), {**error.headers(), **(headers or {})})
 
 
 def _validation_error(error: RequestValidationError) -> Response:
@@ -82,11 +90,23 @@ def _route_not_found(_: NotFoundError) -> Response:
     return error_response(NotFound("Not found", "NOT_FOUND"))
 
 
-def _unexpected(error: Exception) -> Response:
-    # A fault of ours or of AWS (throttling, timeouts): logged with the correlation id, never detailed.
-    logger.exception("Unhandled error")
-    body = {"detail": "Internal server error", "code": "INTERNAL_ERROR"}
-    return _json(HTTPStatus.INTERNAL_SERVER_ERROR, body)
+def _fault(error: BaseException) -> ApiError:
+    """A fault of AWS or of ours, logged with the correlation id and never detailed: throttling (or a
+    transaction conflict) is 503 ``SERVICE_UNAVAILABLE`` with ``Retry-After``; anything else is 500
+    ``INTERNAL_ERROR``, naming the correlation id that finds its log lines."""
+    if aws.is_throttling(error):
+        logger.warning("Throttled by AWS", exc_info=error)
+        return RetryLater(
+            HTTPStatus.SERVICE_UNAVAILABLE, "The service is busy: retry after a second", "SERVICE_UNAVAILABLE"
+        )
+    logger.exception("Unhandled error", exc_info=error)
+    return InternalError(
+        f"Internal server error (correlation id {logger.get_correlation_id()})", "INTERNAL_ERROR"
+    )
+
+
+def fault_response(error: Exception) -> Response:
+    return error_response(_fault(error))
 
 
 def versioned(resource: Versioned, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -105,7 +125,7 @@ def create_app() -> APIGatewayHttpResolver:
     app.exception_handler(ApiError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.not_found(_route_not_found)
-    app.exception_handler(Exception)(_unexpected)
+    app.exception_handler(Exception)(fault_response)
     return app
 
 
@@ -114,6 +134,7 @@ def _current_caller(request: Request) -> Caller:
 
 
 CurrentCaller = Annotated[Caller, Depends(_current_caller)]
+"""A route parameter of this type receives the authenticated caller."""
 IfMatch = Annotated[
     str | None,
     Header(
@@ -122,7 +143,20 @@ IfMatch = Annotated[
         json_schema_extra={"pattern": versions.IF_MATCH_PATTERN},
     ),
 ]
-"""A route parameter of this type receives the authenticated caller."""
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        description=(
+            "Makes the create safe to retry: the same key and body within 24 hours answer the first "
+            "response (with Idempotent-Replayed: true) and create nothing; another body is 422 "
+            "IDEMPOTENCY_KEY_REUSED; while the first is running, 409 REQUEST_IN_PROGRESS with Retry-After"
+        ),
+        pattern=idempotency.KEY_PATTERN,
+    ),
+]
+"""A creating route's Idempotency-Key: declared (and so validated and documented) by the route,
+acted on by ``serve`` (``idempotent=True``) around it."""
 
 
 # ------------------------------------------------------------------ request bodies
@@ -207,17 +241,17 @@ def _check_body(event: dict[str, Any]) -> None:
     }
 
 
-def _plain_answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    """A response given before routing (the resolver never saw the request)."""
+def _plain_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A response given outside routing (the resolver never saw the request, or saw it once before)."""
     return {
-        "statusCode": status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "statusCode": int(status),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, **(headers or {})},
         "body": json.dumps(body, separators=(",", ":")),
     }
 
 
 def serve(
-    app: APIGatewayHttpResolver, public: bool = False
+    app: APIGatewayHttpResolver, public: bool = False, idempotent: bool = False
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler of an API function.
 
@@ -225,19 +259,28 @@ def serve(
     request is answered 401/403 before its body or parameters are even validated; then the body is
     held to ``_check_body`` (413, 415, 422), the same for every function. A ``public`` function's
     route has no authorizer (template.yaml: ``Auth: {Authorizer: NONE}``), so there is no verdict.
+    An ``idempotent`` function (one that creates) answers a request sent with an Idempotency-Key
+    once (``carbon_accounting.idempotency``); its routes declare the header as ``IdempotencyKey``.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
-            if not public:
-                caller_from_event(event)
+            caller = None if public else caller_from_event(event)
             _check_body(event)
+            key = idempotency.key_of(event) if idempotent and caller else None
+            if key is None:
+                return app.resolve(event, context)
+            return idempotency.answer_once(
+                event, context, caller.organization_id, key, lambda: app.resolve(event, context)
+            )
         except ApiError as denial:
-            return _plain_answer(denial.status, denial.body())
+            return _plain_answer(denial.status, denial.body(), denial.headers())
         except _BodyRefused as refused:
             return _plain_answer(refused.status, refused.body)
-        return app.resolve(event, context)
+        except Exception as fault:  # the idempotency record's own reads and writes
+            error = _fault(fault)
+            return _plain_answer(error.status, error.body(), error.headers())
 
     return lambda_handler

@@ -6,10 +6,9 @@ created with, so an audited figure never changes behind the user's back.
 
 from __future__ import annotations
 
-import uuid
 from uuid import UUID
 
-from carbon_accounting import clock, emissions, repository
+from carbon_accounting import clock, emissions, ids, repository
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.models import Caller, CustomEmissionFactor, CustomEmissionFactorCreate
 from carbon_accounting.repository import Reads
@@ -22,7 +21,7 @@ def create_custom_emission_factor(caller: Caller, data: CustomEmissionFactorCrea
         raise BadRequest("valid_to is before valid_from", "INVALID_DATE_RANGE")
     now = clock.now()
     factor = CustomEmissionFactor(
-        id=uuid.uuid4(),
+        id=ids.new_id(),
         organization_id=caller.organization_id,
         version=1,
         created_at=now,

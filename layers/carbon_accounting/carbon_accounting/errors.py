@@ -20,8 +20,12 @@ class ApiError(Exception):
         self.code = code
         self.field = field  # the request field at fault, when there is one (a bulk import reports it)
 
-    def body(self) -> dict[str, str]:
+    def body(self) -> dict[str, object]:
         return {"detail": self.detail, "code": self.code}
+
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides its body (``Retry-After``)."""
+        return {}
 
 
 class BadRequest(ApiError):
@@ -53,6 +57,40 @@ class Conflict(ApiError):
 
 class PreconditionFailed(ApiError):
     status = HTTPStatus.PRECONDITION_FAILED
+
+
+class InternalError(ApiError):
+    """A fault of ours or of AWS: the client can only retry, quoting the correlation id."""
+
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+class InvalidHeader(ApiError):
+    """A request header at fault: 422 with the field-level ``detail`` list, as the resolver's own."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+    def __init__(self, header: str, detail: str, kind: str, code: str = "VALIDATION_ERROR") -> None:
+        super().__init__(detail, code, field=header)
+        self.kind = kind
+
+    def body(self) -> dict[str, object]:
+        return {
+            "detail": [{"loc": ["header", self.field], "msg": self.detail, "type": self.kind}],
+            "code": self.code,
+        }
+
+
+class RetryLater(ApiError):
+    """A request that succeeds if sent again after ``Retry-After`` seconds."""
+
+    def __init__(self, status: HTTPStatus, detail: str, code: str, retry_after: int = 1) -> None:
+        super().__init__(detail, code)
+        self.status = status
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class InvalidCups(BadRequest):

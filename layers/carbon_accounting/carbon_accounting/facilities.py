@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from uuid import UUID
 
-from carbon_accounting import clock, repository
+from carbon_accounting import clock, ids, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.models import (
@@ -79,7 +78,7 @@ def register_facility(
     _check_location(data.country, data.subdivision, data.postal_code)
     now = clock.now()
     facility = Facility(
-        id=facility_id or uuid.uuid4(),
+        id=facility_id or ids.new_id(),
         organization_id=organization_id,
         name=data.name,
         country=data.country,

@@ -13,11 +13,10 @@ import codecs
 import logging
 import re
 import time
-import uuid
 from typing import Any
 from uuid import UUID
 
-from carbon_accounting import clock, repository, storage
+from carbon_accounting import clock, ids, repository, storage
 from carbon_accounting.errors import BadRequest, NotFound
 from carbon_accounting.models import Caller, File, FileRequest, FileStatus, FileUpload
 
@@ -37,7 +36,7 @@ def announce_files(caller: Caller, requests: list[FileRequest]) -> list[FileUplo
     expires = int(time.time()) + PENDING_DAYS * 86400
     files, uploads = [], []
     for request in requests:
-        file_id = uuid.uuid4()
+        file_id = ids.new_id()
         key = object_key(caller.organization_id, file_id)
         file = {
             "id": str(file_id),

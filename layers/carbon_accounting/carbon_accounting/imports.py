@@ -7,10 +7,9 @@ upload's ``Object Created`` event starts the importer (``invoices.bulk``), which
 
 from __future__ import annotations
 
-import uuid
 from uuid import UUID
 
-from carbon_accounting import clock, repository, storage
+from carbon_accounting import clock, ids, repository, storage
 from carbon_accounting.errors import NotFound
 from carbon_accounting.models import (
     Caller,
@@ -35,7 +34,7 @@ def report_key(organization_id: UUID, job_id: UUID) -> str:
 
 def create_import(caller: Caller, request: ImportRequest) -> ImportCreated:
     """Record a pending job and give the presigned POST its CSV is uploaded with."""
-    job_id = uuid.uuid4()
+    job_id = ids.new_id()
     now = clock.now()
     upload = storage.presigned_upload(
         upload_key(caller.organization_id, job_id), "text/csv", max_bytes=MAX_IMPORT_BYTES

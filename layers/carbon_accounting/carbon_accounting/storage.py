@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from carbon_accounting import clock
+from carbon_accounting import aws, clock
 from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
@@ -37,11 +37,10 @@ def client() -> S3Client:
     browser's upload is not redirected; a custom endpoint (the local stack's S3) is addressed by path.
     """
     import boto3
-    from botocore.config import Config
 
     custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     style = "path" if custom_endpoint else "virtual"
-    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": style}))
+    return boto3.client("s3", config=aws.config(signature_version="s3v4", s3={"addressing_style": style}))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ a distributed parent and its children) in one transaction.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,7 +15,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from carbon_accounting import clock, custom_factors, emissions, files, repository
+from carbon_accounting import clock, custom_factors, emissions, files, ids, repository
 from carbon_accounting.cups import normalize_cups
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
 from carbon_accounting.invoices.allocation import Allocation, allocate
@@ -204,7 +203,7 @@ def prepare_invoice(
         "version": 1,
     }
     shares = [_share(allocation) for allocation in allocations]
-    parent_id = uuid.uuid4()
+    parent_id = ids.new_id()
     if len(allocations) == 1:
         (only,) = allocations
         invoices = [(only.facility.organization_id, _allocated(common, parent_id, only, shares, None))]
@@ -212,7 +211,7 @@ def prepare_invoice(
         children = [
             (
                 allocation.facility.organization_id,
-                _allocated(common, uuid.uuid4(), allocation, None, parent_id),
+                _allocated(common, ids.new_id(), allocation, None, parent_id),
             )
             for allocation in allocations
         ]

@@ -34,7 +34,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from carbon_accounting import clock, emissions, repository
+from carbon_accounting import clock, emissions, ids, repository
 from carbon_accounting.emissions import releases
 from carbon_accounting.errors import NotFound
 from carbon_accounting.models import (
@@ -177,7 +177,7 @@ def request_recalculation(caller: Caller, request: RecalculationRequest) -> Reca
     """Queue a recalculation of the caller's invoices; the job, with how many it covers."""
     organization = caller.organization_id
     now = clock.now()
-    job: dict[str, Any] = {"id": str(uuid.uuid4()), "organization_id": str(organization)}
+    job: dict[str, Any] = {"id": str(ids.new_id()), "organization_id": str(organization)}
     if request.invoice_ids is not None:
         asked = list(dict.fromkeys(request.invoice_ids))
         own = _own_invoices((organization, invoice_id) for invoice_id in asked)

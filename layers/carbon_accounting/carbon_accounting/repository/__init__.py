@@ -14,6 +14,7 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
     ORG#<org>              IMPORT#<job>            a bulk import job (the CSV is in S3)
     ORG#<org>              HISTORY#<invoice>#<v>   an invoice's figures after its calculation at version v
     ORG#<org>              RECALC#<job>            a requested recalculation
+    ORG#<org>              IDEMPOTENCY#<fn>#<md5>  an Idempotency-Key's record (carbon_accounting.idempotency)
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
     RECALCULATION          SCHEDULE                the scheduled recalculation's run and checkpoint
 

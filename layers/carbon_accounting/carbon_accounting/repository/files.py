@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from carbon_accounting.repository.table import Stale, client, get_item, item_key, org_pk, to_item, update
+from carbon_accounting.repository.table import (
+    Stale,
+    client,
+    get_item,
+    item_key,
+    org_pk,
+    to_item,
+    update,
+    written_before,
+)
 from carbon_accounting.settings import get_settings
 
 
@@ -16,20 +25,23 @@ def _file_key(organization_id: UUID, file_id: UUID) -> dict[str, Any]:
 def put_files(organization_id: UUID, files: list[dict[str, Any]]) -> None:
     """Record new files, all or nothing (at most 100)."""
     table = get_settings().table_name
-    client().transact_write_items(
-        TransactItems=[
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": to_item(
-                        {"pk": org_pk(organization_id), "sk": f"FILE#{file['id']}", "entity": "file", **file}
-                    ),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
+    actions = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item(
+                    {"pk": org_pk(organization_id), "sk": f"FILE#{file['id']}", "entity": "file", **file}
+                ),
+                "ConditionExpression": "attribute_not_exists(pk)",
             }
-            for file in files
-        ]
-    )
+        }
+        for file in files
+    ]
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException as cancelled:
+        if not written_before(cancelled, len(actions)):
+            raise
 
 
 def get_file(organization_id: UUID, file_id: UUID) -> dict[str, Any] | None:

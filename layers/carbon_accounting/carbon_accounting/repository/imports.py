@@ -10,6 +10,7 @@ from carbon_accounting.repository.table import (
     Condition,
     Stale,
     client,
+    conditions_failed,
     get_item,
     item_key,
     org_pk,
@@ -92,6 +93,8 @@ def write_import_chunk(
     actions.append({"Update": {"TableName": table, "Key": job_key(organization_id, job_id), **arguments}})
     try:
         client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException:
-        return False
+    except client().exceptions.TransactionCanceledException as cancelled:
+        if conditions_failed(cancelled):
+            return False
+        raise
     return True

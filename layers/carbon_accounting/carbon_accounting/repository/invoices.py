@@ -14,12 +14,14 @@ from carbon_accounting.repository.recalculation import FACTORS, LOADING, recalcu
 from carbon_accounting.repository.table import (
     batch_get,
     client,
+    conditions_failed,
     get_item,
     item_key,
     org_pk,
     query,
     to_item,
     update_arguments,
+    written_before,
 )
 from carbon_accounting.settings import get_settings
 
@@ -99,6 +101,8 @@ def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: lis
     try:
         client().transact_write_items(TransactItems=actions)
     except client().exceptions.TransactionCanceledException as cancelled:
+        if written_before(cancelled, len(invoices)):
+            return True
         reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
         if "ConditionalCheckFailed" in reasons[len(invoices) :]:
             return False
@@ -211,8 +215,10 @@ def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: dict[str, Any] |
         )
     try:
         client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException:
-        return False
+    except client().exceptions.TransactionCanceledException as cancelled:
+        if conditions_failed(cancelled):
+            return False
+        raise
     return True
 
 
@@ -292,8 +298,10 @@ def update_invoices(
         written.append(after | {"version": int(invoice["version"]) + 1, "updated_at": updated_at})
     try:
         client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException:
-        return None
+    except client().exceptions.TransactionCanceledException as cancelled:
+        if conditions_failed(cancelled):
+            return None
+        raise
     return written
 
 

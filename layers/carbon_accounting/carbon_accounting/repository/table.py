@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from carbon_accounting import aws, ids
 from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def client() -> DynamoDBClient:
     """The DynamoDB client, created once per process (after tests have started moto)."""
     import boto3
 
-    return boto3.client("dynamodb")
+    return boto3.client("dynamodb", config=aws.config())
 
 
 # DynamoDB holds numbers of up to 38 significant digits, of magnitude 1e-130 to under 1e126.
@@ -125,12 +126,34 @@ def query(**kwargs: Any) -> Iterator[dict[str, Any]]:
 
 
 def put_new(pk: str, sk: str, entity: str, values: dict[str, Any]) -> None:
-    """Create an item; fails (ConditionalCheckFailedException) if one already has that key."""
-    client().put_item(
-        TableName=get_settings().table_name,
-        Item=to_item({"pk": pk, "sk": sk, "entity": entity, **values}),
-        ConditionExpression="attribute_not_exists(pk)",
-    )
+    """Create an item; fails (ConditionalCheckFailedException) if one already has that key, unless
+    its id was derived from this request's Idempotency-Key: then an earlier attempt of the same
+    request wrote it, and there is nothing to write again."""
+    try:
+        client().put_item(
+            TableName=get_settings().table_name,
+            Item=to_item({"pk": pk, "sk": sk, "entity": entity, **values}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        if not ids.derived():
+            raise
+
+
+def conditions_failed(cancelled: Exception) -> bool:
+    """Whether a cancelled transaction was refused by a condition (not by a fault or a conflicting
+    transaction: those are raised, for the caller to answer 503 or 500)."""
+    reasons = getattr(cancelled, "response", {}).get("CancellationReasons", [])
+    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+
+
+def written_before(cancelled: Exception, puts: int) -> bool:
+    """Whether a cancelled transaction whose first ``puts`` actions create items found them all
+    written by an earlier attempt of this request (their ids derived from its Idempotency-Key)."""
+    reasons = [
+        reason.get("Code") for reason in getattr(cancelled, "response", {}).get("CancellationReasons", [])
+    ]
+    return ids.derived() and reasons[:puts] == ["ConditionalCheckFailed"] * puts
 
 
 def get_item(key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | None:
