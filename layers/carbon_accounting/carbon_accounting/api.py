@@ -40,9 +40,9 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 def responses(status: int, *errors: int, idempotent: bool = False) -> dict[int, dict[str, Any]]:
     """OpenAPI ``responses`` of a route: its success (shaped by the handler's return annotation),
-    400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), 503 (AWS throttled
-    us), and the other ``errors`` it answers; an ``idempotent`` route's 409 and 422 name the
-    Idempotency-Key's codes."""
+    400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), 503 (any call
+    to AWS can be throttled), and the other ``errors`` it answers; an ``idempotent`` route's 409 and
+    422 name the Idempotency-Key's codes."""
     success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
     if status == HTTPStatus.NO_CONTENT:
         success["content"] = {}  # no body, so no media type (not the return annotation's JSON null)
@@ -63,7 +63,11 @@ def responses(status: int, *errors: int, idempotent: bool = False) -> dict[int, 
         (413, "Body over the size limit (PAYLOAD_TOO_LARGE)", ErrorBody),
         (415, "Body not sent as application/json (UNSUPPORTED_MEDIA_TYPE)", ErrorBody),
         (422, invalid, ValidationErrorBody),
-        (503, "AWS throttled the request (SERVICE_UNAVAILABLE): retry after Retry-After seconds", ErrorBody),
+        (
+            503,
+            "Busy: AWS throttled us, or a write met another (SERVICE_UNAVAILABLE); see Retry-After",
+            ErrorBody,
+        ),
     ]:
         if code in {400, 401, 403, 413, 415, 422, 503, *errors} or (idempotent and code == 409):
             described[code] = {"description": description, "content": {"application/json": {"model": body}}}
