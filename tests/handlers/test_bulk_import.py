@@ -7,20 +7,23 @@ import csv
 import io
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 import requests
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from carbon_accounting import imports, repository
 from carbon_accounting.invoices import bulk
 from local.seed import load_seed
 from tests.conftest import ROOT, TEST_BUCKET
+from tests.faults import Fault, injected
 from tests.functions import LambdaContext, load_function
 from tests.handlers.conftest import invoke, sample_event
 from tests.handlers.test_invoices import distributed_heat, electricity, share, stored_invoices
+from tests.streams import TableStream
 from tests.tenants import (
     ACME,
     ACME_BILBAO_ARCHIVED,
@@ -381,3 +384,69 @@ def test_spreadsheet_safe_escapes_every_formula_start():
         "ok",
         "7",
     ]
+
+
+# ---------------------------------------------------------------- a job always ends
+
+
+def _stored_job(job_id) -> dict[str, Any]:
+    return repository.get_import_job(ACME, uuid.UUID(job_id))
+
+
+def daily_run() -> dict[str, Any]:
+    """What the schedule does: queue the run, which the table's stream then runs."""
+    assert load_function("schedule_recalculation").lambda_handler({}, LambdaContext()) == {"queued": True}
+    assert TableStream().drain() == []
+    return repository.get_recalculation(None)
+
+
+def test_an_import_that_stopped_for_good_is_failed_by_the_daily_run_saying_how_far_it_got(api, monkeypatch):
+    # Given an import whose second chunk fails on every delivery (the first and Lambda's two retries)
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 1)
+    job = create_job(api).body
+    version = upload(job, csv_text(GOOD, GOOD_SPLIT, GOOD.replace("INV-1", "INV-9")))
+    for at in (2, 1, 1):  # the first run writes the first chunk before failing; retries fail at once
+        chunk = Fault("InternalServerError", at=at, matching=lambda op, _: op == "TransactWriteItems")
+        with injected(chunk), pytest.raises(ClientError):
+            deliver(job["upload"]["fields"]["key"], version)
+    stuck = _stored_job(job["job_id"])
+    assert (stuck["status"], stuck["rows_processed"], stuck["gsi3pk"]) == ("processing", 1, "IMPORTING")
+
+    # When the daily run looks while a retry could still come: the job is left alone
+    assert daily_run()["imports_failed"] == 0
+    assert _stored_job(job["job_id"])["status"] == "processing"
+
+    # When it looks once its last write is older than ABANDONED_AFTER
+    monkeypatch.setattr(imports, "ABANDONED_AFTER", timedelta(0))
+    assert daily_run()["imports_failed"] == 1
+
+    # Then it is failed, saying how far it got, and is out of the index; its first chunk stays
+    failed = api("get_bulk_import", ACME_HEADERS, path={"job_id": job["job_id"]}).body
+    assert failed["status"] == "failed"
+    assert failed["detail"] == (
+        "The import stopped after 1 of 3 rows and was not resumed: the first 1 were imported "
+        "(1 created, 0 refused); import the rest from a new file"
+    )
+    assert "gsi3pk" not in _stored_job(job["job_id"])
+    assert [invoice["invoice_id"] for invoice in stored_invoices(ACME)] == ["INV-1"]
+
+
+def test_a_job_that_moved_on_since_the_daily_run_found_it_is_not_failed(api):
+    job = create_job(api).body
+    version = upload(job, csv_text(GOOD))
+    chunk = Fault("InternalServerError", at=1, matching=lambda op, _: op == "TransactWriteItems")
+    with injected(chunk), pytest.raises(ClientError):
+        deliver(job["upload"]["fields"]["key"], version)
+    found = _stored_job(job["job_id"])
+    deliver(job["upload"]["fields"]["key"], version)  # a retry that succeeds, after the run found it
+
+    assert not imports.fail_abandoned_import(ACME, uuid.UUID(job["job_id"]), "9999")
+    assert _stored_job(job["job_id"])["status"] == "completed"
+    assert found["status"] == "processing"
+
+
+def test_a_finished_job_leaves_the_index_the_daily_run_reads(api):
+    job = run(api, csv_text(GOOD, BAD_DATES))
+
+    assert job["status"] == "completed_with_errors"
+    assert "gsi3pk" not in _stored_job(job["job_id"])

@@ -18,7 +18,8 @@ that fails (DynamoDB throttling, say) hands the job over the same way, up to ``M
   goes back to the calculator, and every invoice of an organization on the ``latest`` policy whose
   figures come from an older data release than the latest one that changed its type and years
   (``emissions.releases``). Both are read from gsi3, which holds exactly those: a day with nothing to
-  do reads no invoice.
+  do reads no invoice. First, it fails the bulk-import jobs whose import stopped for good (still
+  ``processing``, unwritten for ``imports.ABANDONED_AFTER``; also in gsi3), so that every job ends.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from carbon_accounting import clock, emissions, ids, repository
+from carbon_accounting import clock, emissions, ids, imports, repository
 from carbon_accounting.emissions import releases
 from carbon_accounting.errors import NotFound
 from carbon_accounting.models import (
@@ -324,9 +325,14 @@ def queue_scheduled_run() -> bool:
 
 
 def _new_run() -> dict[str, Any]:
-    """A run from the start: where to look (stuck invoices, then stale ones), from the current data."""
+    """A run from the start: where to look (abandoned imports, stuck invoices, then stale ones), from
+    the current data."""
     now = datetime.now(UTC)
-    steps = [
+    abandoned = repository.abandoned_imports_range(clock.text(now - imports.ABANDONED_AFTER))
+    steps: list[dict[str, Any]] = [
+        {"partition": abandoned.partition, "below": abandoned.below, "release": None, "imports": True}
+    ]
+    steps += [
         {"partition": where.partition, "below": where.below, "release": None}
         for where in repository.stuck_ranges(clock.text(now - STUCK_AFTER))
     ]
@@ -342,7 +348,7 @@ def _new_run() -> dict[str, Any]:
         "started_at": clock.text(now),
         "steps": steps,
         "cursor": {"step": 0},
-        **dict.fromkeys(("found", "recovered", "recalculated", "pinned"), 0),
+        **dict.fromkeys(("found", "recovered", "recalculated", "pinned", "imports_failed"), 0),
     }
 
 
@@ -357,15 +363,27 @@ def _scheduled_page(job: dict[str, Any]) -> dict[str, Any]:
         step = steps[index]
         where = repository.IndexRange(step["partition"], step["below"])
         keys, after = repository.index_page(where, cursor.get("after"), PAGE)
-        if step["release"] is None:
+        if step.get("imports"):
+            counts = _fail_abandoned_imports(keys, step["below"])
+        elif step["release"] is None:
             counts = _recover(keys, step["below"])
         else:
             counts = _refresh(keys, int(step["release"]))
         cursor = {"step": index, "after": after} if after else {"step": index + 1}
-    changes: dict[str, Any] = {"cursor": cursor} | {name: int(job[name]) + counts[name] for name in counts}
+    changes: dict[str, Any] = {"cursor": cursor} | {
+        name: int(job.get(name, 0)) + counts[name] for name in counts
+    }
     if int(cursor["step"]) >= len(steps):
         changes |= {"status": str(JobStatus.COMPLETED), "finished_at": clock.now()}
     return changes
+
+
+def _fail_abandoned_imports(keys: list[tuple[UUID, UUID]], written_before: str) -> dict[str, int]:
+    """Fail the import jobs still ``processing`` whose last write is older than the threshold."""
+    failed = sum(
+        imports.fail_abandoned_import(organization, job, written_before) for organization, job in keys
+    )
+    return {"found": len(keys), "imports_failed": failed}
 
 
 def _recover(keys: list[tuple[UUID, UUID]], loading_before: str) -> dict[str, int]:

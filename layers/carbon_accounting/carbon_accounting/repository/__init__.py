@@ -79,6 +79,7 @@ from carbon_accounting.repository.organizations import (
 )
 from carbon_accounting.repository.recalculation import (
     IndexRange,
+    abandoned_imports_range,
     get_recalculation,
     index_page,
     put_recalculation,
@@ -104,6 +105,7 @@ class Reads(Protocol):
 __all__ = [
     "IndexRange",
     "Reads",
+    "abandoned_imports_range",
     "claim_import_job",
     "client",
     "create_invoices",

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from carbon_accounting.repository.invoices import new_invoice_actions
+from carbon_accounting.repository.recalculation import IMPORTING
 from carbon_accounting.repository.table import (
     Condition,
     Stale,
@@ -25,6 +26,14 @@ def job_key(organization_id: UUID, job_id: UUID) -> dict[str, Any]:
     return item_key(org_pk(organization_id), f"IMPORT#{job_id}")
 
 
+def _tracked(organization_id: UUID, job_id: UUID, changes: dict[str, Any], updated_at: str) -> dict[str, Any]:
+    """``changes`` to a job with its gsi3 keys: while it is ``processing``, when it was last written
+    (the daily run finds a job whose import stopped for good there); once it is done, none."""
+    if changes.get("status", "processing") != "processing":
+        return changes | {"gsi3pk": None, "gsi3sk": None}
+    return changes | {"gsi3pk": IMPORTING, "gsi3sk": f"{updated_at}#{organization_id}#{job_id}"}
+
+
 def put_import_job(organization_id: UUID, job: dict[str, Any]) -> None:
     put_new(org_pk(organization_id), f"IMPORT#{job['id']}", "import_job", job)
 
@@ -39,10 +48,16 @@ def update_import_job(
     changes: dict[str, Any],
     updated_at: str,
     expected_status: str | tuple[str, ...],
+    expected_version: int | None = None,
 ) -> dict[str, Any] | None:
-    """Apply ``changes`` to a job in one of ``expected_status``; the job as written, or None if it wasn't."""
+    """Apply ``changes`` to a job in one of ``expected_status`` (and at ``expected_version``, when
+    given); the job as written, or None if it wasn't."""
+    if expected_status == "processing":
+        changes = _tracked(organization_id, job_id, changes, updated_at)
     try:
-        return update(job_key(organization_id, job_id), changes, updated_at, None, expected_status)
+        return update(
+            job_key(organization_id, job_id), changes, updated_at, expected_version, expected_status
+        )
     except Stale:
         return None
 
@@ -60,7 +75,9 @@ def claim_import_job(
         {"#pinned": "object_version"},
         {":pinned": {"S": object_version}},
     )
-    changes = {"status": "processing", "object_version": object_version}
+    changes = _tracked(
+        organization_id, job_id, {"status": "processing", "object_version": object_version}, updated_at
+    )
     try:
         return update(
             job_key(organization_id, job_id), changes, updated_at, None, ("pending", "processing"), pinned
@@ -88,7 +105,8 @@ def write_import_chunk(
         {"#processed": "rows_processed"},
         {":processed_before": {"N": str(processed_before)}},
     )
-    arguments = update_arguments(progress, updated_at, None, "processing", unchanged)
+    changes = _tracked(organization_id, job_id, progress, updated_at)
+    arguments = update_arguments(changes, updated_at, None, "processing", unchanged)
     actions = new_invoice_actions(invoices)
     actions.append({"Update": {"TableName": table, "Key": job_key(organization_id, job_id), **arguments}})
     try:

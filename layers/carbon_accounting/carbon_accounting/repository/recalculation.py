@@ -14,7 +14,8 @@ def release_text(release: Any) -> str:
     return f"{int(release):06d}"
 
 
-LOADING, FACTORS = "LOADING", "FACTORS"  # gsi3 partitions (see _index_keys)
+LOADING, FACTORS = "LOADING", "FACTORS"  # gsi3 partitions of invoices (see invoices._index_keys)
+IMPORTING = "IMPORTING"  # gsi3 partition of the import jobs in progress (see imports._tracked)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ def stuck_ranges(loading_before: str) -> list[IndexRange]:
     return [IndexRange(f"{LOADING}#{shard:x}", loading_before) for shard in range(16)]
 
 
+def abandoned_imports_range(updated_before: str) -> IndexRange:
+    """Where the import jobs still ``processing`` and last written before ``updated_before`` are."""
+    return IndexRange(IMPORTING, updated_before)
+
+
 def stale_range(invoice_type: str, years: str, changed_at: int) -> IndexRange:
     """Where the invoices of a type and years bucket computed before release ``changed_at`` are."""
     return IndexRange(f"{FACTORS}#{invoice_type}#{years}", release_text(changed_at))
@@ -38,7 +44,8 @@ def stale_range(invoice_type: str, years: str, changed_at: int) -> IndexRange:
 def index_page(
     where: IndexRange, after: dict[str, str] | None, limit: int
 ) -> tuple[list[tuple[UUID, UUID]], dict[str, str] | None]:
-    """One page of ``(organization id, invoice id)`` from gsi3 (keys only), and where the next begins."""
+    """One page of ``(organization id, item id)`` from gsi3 (keys only: an invoice's or an import job's
+    id, after the ``INVOICE#`` or ``IMPORT#`` of its sort key), and where the next begins."""
     arguments: dict[str, Any] = {
         "TableName": get_settings().table_name,
         "IndexName": "gsi3",
@@ -50,7 +57,7 @@ def index_page(
         arguments["ExclusiveStartKey"] = {name: {"S": value} for name, value in after.items()}
     answer = client().query(**arguments)
     keys = [
-        (UUID(item["pk"]["S"].removeprefix("ORG#")), UUID(item["sk"]["S"].removeprefix("INVOICE#")))
+        (UUID(item["pk"]["S"].removeprefix("ORG#")), UUID(item["sk"]["S"].split("#", 1)[1]))
         for item in answer["Items"]
     ]
     last = answer.get("LastEvaluatedKey")
