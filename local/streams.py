@@ -5,18 +5,22 @@ from StartingPosition for the shards that exist when it starts and from TRIM_HOR
 that appear later. Each GetRecords batch (at most BatchSize records) is filtered (FilterCriteria)
 and delivered as ``{"Records": [...]}`` shaped like Lambda's DynamoDB event. A failed batch is
 retried, from the first failed record when the function reports batch item failures, halved
-when BisectBatchOnFunctionError is set, and dropped (logged) after MaximumRetryAttempts retries;
--1, the default, retries until it works. The shard waits meanwhile, as in Lambda.
+when BisectBatchOnFunctionError is set, and dropped after MaximumRetryAttempts retries (-1, the
+default, retries until it works); the shard waits meanwhile, as in Lambda. A dropped batch is logged
+and, like Lambda, reported to the on-failure SQS queue (DestinationConfig) as its shard, sequence
+numbers and size: the records stay in the stream, for a reader of that queue to fetch.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from local.aws import REGION, Endpoints
@@ -53,6 +57,44 @@ def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
     return converted
 
 
+def on_failure_report(
+    batch: Sequence[Mapping[str, Any]], retries: int, function_error: bool, shard_id: str, stream_arn: str
+) -> dict[str, Any]:
+    """What Lambda sends a stream mapping's on-failure destination for a batch it gave up on."""
+
+    def arrival(record: Mapping[str, Any]) -> str:
+        seconds = record["dynamodb"].get("ApproximateCreationDateTime", 0)
+        return (
+            datetime.fromtimestamp(float(seconds), UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
+
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": retries,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled" if function_error else "",
+        },
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": _sequence(batch[0]),
+            "endSequenceNumber": _sequence(batch[-1]),
+            "approximateArrivalOfFirstRecord": arrival(batch[0]),
+            "approximateArrivalOfLastRecord": arrival(batch[-1]),
+            "batchSize": len(batch),
+            "streamArn": stream_arn,
+        },
+    }
+
+
 def _sequence(record: Mapping[str, Any]) -> str:
     return str(record["dynamodb"]["SequenceNumber"])
 
@@ -82,6 +124,9 @@ class StreamPoller(PollingThread):
         self._invoke = invoke
         self._dynamodb = endpoints.client("dynamodb")
         self._streams = endpoints.client("dynamodbstreams")
+        self._endpoints = endpoints
+        self._sqs: Any = None  # the on-failure queue's client, when the mapping has one
+        self._failure_queue_url = ""
         self._stream_arn = ""
         self._shards: dict[str, _Shard] = {}
         self._next_discovery = 0.0
@@ -90,6 +135,10 @@ class StreamPoller(PollingThread):
         """Find the stream and its current shards (errors surface here), then poll."""
         table = self._dynamodb.describe_table(TableName=self.source.table_name)["Table"]
         self._stream_arn = table["LatestStreamArn"]
+        if self.source.on_failure_queue:
+            self._sqs = self._endpoints.client("sqs")
+            queue = self._sqs.create_queue(QueueName=self.source.on_failure_queue)
+            self._failure_queue_url = queue["QueueUrl"]
         self._discover(self.source.starting_position)
         # Position now, so that LATEST means "after start()" rather than "after the first poll".
         for shard in self._ready_shards():
@@ -150,7 +199,7 @@ class StreamPoller(PollingThread):
         events = [lambda_record(record, self._stream_arn) for record in records]
         batch = [event for event in events if passes(self.source.filter_patterns, event)]
         if batch:
-            self._deliver(batch)
+            self._deliver(batch, shard.shard_id)
         return True
 
     def _shard_iterator(self, shard: _Shard) -> str:
@@ -161,7 +210,7 @@ class StreamPoller(PollingThread):
             arguments["ShardIteratorType"] = shard.position
         return str(self._streams.get_shard_iterator(**arguments)["ShardIterator"])
 
-    def _deliver(self, records: list[dict[str, Any]]) -> None:
+    def _deliver(self, records: list[dict[str, Any]], shard_id: str) -> None:
         """Invoke the function until the records are processed, dropped, or the poller stops."""
         pending = deque([records])
         while pending and not self.stopping:
@@ -178,7 +227,7 @@ class StreamPoller(PollingThread):
                     break
                 retries += 1
                 if 0 <= self.source.maximum_retry_attempts < retries:
-                    self._drop(batch, retries)
+                    self._drop(batch, retries, failure.function_error, shard_id)
                     break
                 if not self.sleep(min(0.2 * 2**retries, MAX_BACKOFF)):
                     return
@@ -204,7 +253,9 @@ class StreamPoller(PollingThread):
         )
         return _Failure(index, function_error=False)
 
-    def _drop(self, batch: Sequence[Mapping[str, Any]], retries: int) -> None:
+    def _drop(
+        self, batch: Sequence[Mapping[str, Any]], retries: int, function_error: bool, shard_id: str
+    ) -> None:
         logger.error(
             "%s: dropping %d record(s) (sequence numbers %s..%s) after %d retries",
             self.name,
@@ -213,3 +264,6 @@ class StreamPoller(PollingThread):
             _sequence(batch[-1]),
             retries - 1,
         )
+        if self._failure_queue_url:
+            report = on_failure_report(batch, retries, function_error, shard_id, self._stream_arn)
+            self._sqs.send_message(QueueUrl=self._failure_queue_url, MessageBody=json.dumps(report))

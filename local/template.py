@@ -91,6 +91,7 @@ class StreamSource:
     report_batch_item_failures: bool = False
     maximum_retry_attempts: int = -1  # retry until it works
     bisect_batch_on_function_error: bool = False
+    on_failure_queue: str | None = None  # the SQS queue a dropped batch's metadata goes to
 
 
 @dataclass(frozen=True)
@@ -437,8 +438,7 @@ _STREAM_PROPERTIES = {
     "FunctionResponseTypes",
     "MaximumRetryAttempts",
     "BisectBatchOnFunctionError",
-    # Accepted, not emulated: local records never get old, and a dropped batch is logged where
-    # Lambda would send its metadata to the on-failure destination.
+    # Accepted, not emulated: local records never get old.
     "MaximumRecordAgeInSeconds",
     "DestinationConfig",
 }
@@ -468,7 +468,18 @@ def _stream_source(
         report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", ()),
         maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", -1)),
         bisect_batch_on_function_error=bool(properties.get("BisectBatchOnFunctionError", False)),
+        on_failure_queue=_on_failure_queue(where, properties),
     )
+
+
+def _on_failure_queue(where: str, properties: Mapping[str, Any]) -> str | None:
+    """The name of the SQS queue a stream mapping's dropped batches are reported to, if any."""
+    destination = ((properties.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if destination is None:
+        return None
+    if not (isinstance(destination, str) and destination.startswith("arn:aws:sqs:")):
+        raise TemplateError(f"{where}: only an SQS queue is emulated as an on-failure destination")
+    return destination.rsplit(":", 1)[1]
 
 
 _EVENT_RULE_PROPERTIES = {

@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from carbon_accounting import emissions, repository
+from carbon_accounting.invoices import calculation
 from carbon_accounting.repository import table
 from tests.conftest import ROOT
 from tests.functions import LambdaContext, load_function
@@ -164,3 +165,60 @@ def test_records_of_an_invoice_deleted_while_loading_change_nothing(api):
         )
         == []
     )
+
+
+def _engine_bug_on(invoice_ids, monkeypatch):
+    """The engine raising for these invoices' activities (a bug of ours), as it would on every retry."""
+    calculate, quantities = emissions.calculate, set()
+
+    def buggy(activity):
+        if activity.quantity in quantities:
+            raise ZeroDivisionError("a bug")
+        return calculate(activity)
+
+    for invoice_id in invoice_ids:
+        quantities.add(float(repository.get_invoices([(ACME, UUID(invoice_id))])[0]["quantity"]))
+    monkeypatch.setattr(emissions, "calculate", buggy)
+
+
+def test_an_invoice_the_engine_fails_on_ends_in_error_saying_what_to_do_and_the_batch_goes_on(
+    api, monkeypatch
+):
+    # Given a batch: an invoice the engine fails on (a bug), and a good one
+    failing = stored(ACME, create(api, electricity(base_quantity=1.25))["id"])
+    good = stored(ACME, create(api, electricity(invoice_id="GOOD"))["id"])
+    _engine_bug_on([failing["id"]], monkeypatch)
+
+    answer = deliver(record(None, failing, 1), record(None, good, 2))
+
+    # Then neither fails the batch (a retry would only repeat the bug): the first is in error, saying
+    # what to do, the second active
+    assert answer == {"batchItemFailures": []}
+    settled = stored(ACME, failing["id"])
+    assert (settled["status"], settled["error_messages"]) == ("error", [calculation.UNCALCULABLE])
+    assert stored(ACME, good["id"])["status"] == "active"
+
+
+def test_a_distributed_invoice_whose_share_the_engine_fails_on_ends_in_error_not_loading(api, monkeypatch):
+    parent = create(api, distributed_heat(base_quantity=1234))
+    children = [stored(org, child) for org, child in stored(ACME, parent["id"])["children"]]
+    quantities = {float(child["quantity"]) for child in children}
+    calculate = emissions.calculate
+    bug = max(quantities)
+    monkeypatch.setattr(
+        emissions, "calculate", lambda activity: 1 / 0 if activity.quantity == bug else calculate(activity)
+    )
+
+    answer = deliver(*(record(None, child, index) for index, child in enumerate(children, start=1)))
+    settled_children = [stored(child["organization_id"], child["id"]) for child in children]
+    totals = deliver(
+        *(
+            record(old, new, 10 + i)
+            for i, (old, new) in enumerate(zip(children, settled_children, strict=True))
+        )
+    )
+
+    assert answer == totals == {"batchItemFailures": []}
+    settled = stored(ACME, parent["id"])
+    assert settled["status"] == "error"
+    assert any(calculation.UNCALCULABLE in message for message in settled["error_messages"])

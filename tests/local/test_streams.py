@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -202,3 +203,24 @@ def test_new_shards_are_read_after_their_parent(stack, moto_endpoints, eventuall
     with _poller(stack, "any", moto_endpoints, lambda _, event: delivered.append(_pks(event))):
         eventually(lambda: len(delivered) == 2)
     assert delivered == [["p1"], ["c1"]]
+
+
+def test_a_dropped_batch_is_reported_to_the_on_failure_queue_as_lambda_reports_it(
+    stack, table, endpoints, stream_pool, eventually
+):
+    _put(endpoints, table, "poison", fail_times=99)
+    with _poller(stack, table, endpoints, stream_pool.invoke, on_failure_queue="stream-failures") as poller:
+        sqs = endpoints.client("sqs")
+        queue = sqs.get_queue_url(QueueName="stream-failures")["QueueUrl"]
+        messages = []
+        eventually(
+            lambda: messages.extend(sqs.receive_message(QueueUrl=queue).get("Messages", [])) or messages
+        )
+        arn = poller._stream_arn
+
+    report = json.loads(messages[0]["Body"])
+    assert report["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    info = report["DDBStreamBatchInfo"]
+    assert (info["batchSize"], info["streamArn"]) == (1, arn)
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+    assert info["shardId"].startswith("shardId-")

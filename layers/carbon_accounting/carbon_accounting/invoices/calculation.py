@@ -113,7 +113,26 @@ def _custom_factor(invoice: dict[str, Any]) -> emissions.CustomFactor | None:
     )
 
 
+UNCALCULABLE = (
+    "This invoice could not be calculated because of an error on our side, which has been logged: "
+    "edit it or request its recalculation to try again"
+)
+
+
 def _compute(invoice: dict[str, Any]) -> None:
+    try:
+        changes = _figures(invoice)
+    except Exception:
+        # A bug of ours, or stored data the engine cannot read: pure code, which a retry would only
+        # repeat. The invoice ends in error saying what to do, never loading for good.
+        logger.exception("Invoice could not be calculated", extra={"invoice": invoice.get("id")})
+        changes = _failed([UNCALCULABLE])
+    if not _settle(invoice, changes):
+        logger.info("Invoice changed since this record; skipped", extra={"invoice": invoice["id"]})
+
+
+def _figures(invoice: dict[str, Any]) -> dict[str, Any]:
+    """What the engine makes of an invoice: its figures, or ``error`` with what the user must fix."""
     try:
         result = emissions.calculate(_activity(invoice))
     except emissions.CalculationError as error:
@@ -127,9 +146,7 @@ def _compute(invoice: dict[str, Any]) -> None:
     years = releases.bucket(
         date.fromisoformat(invoice["start_date"]), date.fromisoformat(invoice["end_date"])
     )
-    changes |= {"data_release": releases.current_release(), "data_years": years}
-    if not _settle(invoice, changes):
-        logger.info("Invoice changed since this record; skipped", extra={"invoice": invoice["id"]})
+    return changes | {"data_release": releases.current_release(), "data_years": years}
 
 
 def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -205,11 +222,13 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
         changes["co2e_location_based"] = math.fsum(part["co2e_location_based"] for part in parts)
         changes |= _succeeded(parent, int(children[0]["scope"]), factors)
         changes["notices"] = _distinct(notice for child in children for notice in child["notices"])
-    # The children were computed at the release of the oldest of them, for the parent's period.
-    changes |= {
-        "data_release": min(int(child["data_release"]) for child in children),
-        "data_years": children[0]["data_years"],
-    }
+    # The children were computed at the release of the oldest of them, for the parent's period (a
+    # child that could not be calculated at all has none).
+    if all(child.get("data_release") is not None for child in children):
+        changes |= {
+            "data_release": min(int(child["data_release"]) for child in children),
+            "data_years": children[0]["data_years"],
+        }
     _settle(parent, changes)
 
 
