@@ -15,7 +15,11 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def record_handler(record: DynamoDBRecord, lambda_context: LambdaContext) -> None:
-    recalculation.run(record.dynamodb.new_image, lambda_context.get_remaining_time_in_millis)
+    recalculation.run(
+        record.dynamodb.new_image,
+        lambda_context.get_remaining_time_in_millis,
+        record.dynamodb.sequence_number,
+    )
 
 
 @logger.inject_lambda_context

@@ -97,7 +97,7 @@ def measure(stale: int) -> dict[str, Any]:
         repository.client().meta.events.register("after-call.dynamodb", counter)
         started = time.perf_counter()
         assert recalculation.queue_scheduled_run()
-        recalculation.run(repository.get_recalculation(None), lambda: 900_000)
+        recalculation.run(repository.get_recalculation(None), lambda: 900_000, "1")
         seconds = time.perf_counter() - started
         run = repository.get_recalculation(None)
         repository.client.cache_clear()

@@ -1,16 +1,21 @@
-"""Every AWS call of every invoice write path, failed in turn with every kind of fault, in-process
-over moto: the client never sees a success for work not done, the table never holds half of
-anything, and the retry (with its Idempotency-Key) succeeds.
+"""Every AWS call of every write path, failed in turn with every kind of fault, in-process over
+moto: the client never sees a success for work not done, the table never holds half of anything,
+and the retry (with its Idempotency-Key; for an event or a stream record, Lambda's) succeeds.
+
+The paths: create (single and distributed), PATCH, DELETE, the stream calculator, a requested
+recalculation's worker, the bulk importer, and the upload check (a file kept, a file refused).
 
 For each path, the calls it makes are counted on a clean run; then, for each call N and each fault,
 a fresh run fails at call N (before it is made: AWS never did it; or, for a read timeout, after it
 was made: AWS did it and the answer was lost), the answer and the table are checked, and the request
-is retried without a fault.
+is retried without a fault. Each case runs on a fresh table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import itertools
 import re
 import uuid
 from collections.abc import Callable
@@ -20,16 +25,26 @@ from typing import Any
 import pytest
 
 from carbon_accounting import repository
+from carbon_accounting.invoices import bulk
 from carbon_accounting.settings import get_settings
+from local.seed import load_seed
+from local.template import load_stack, table_definition
+from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
 from tests.faults import ERRORS, THROTTLING, Fault, injected
 from tests.functions import LambdaContext, load_function
-from tests.handlers.conftest import Answer, invoke
+from tests.handlers import test_bulk_import as bulk_import
+from tests.handlers import test_files as files
+from tests.handlers.conftest import Answer, invoke, sample_event
 from tests.handlers.test_calculate_emissions import record
 from tests.handlers.test_invoices import ACME_HEADERS, distributed_heat, electricity
+from tests.streams import TableStream
+from tests.tenants import ACME
 
 # A fault before the call (never carried out) of each kind, and a read timeout after it (carried out,
 # answer lost): the two ways a write can fail.
 FAULTS = [(error, True) for error in ERRORS] + [("ReadTimeoutError", False)]
+IMPORTED_ROWS = [bulk_import.GOOD, bulk_import.GOOD_SPLIT, bulk_import.BAD_DATES]
+STREAM_PATHS = {"calculate", "recalculate", "import", "upload-check", "upload-refused"}  # no client
 CORRELATED = re.compile(r"Internal server error \(correlation id [0-9a-f-]{36}\)")
 
 
@@ -69,6 +84,16 @@ def assert_table_whole() -> None:
         assert entry.get("co2e") is not None and entry.get("emission_factors") is not None, entry
 
 
+def fresh_table() -> None:
+    """The test table again, as template.yaml defines it and seeded (not emptied: moto copies the
+    whole table, stream records included, for each action of a transaction, so the cases of a long
+    matrix would slow down as it grows)."""
+    client = repository.client()
+    client.delete_table(TableName=TEST_TABLE)
+    client.create_table(**table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE))
+    load_seed(ROOT / "tests" / "e2e" / "seed.json")
+
+
 def wait_out_attempts() -> None:
     """What time does to the in-progress Idempotency-Key records: their attempts' deadlines pass."""
     for item in table_items():
@@ -105,6 +130,17 @@ class Path:
     prepare: Callable[[], dict[str, Any]]
     act: Callable[[dict[str, Any], Fault | None], Answer]
     done: Callable[[dict[str, Any]], bool]
+    creates: Callable[[dict[str, Any]], list[str]] = lambda state: []  # references, each made once
+
+
+def parents_of(references: list[str]) -> list[int]:
+    """How many invoices (not distributed children) the table holds with each reference."""
+    parents = [
+        item["invoice_id"]
+        for item in table_items()
+        if item.get("entity") == "invoice" and not item.get("source_invoice_id")
+    ]
+    return [parents.count(reference) for reference in references]
 
 
 def _created(body: Callable[..., dict[str, Any]]) -> Path:
@@ -119,7 +155,7 @@ def _created(body: Callable[..., dict[str, Any]]) -> Path:
     def done(state: dict[str, Any]) -> bool:
         return bool(invoices_of(state["reference"]))
 
-    return Path(prepare, act, done)
+    return Path(prepare, act, done, lambda state: [state["reference"]])
 
 
 def _existing_invoice() -> dict[str, Any]:
@@ -144,16 +180,103 @@ def _loading_record() -> dict[str, Any]:
     return state | {"record": record(None, item, 1)}
 
 
-def _calculate(state: dict[str, Any], fault: Fault | None) -> Answer:
-    """The stream calculator on the invoice's record: a reported failure is Lambda's retry."""
-    function = load_function("calculate_emissions")
+def _batch(function: str, stream_record: dict[str, Any], fault: Fault | None) -> Answer:
+    """A stream function on one record: a reported failure is Lambda's retry of the same record."""
     try:
         with injected(fault) if fault else contextlib.nullcontext():
-            answer = function.lambda_handler({"Records": [state["record"]]}, LambdaContext())
+            answer = load_function(function).lambda_handler({"Records": [stream_record]}, LambdaContext())
     except Exception:  # the whole batch fails: Lambda retries it
         return Answer(500, {}, {"detail": "batch failed"})
     failed = answer["batchItemFailures"]
     return Answer(500 if failed else 200, {}, {"detail": "record failed"} if failed else None)
+
+
+def _calculate(state: dict[str, Any], fault: Fault | None) -> Answer:
+    return _batch("calculate_emissions", state["record"], fault)
+
+
+_SEQUENCE = itertools.count(10**20)
+
+
+def _requested_recalculation() -> dict[str, Any]:
+    """A calculated invoice, and the queued job recalculating it: its stream record for the worker."""
+    stream = TableStream()  # the case's fresh table's
+    state = _existing_invoice()
+    assert stream.drain() == []
+    requested = invoke("request_recalculation", ACME_HEADERS, body={"invoice_ids": [state["id"]]})
+    stream.skip()  # the job's record goes to the worker by the test's hand
+    job = repository.get_recalculation(ACME, requested.body["job_id"])
+    return state | {"job_id": job["id"], "record": record(None, job, next(_SEQUENCE)), "stream": stream}
+
+
+def _recalculate(state: dict[str, Any], fault: Fault | None) -> Answer:
+    """The worker on the job's record, then the stream's records after it (without the fault)."""
+    answer = _batch("recalculate_invoices", state["record"], fault)
+    assert state["stream"].drain() == []
+    return answer
+
+
+def _recalculated(state: dict[str, Any]) -> bool:
+    job = invoke("get_recalculation", ACME_HEADERS, path={"job_id": state["job_id"]}).body
+    counts = {name: job[name] for name in ("status", "count", "queued", "calculated", "failed")}
+    return counts == {"status": "completed", "count": 1, "queued": 1, "calculated": 1, "failed": 0}
+
+
+def _import_job() -> dict[str, Any]:
+    """A job whose CSV (a single invoice, a distributed one, a refused row) is uploaded, one row a chunk."""
+    rows = [row.replace(",INV-", f",F-{uuid.uuid4().hex[:10]}-INV-") for row in IMPORTED_ROWS]
+    references = [row.split(",")[bulk_import.HEADER.split(",").index("invoice_id")] for row in rows]
+    job = bulk_import.create_job(invoke).body
+    version = bulk_import.upload(job, bulk_import.csv_text(*rows))
+    return {"job": job, "key": job["upload"]["fields"]["key"], "version": version, "references": references}
+
+
+def _deliver(function: str, event: dict[str, Any], fault: Fault | None) -> Answer:
+    """An EventBridge target: an exception is a failed invocation, which Lambda retries."""
+    try:
+        with injected(fault) if fault else contextlib.nullcontext():
+            load_function(function).lambda_handler(event, LambdaContext())
+    except Exception:
+        return Answer(500, {}, {"detail": "invocation failed"})
+    return Answer(200, {}, None)
+
+
+def _object_event(sample: str, key: str, version: str | None) -> dict[str, Any]:
+    event = copy.deepcopy(sample_event(sample))
+    event["detail"]["bucket"]["name"] = TEST_BUCKET
+    event["detail"]["object"] |= {"key": key, "version-id": version}
+    return event
+
+
+def _import(state: dict[str, Any], fault: Fault | None) -> Answer:
+    event = _object_event("import_invoices", state["key"], state["version"])
+    return _deliver("import_invoices", event, fault)
+
+
+def _imported(state: dict[str, Any]) -> bool:
+    job = repository.get_import_job(ACME, state["job"]["job_id"])
+    return job["status"] not in ("pending", "processing")
+
+
+def _uploaded_file(content: bytes) -> Callable[[], dict[str, Any]]:
+    def prepare() -> dict[str, Any]:
+        upload = files.announced(invoke, ACME_HEADERS)
+        return {"upload": upload, "key": upload["fields"]["key"], "version": files.post(upload, content)}
+
+    return prepare
+
+
+def _check(state: dict[str, Any], fault: Fault | None) -> Answer:
+    return _deliver("check_upload", _object_event("check_upload", state["key"], state["version"]), fault)
+
+
+def _settled(status: str) -> Callable[[dict[str, Any]], bool]:
+    def done(state: dict[str, Any]) -> bool:
+        file = repository.get_file(ACME, state["upload"]["id"])
+        kept = files.exists(state["key"], state["version"])
+        return file["status"] == status and kept == (status == "uploaded")
+
+    return done
 
 
 PATHS = {
@@ -166,17 +289,25 @@ PATHS = {
     "calculate": Path(
         _loading_record, _calculate, lambda state: invoices_of(state["reference"])[0]["status"] != "loading"
     ),
+    "recalculate": Path(_requested_recalculation, _recalculate, _recalculated),
+    "import": Path(_import_job, _import, _imported, lambda state: state["references"][:2]),
+    "upload-check": Path(_uploaded_file(files.PDF), _check, _settled("uploaded")),
+    "upload-refused": Path(_uploaded_file(files.PNG), _check, _settled("error")),
 }
 
 
 @pytest.mark.parametrize("name", PATHS)
-def test_every_fault_at_every_call_leaves_an_honest_answer_a_whole_table_and_a_retry_that_works(api, name):
+def test_every_fault_at_every_call_leaves_an_honest_answer_a_whole_table_and_a_retry_that_works(
+    api, name, monkeypatch
+):
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 1)  # an import resumes chunk by chunk
     path = PATHS[name]
     cases, at = 0, 0
     while True:  # call 1, 2, ... until a run makes fewer calls than that: every call has failed
         at += 1
         fired = 0
         for error, before in FAULTS:
+            fresh_table()
             state = path.prepare()
             fault = Fault(error, at=at, before=before)
             answer = path.act(state, fault)
@@ -184,7 +315,7 @@ def test_every_fault_at_every_call_leaves_an_honest_answer_a_whole_table_and_a_r
                 assert fired == 0, f"{name} made {at - 1} calls with one fault, fewer without"
                 continue
             fired += 1
-            if name == "calculate":  # the batch's answer to Lambda: a success only for a settled invoice
+            if name in STREAM_PATHS:  # the batch's answer to Lambda: a success only for a settled invoice
                 assert answer.status != 200 or path.done(state), (name, at, error)
             else:
                 assert_honest(answer, error, path.done(state))
@@ -203,11 +334,8 @@ def test_every_fault_at_every_call_leaves_an_honest_answer_a_whole_table_and_a_r
                 retry,
             )
             assert path.done(state), (name, at, error)
-            if name.startswith("create"):
-                parents = [
-                    item for item in invoices_of(state["reference"]) if not item.get("source_invoice_id")
-                ]
-                assert len(parents) == 1, f"{name}: a retry after {error} at call {at} duplicated the invoice"
+            created = path.creates(state)
+            assert parents_of(created) == [1] * len(created), f"{name}: {error} at call {at}, then a retry"
             assert_table_whole()
             cases += 1
         if not fired:

@@ -207,7 +207,9 @@ def test_a_run_short_of_time_hands_over_and_resumes_from_its_checkpoint(api, str
     monkeypatch.setattr(recalculation, "PAGE", 2)
     claims = []
     claim = recalculation._claim
-    monkeypatch.setattr(recalculation, "_claim", lambda job: claims.append(job["cursor"]) or claim(job))
+    monkeypatch.setattr(
+        recalculation, "_claim", lambda job, *rest: claims.append(job["cursor"]) or claim(job, *rest)
+    )
 
     with newer_version(tmp_path, **EEA_2026, rows=[grid_2025("ES", 0.1)]):
         run = daily_run(stream)  # the tests' Lambda context always has 10 s left: short of time
@@ -270,7 +272,7 @@ def test_a_job_whose_invoice_is_deleted_midway_still_completes(api, stream):
     answer = request(api, {"invoice_ids": [kept["id"], deleted["id"]]})
     stream.skip()  # the worker runs here, by hand: the calculator has not seen its invoices yet
     queued = repository.get_recalculation(ACME, answer.body["job_id"])
-    recalculation.run(queued, lambda: 900_000)
+    recalculation.run(queued, lambda: 900_000, "1")
     assert get(api, deleted["id"])["status"] == "loading"
 
     gone = api("delete_invoice", ACME_HEADERS, path={"invoice_id": deleted["id"]})

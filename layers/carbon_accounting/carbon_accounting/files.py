@@ -183,8 +183,7 @@ def check_upload(key: str, version_id: str | None) -> FileStatus | None:
             return FileStatus.PENDING  # removed since: a later event will tell
         head = storage.read(key, version_id, first_bytes=SNIFFED_BYTES) if stored.size else b""
         problem = mismatch(file, stored, head)
-        if problem:
-            storage.delete(key, version_id)
+        if problem:  # the object is removed below, once the file says why: a retry finds it settled
             changes = {"status": str(FileStatus.ERROR), "error": problem}
         else:
             changes = {
@@ -195,8 +194,9 @@ def check_upload(key: str, version_id: str | None) -> FileStatus | None:
                 "ttl": None,
             }
         if repository.settle_file(organization_id, file_id, changes, clock.now()):
-            return FileStatus(changes["status"])
-        file = repository.get_file(organization_id, file_id) or file
+            file |= changes
+        else:
+            file = repository.get_file(organization_id, file_id) or file
     if file.get("object_version_id") != version_id and storage.head(key, version_id) is not None:
         # Another upload through the same presigned POST, after the file was settled: never served.
         storage.delete(key, version_id)

@@ -182,6 +182,8 @@ def _settle(invoice: dict[str, Any], changes: dict[str, Any]) -> bool:
     if invoice.get("recalculation_job"):
         failed = changes["status"] == InvoiceStatus.ERROR
         counts = {"calculated": 1, "changed": int(changed), "failed": int(failed)}
+        # Kept: a retried page of the job counts this invoice as sent instead of sending it again.
+        changes = changes | {"recalculated_by": invoice["recalculation_job"]}
     return repository.settle_invoice(invoice, changes | _PENDING, now, history, counts)
 
 

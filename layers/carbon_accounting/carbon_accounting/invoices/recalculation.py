@@ -239,10 +239,14 @@ def _matching(
 TimeLeft = Callable[[], int]  # milliseconds, as LambdaContext.get_remaining_time_in_millis
 
 
-def run(job: dict[str, Any], time_left: TimeLeft) -> None:
+def run(job: dict[str, Any], time_left: TimeLeft, delivery: str) -> None:
     """Run a queued job (requested or the schedule's) from its checkpoint, page by page, until it is
-    done or short of time. A page that fails is retried by handing the job over, ``MAX_FAILURES`` times."""
-    claimed = _claim(job)
+    done or short of time. A page that fails is retried by handing the job over, ``MAX_FAILURES`` times.
+
+    ``delivery`` names the stream record that asked (its sequence number): an AWS fault raised from
+    here fails the record, and Lambda's retry of it resumes the job this delivery claimed.
+    """
+    claimed = _claim(job, delivery)
     if claimed is None:
         return
     job = claimed
@@ -262,14 +266,23 @@ def run(job: dict[str, Any], time_left: TimeLeft) -> None:
         job = saved
 
 
-def _claim(job: dict[str, Any]) -> dict[str, Any] | None:
-    """The queued job, now ``running`` for this worker; None if another worker claimed it first.
+def _claim(job: dict[str, Any], delivery: str) -> dict[str, Any] | None:
+    """The queued job, now ``running`` for this delivery; None if another claimed it first.
 
-    An abandoned run is not claimed here: ``queue_scheduled_run`` queues it again.
+    A retry of the same delivery finds its own claim (the answer to the claim, or to a checkpoint,
+    was lost) and resumes from the job's last checkpoint. An abandoned run is not claimed here:
+    ``queue_scheduled_run`` queues it again.
     """
     if job["status"] != JobStatus.QUEUED:
         return None
-    return repository.update_recalculation(job, {"status": str(JobStatus.RUNNING)}, clock.now())
+    changes = {"status": str(JobStatus.RUNNING), "claimed_by": delivery}
+    claimed = repository.update_recalculation(job, changes, clock.now())
+    if claimed is not None:
+        return claimed
+    current = repository.get_stored_recalculation(job)
+    if current is None or current["status"] != JobStatus.RUNNING or current.get("claimed_by") != delivery:
+        return None
+    return current
 
 
 def _since(timestamp: str) -> timedelta:
@@ -300,11 +313,20 @@ def _requested_page(job: dict[str, Any]) -> dict[str, Any]:
         items = list(itertools.islice(matching, PAGE))
         cursor = repository.index_position(items[-1]) if items else None
         done = len(items) < PAGE
-    sent = sum(_send(item, HistoryReason.RECALCULATED, job["id"]) for item in items)
+    sent = sum(_sent_once(item, job["id"]) for item in items)
     changes: dict[str, Any] = {"cursor": cursor, "queued": int(job["queued"]) + sent}
     if done:
         changes |= {"status": str(JobStatus.COMPLETED), "cursor": None}
     return changes
+
+
+def _sent_once(item: dict[str, Any], job_id: str) -> bool:
+    """Send an invoice for a requested job, unless this job sent it already: a page retried after a
+    fault whose send landed (waiting for the calculator, or settled by it) counts it without a second
+    calculation, so the job's ``queued`` and ``calculated`` stay exact."""
+    if job_id in (item.get("recalculation_job"), item.get("recalculated_by")):
+        return True
+    return _send(item, HistoryReason.RECALCULATED, job_id)
 
 
 # ------------------------------------------------------------------ scheduled

@@ -91,6 +91,11 @@ def get_recalculation(organization_id: UUID | None, job_id: UUID | None = None) 
     return get_item(recalculation_key(organization_id, job_id), consistent=True)
 
 
+def get_stored_recalculation(job: dict[str, Any]) -> dict[str, Any] | None:
+    """A job as stored now, from any version of it."""
+    return get_item(_stored_recalculation_key(job), consistent=True)
+
+
 def update_recalculation(
     job: dict[str, Any], changes: dict[str, Any], updated_at: str
 ) -> dict[str, Any] | None:
