@@ -2,7 +2,8 @@
 
 What the local stack's StreamPoller does over DynamoDB Local, without threads: read every new record,
 keep those each function's FilterCriteria pass, and call the function with them, until the stream is
-quiet. A function's reported failures are returned, not retried.
+quiet. A function's reported failures (every record of a batch, when it raises) are returned, not
+retried.
 """
 
 from __future__ import annotations
@@ -64,8 +65,14 @@ class TableStream:
             for source, function in self._sources:
                 batch = [record for record in records if passes(source.filter_patterns, record)]
                 for start in range(0, len(batch), source.batch_size):
-                    answer = function.lambda_handler(
-                        {"Records": batch[start : start + source.batch_size]}, LambdaContext()
-                    )
+                    chunk = batch[start : start + source.batch_size]
+                    try:
+                        answer = function.lambda_handler({"Records": chunk}, LambdaContext())
+                    except Exception:  # every record failed: the whole batch is Lambda's to retry
+                        answer = {
+                            "batchItemFailures": [
+                                {"itemIdentifier": record["dynamodb"]["SequenceNumber"]} for record in chunk
+                            ]
+                        }
                     failures += (answer or {}).get("batchItemFailures", [])
         raise AssertionError(f"the stream did not settle in {rounds} rounds")

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from carbon_accounting import emissions
+from tests import figures
 from tests.e2e.test_api import ACME_HEADERS
 from tests.tenants import ACME, ACME_MADRID, GLOBEX, GLOBEX_BERLIN, GLOBEX_KEY, api_key_headers
 
@@ -42,19 +43,22 @@ def test_concurrent_identical_requests_with_one_key_create_one_invoice(http):
     headers = ACME_HEADERS | {"Idempotency-Key": f"concurrent-{reference}"}
     with ThreadPoolExecutor(CONCURRENT) as pool:
         answers = list(
-            pool.map(lambda _: http("POST", "/v1/invoices", headers, invoice(reference)), range(20))
+            pool.map(lambda _: http("POST", "/v1/invoices", headers, invoice(reference)), range(CONCURRENT))
         )
 
     # Then each got the first response or 409 REQUEST_IN_PROGRESS, and exactly one invoice exists
     created = [answer for answer in answers if answer.status == 201]
     busy = [answer for answer in answers if answer.status == 409]
+    invoices = listed(http, reference)
+    measured = {"created": len(created), "busy": len(busy), "invoices": len(invoices)}
+    figures.record("duplicates", requests=CONCURRENT, **measured)
     assert len(created) + len(busy) == CONCURRENT, [answer.status for answer in answers]
     assert created, "at least the first request succeeds"
     assert {answer.body["id"] for answer in created} == {created[0].body["id"]}
     assert all(
         answer.body["code"] == "REQUEST_IN_PROGRESS" and answer.headers["Retry-After"] for answer in busy
     )
-    assert [item["id"] for item in listed(http, reference)] == [created[0].body["id"]]
+    assert [item["id"] for item in invoices] == [created[0].body["id"]]
 
     # And a retry once they are done answers the same body, replayed
     retry = http("POST", "/v1/invoices", headers, invoice(reference))

@@ -4,7 +4,8 @@ schemathesis' defaults, and why).
 
 ``python -m tests.fuzz`` starts a stack with make dev's demo seed (or uses ``--url``), runs
 schemathesis with the demo key and organization, and writes a report: schemathesis' version and
-seed, requests per operation, failures per check. ``make fuzz`` writes docs/reliability.md;
+seed, requests per operation, failures per check. ``make fuzz`` writes docs/reliability.md, with
+the figures tests/figures.py measures (duplicates, faults, isolation);
 tests/e2e/test_fuzz.py runs a bounded one in ``make test``.
 
     python -m tests.fuzz [--max-examples N] [--max-time SECONDS] [--seed S] [--report PATH] [--url URL]
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from carbon_accounting import examples
+from tests import figures
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -227,8 +229,9 @@ def _count(outcome: Outcome, events: Path) -> None:
                     outcome.checks_failed[check["name"]] += 1
 
 
-def report(outcome: Outcome, how: str) -> str:
-    """docs/reliability.md: the run's settings, failures per check, requests per operation."""
+def report(outcome: Outcome, how: str, measured: str | None = None) -> str:
+    """docs/reliability.md: the run's settings, failures per check, requests per operation, then the
+    ``measured`` section of tests/figures.py (duplicates, faults, isolation), when there is one."""
     total = sum(outcome.requests.values())
     lines = [
         "# Reliability: schemathesis against the local stack",
@@ -270,6 +273,8 @@ def report(outcome: Outcome, how: str) -> str:
     ]
     for failure in outcome.failures:
         lines += ["", f"- {failure['code']} {failure['title']}: {', '.join(failure['operations'])}"]
+    if measured:
+        lines += ["", measured.rstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -285,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "reliability.md")
     parser.add_argument("--url", help="a running stack (make dev) instead of a fresh one")
     arguments = parser.parse_args(argv)
+    measured = figures.measure()  # first: its tests and the fuzzing never share the two cores
     stack = None
     if arguments.url is None:
         stack = LocalStackProcess(Path(tempfile.mkdtemp(prefix="fuzz-")), args=["--seed", str(DEMO_SEED)])
@@ -300,6 +306,6 @@ def main(argv: list[str] | None = None) -> int:
         if stack is not None:
             stack.stop()
     print(outcome.output)
-    arguments.report.write_text(report(outcome, "make fuzz"))
+    arguments.report.write_text(report(outcome, "make fuzz", measured))
     print(f"wrote {arguments.report}")
     return 0 if not outcome.failures and not outcome.errors else 1

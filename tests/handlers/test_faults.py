@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 import re
 import uuid
@@ -29,6 +30,7 @@ from carbon_accounting.invoices import bulk
 from carbon_accounting.settings import get_settings
 from local.seed import load_seed
 from local.template import load_stack, table_definition
+from tests import figures
 from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
 from tests.faults import ERRORS, THROTTLING, Fault, injected
 from tests.functions import LambdaContext, load_function
@@ -84,13 +86,18 @@ def assert_table_whole() -> None:
         assert entry.get("co2e") is not None and entry.get("emission_factors") is not None, entry
 
 
+@functools.cache
+def _table_definition() -> dict[str, Any]:
+    return table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
+
+
 def fresh_table() -> None:
     """The test table again, as template.yaml defines it and seeded (not emptied: moto copies the
     whole table, stream records included, for each action of a transaction, so the cases of a long
     matrix would slow down as it grows)."""
     client = repository.client()
     client.delete_table(TableName=TEST_TABLE)
-    client.create_table(**table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE))
+    client.create_table(**_table_definition())
     load_seed(ROOT / "tests" / "e2e" / "seed.json")
 
 
@@ -302,7 +309,7 @@ def test_every_fault_at_every_call_leaves_an_honest_answer_a_whole_table_and_a_r
 ):
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 1)  # an import resumes chunk by chunk
     path = PATHS[name]
-    cases, at = 0, 0
+    cases, broken, at = 0, [], 0
     while True:  # call 1, 2, ... until a run makes fewer calls than that: every call has failed
         at += 1
         fired = 0
@@ -315,30 +322,34 @@ def test_every_fault_at_every_call_leaves_an_honest_answer_a_whole_table_and_a_r
                 assert fired == 0, f"{name} made {at - 1} calls with one fault, fewer without"
                 continue
             fired += 1
-            if name in STREAM_PATHS:  # the batch's answer to Lambda: a success only for a settled invoice
-                assert answer.status != 200 or path.done(state), (name, at, error)
-            else:
-                assert_honest(answer, error, path.done(state))
-            assert_table_whole()
-
-            retry = path.act(state, None)
-            if retry.status == 409 and retry.body["code"] == "REQUEST_IN_PROGRESS":
-                # The record of the faulted attempt stays in progress until that attempt's Lambda time
-                # is over; the client keeps retrying after Retry-After until then.
-                wait_out_attempts()
-                retry = path.act(state, None)
-            assert 200 <= retry.status < 300 or (name == "delete" and retry.status == 404), (
-                name,
-                at,
-                error,
-                retry,
-            )
-            assert path.done(state), (name, at, error)
-            created = path.creates(state)
-            assert parents_of(created) == [1] * len(created), f"{name}: {error} at call {at}, then a retry"
-            assert_table_whole()
             cases += 1
+            try:
+                check_case(name, path, state, error, answer)
+            except AssertionError as failure:
+                broken.append(f"{error} at call {at}: {failure}")
         if not fired:
             break
+    figures.record("faults", path=name, calls=at - 1, faults=len(FAULTS), cases=cases, broken=len(broken))
     assert at > 1
-    print(f"{name}: {at - 1} calls x {len(FAULTS)} faults = {cases} cases")
+    assert broken == [], f"{name}: {len(broken)} of {cases} cases"
+
+
+def check_case(name: str, path: Path, state: dict[str, Any], error: str, answer: Answer) -> None:
+    """After a fault: an honest answer and a whole table; the retry then does the work, once."""
+    if name in STREAM_PATHS:  # the answer to Lambda: a success only for work done
+        assert answer.status != 200 or path.done(state), "a success for work not done"
+    else:
+        assert_honest(answer, error, path.done(state))
+    assert_table_whole()
+
+    retry = path.act(state, None)
+    if retry.status == 409 and retry.body["code"] == "REQUEST_IN_PROGRESS":
+        # The record of the faulted attempt stays in progress until that attempt's Lambda time is
+        # over; the client keeps retrying after Retry-After until then.
+        wait_out_attempts()
+        retry = path.act(state, None)
+    assert 200 <= retry.status < 300 or (name == "delete" and retry.status == 404), retry
+    assert path.done(state), "the retry did not do the work"
+    created = path.creates(state)
+    assert parents_of(created) == [1] * len(created), "the retry duplicated the work"
+    assert_table_whole()

@@ -4,6 +4,7 @@ dataset version, the recovery of stuck invoices, requested jobs, and the emissio
 from datetime import timedelta
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from carbon_accounting import repository
 from carbon_accounting.invoices import recalculation
@@ -376,3 +377,57 @@ def test_the_policy_is_latest_until_set_and_only_takes_its_two_values(api):
     assert pinned.status == 200
     assert api("get_emission_factor_policy", ACME_HEADERS).body["policy"] == "pinned"
     assert api("get_emission_factor_policy", IBERIA_HEADERS).body["policy"] == "latest"  # its own setting
+
+
+def _run_daily(stream) -> dict:
+    """The daily run, whatever the records it causes answer."""
+    assert load_function("schedule_recalculation").lambda_handler({}, LambdaContext()) == {"queued": True}
+    stream.drain()
+    return repository.get_recalculation(None)
+
+
+def test_a_requested_job_whose_worker_stopped_for_good_is_resumed_by_the_daily_run(api, stream, monkeypatch):
+    # Given a job whose worker's record failed on every delivery (it went to the on-failure queue)
+    invoice = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
+    answer = request(api, {"invoice_ids": [invoice["id"]]})
+    stream.skip()
+    stored = repository.get_recalculation(ACME, answer.body["job_id"])
+    assert (stored["status"], stored["gsi3pk"]) == ("queued", "RECALCULATING")
+
+    # When the daily run looks while a retry could still come: the job is left alone
+    assert _run_daily(stream)["jobs_resumed"] == 0
+    assert job(api, answer.body["job_id"]).body["queued"] == 0
+
+    # When it looks once the job's last write is older than ABANDONED_AFTER
+    monkeypatch.setattr(recalculation, "ABANDONED_AFTER", timedelta(0))
+    run = _run_daily(stream)
+
+    # Then it is handed over, and its worker finishes it from its checkpoint; it leaves the index
+    assert run["jobs_resumed"] == 1
+    progress = job(api, answer.body["job_id"]).body
+    assert {key: progress[key] for key in ("status", "queued", "calculated")} == {
+        "status": "completed",
+        "queued": 1,
+        "calculated": 1,
+    }
+    assert "gsi3pk" not in repository.get_recalculation(ACME, answer.body["job_id"])
+
+
+def test_a_requested_job_whose_worker_never_runs_fails_after_its_handovers(api, stream, monkeypatch):
+    invoice = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
+    answer = request(api, {"invoice_ids": [invoice["id"]]})
+    claim = recalculation._claim
+
+    def unreachable(job, delivery):  # a requested job's worker always meets an AWS fault
+        if job.get("organization_id"):
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com")
+        return claim(job, delivery)
+
+    monkeypatch.setattr(recalculation, "_claim", unreachable)
+    monkeypatch.setattr(recalculation, "ABANDONED_AFTER", timedelta(0))
+    runs = [_run_daily(stream) for _ in range(recalculation.MAX_FAILURES + 1)]
+
+    assert [(run["jobs_resumed"], run["jobs_failed"]) for run in runs] == [(1, 0)] * 3 + [(0, 1)]
+    assert job(api, answer.body["job_id"]).body["status"] == "failed"
+    assert "gsi3pk" not in repository.get_recalculation(ACME, answer.body["job_id"])
+    assert get(api, invoice["id"])["status"] == "active"  # nothing was sent: it keeps its figures

@@ -198,14 +198,15 @@ def _depth(document: Any) -> int:
     return deepest
 
 
-def _check_body(event: dict[str, Any]) -> None:
+def _check_body(event: dict[str, Any]) -> Any:
     """Hold a request's body to what every route takes: at most ``MAX_BODY_BYTES`` of UTF-8 JSON,
     ``Content-Type: application/json`` (any charset parameter, any case), nested at most
-    ``MAX_JSON_DEPTH`` deep. On success the event carries the body as text, for the resolver.
+    ``MAX_JSON_DEPTH`` deep. On success the event carries the body as text, for the resolver, and
+    the parsed document (None without a body) is returned.
     """
     body = event.get("body")
     if not body:
-        return
+        return None
     if event.get("isBase64Encoded"):
         try:
             raw = base64.b64decode(body, validate=True)
@@ -243,6 +244,7 @@ def _check_body(event: dict[str, Any]) -> None:
     event["headers"] = {name: value for name, value in headers.items() if name.lower() != "content-type"} | {
         "content-type": content_types.APPLICATION_JSON
     }
+    return document
 
 
 def _plain_answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -272,12 +274,12 @@ def serve(
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             caller = None if public else caller_from_event(event)
-            _check_body(event)
+            document = _check_body(event)
             key = idempotency.key_of(event) if idempotent and caller else None
             if key is None:
                 return app.resolve(event, context)
             return idempotency.answer_once(
-                event, context, caller.organization_id, key, lambda: app.resolve(event, context)
+                event, document, context, caller.organization_id, key, lambda: app.resolve(event, context)
             )
         except ApiError as denial:
             return _plain_answer(denial.status, denial.body(), denial.headers())

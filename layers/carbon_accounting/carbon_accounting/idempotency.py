@@ -56,9 +56,11 @@ def key_of(event: dict[str, Any]) -> str | None:
 
 
 def answer_once(
-    event: dict[str, Any], context: Any, organization_id: UUID, key: str, resolve: Resolve
+    event: dict[str, Any], document: Any, context: Any, organization_id: UUID, key: str, resolve: Resolve
 ) -> dict[str, Any]:
-    """``resolve()``'s answer to the first request with this key; the stored answer to its retries."""
+    """``resolve()``'s answer to the first request with this key; the stored answer to its retries.
+
+    ``document`` is the body as parsed JSON, so the same document in other spacing matches."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -91,7 +93,7 @@ def answer_once(
     request = {
         "organization": str(organization_id),
         "key": key,
-        "body": _body(event),
+        "body": document,
         "query": event.get("queryStringParameters"),
     }
 
@@ -137,9 +139,3 @@ def answer_once(
 def _replayed(response: dict[str, Any], _: Any) -> dict[str, Any]:
     """The stored answer, marked as a replay."""
     return {**response, "headers": {**response.get("headers", {}), "Idempotent-Replayed": "true"}}
-
-
-def _body(event: dict[str, Any]) -> Any:
-    """The body as JSON (checked before this runs), so the same document in other spacing matches."""
-    body = event.get("body")
-    return json.loads(body) if body else None

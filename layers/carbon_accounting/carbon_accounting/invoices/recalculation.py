@@ -19,7 +19,9 @@ that fails (DynamoDB throttling, say) hands the job over the same way, up to ``M
   figures come from an older data release than the latest one that changed its type and years
   (``emissions.releases``). Both are read from gsi3, which holds exactly those: a day with nothing to
   do reads no invoice. First, it fails the bulk-import jobs whose import stopped for good (still
-  ``processing``, unwritten for ``imports.ABANDONED_AFTER``; also in gsi3), so that every job ends.
+  ``processing``, unwritten for ``imports.ABANDONED_AFTER``; also in gsi3), and hands over again the
+  requested jobs whose worker stopped for good (still queued or running, unwritten for
+  ``ABANDONED_AFTER``; also in gsi3), so that every job ends.
 """
 
 from __future__ import annotations
@@ -73,6 +75,18 @@ class JobStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"  # a page failed MAX_FAILURES times: what was sent stays sent
 
+
+_IN_PROGRESS = frozenset({str(JobStatus.QUEUED), str(JobStatus.RUNNING)})
+# The daily run's counters.
+_RUN_COUNTS = (
+    "found",
+    "recovered",
+    "recalculated",
+    "pinned",
+    "imports_failed",
+    "jobs_resumed",
+    "jobs_failed",
+)
 
 _FILTERS = ("type", "facility_id", "start_date", "end_date")
 
@@ -351,8 +365,10 @@ def _new_run() -> dict[str, Any]:
     the current data."""
     now = datetime.now(UTC)
     abandoned = repository.abandoned_imports_range(clock.text(now - imports.ABANDONED_AFTER))
+    requested = repository.abandoned_recalculations_range(clock.text(now - ABANDONED_AFTER))
     steps: list[dict[str, Any]] = [
-        {"partition": abandoned.partition, "below": abandoned.below, "release": None, "imports": True}
+        {"partition": abandoned.partition, "below": abandoned.below, "release": None, "imports": True},
+        {"partition": requested.partition, "below": requested.below, "release": None, "jobs": True},
     ]
     steps += [
         {"partition": where.partition, "below": where.below, "release": None}
@@ -370,7 +386,7 @@ def _new_run() -> dict[str, Any]:
         "started_at": clock.text(now),
         "steps": steps,
         "cursor": {"step": 0},
-        **dict.fromkeys(("found", "recovered", "recalculated", "pinned", "imports_failed"), 0),
+        **dict.fromkeys(_RUN_COUNTS, 0),
     }
 
 
@@ -387,6 +403,8 @@ def _scheduled_page(job: dict[str, Any]) -> dict[str, Any]:
         keys, after = repository.index_page(where, cursor.get("after"), PAGE)
         if step.get("imports"):
             counts = _fail_abandoned_imports(keys, step["below"])
+        elif step.get("jobs"):
+            counts = _hand_over_abandoned_jobs(keys, step["below"])
         elif step["release"] is None:
             counts = _recover(keys, step["below"])
         else:
@@ -406,6 +424,24 @@ def _fail_abandoned_imports(keys: list[tuple[UUID, UUID]], written_before: str) 
         imports.fail_abandoned_import(organization, job, written_before) for organization, job in keys
     )
     return {"found": len(keys), "imports_failed": failed}
+
+
+def _hand_over_abandoned_jobs(keys: list[tuple[UUID, UUID]], written_before: str) -> dict[str, int]:
+    """Hand over the requested jobs still queued or running whose last write is older than the
+    threshold (every retry of their worker's stream record failed): queued again, to resume from
+    their checkpoint, or failed once handed over ``MAX_FAILURES`` times. Conditional on the version
+    read: a job that moved on since is left alone."""
+    resumed = failed = 0
+    for organization, job_id in keys:
+        job = repository.get_recalculation(organization, job_id)
+        if job is None or job["status"] not in _IN_PROGRESS or job["updated_at"] >= written_before:
+            continue
+        times = int(job.get("handed_over", 0)) + 1
+        status = JobStatus.FAILED if times > MAX_FAILURES else JobStatus.QUEUED
+        if repository.update_recalculation(job, {"status": str(status), "handed_over": times}, clock.now()):
+            resumed += status is JobStatus.QUEUED
+            failed += status is JobStatus.FAILED
+    return {"found": len(keys), "jobs_resumed": resumed, "jobs_failed": failed}
 
 
 def _recover(keys: list[tuple[UUID, UUID]], loading_before: str) -> dict[str, int]:

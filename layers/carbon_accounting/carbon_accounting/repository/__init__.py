@@ -80,6 +80,7 @@ from carbon_accounting.repository.organizations import (
 from carbon_accounting.repository.recalculation import (
     IndexRange,
     abandoned_imports_range,
+    abandoned_recalculations_range,
     get_recalculation,
     get_stored_recalculation,
     index_page,
@@ -107,6 +108,7 @@ __all__ = [
     "IndexRange",
     "Reads",
     "abandoned_imports_range",
+    "abandoned_recalculations_range",
     "claim_import_job",
     "client",
     "create_invoices",

@@ -13,6 +13,7 @@ from carbon_accounting.repository.history import history_sk
 from carbon_accounting.repository.recalculation import FACTORS, LOADING, recalculation_key, release_text
 from carbon_accounting.repository.table import (
     batch_get,
+    cancellation_reasons,
     client,
     conditions_failed,
     get_item,
@@ -103,8 +104,7 @@ def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: lis
     except client().exceptions.TransactionCanceledException as cancelled:
         if written_before(cancelled, len(invoices)):
             return True
-        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
-        if "ConditionalCheckFailed" in reasons[len(invoices) :]:
+        if "ConditionalCheckFailed" in cancellation_reasons(cancelled)[len(invoices) :]:
             return False
         raise
     return True
@@ -168,8 +168,7 @@ def settle_invoice(
     try:
         client().transact_write_items(TransactItems=actions)
     except client().exceptions.TransactionCanceledException as cancelled:
-        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
+        if cancellation_reasons(cancelled)[:1] == ["ConditionalCheckFailed"]:
             return False
         raise
     return True

@@ -16,6 +16,7 @@ def release_text(release: Any) -> str:
 
 LOADING, FACTORS = "LOADING", "FACTORS"  # gsi3 partitions of invoices (see invoices._index_keys)
 IMPORTING = "IMPORTING"  # gsi3 partition of the import jobs in progress (see imports._tracked)
+RECALCULATING = "RECALCULATING"  # gsi3 partition of the requested jobs in progress (see _tracked)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ def stuck_ranges(loading_before: str) -> list[IndexRange]:
 def abandoned_imports_range(updated_before: str) -> IndexRange:
     """Where the import jobs still ``processing`` and last written before ``updated_before`` are."""
     return IndexRange(IMPORTING, updated_before)
+
+
+def abandoned_recalculations_range(updated_before: str) -> IndexRange:
+    """Where the requested jobs still queued or running and last written before ``updated_before`` are."""
+    return IndexRange(RECALCULATING, updated_before)
 
 
 def stale_range(invoice_type: str, years: str, changed_at: int) -> IndexRange:
@@ -77,9 +83,24 @@ def _stored_recalculation_key(job: dict[str, Any]) -> dict[str, Any]:
     return recalculation_key(organization, UUID(job["id"]) if organization else None)
 
 
+def _tracked(job: dict[str, Any], changes: dict[str, Any], updated_at: str) -> dict[str, Any]:
+    """``changes`` to a requested job with its gsi3 keys: while it is queued or running, when it was
+    last written (the daily run hands over a job whose worker stopped for good there); once it is
+    done, none. The schedule's own job is not tracked: the schedule hands it over itself."""
+    if not job.get("organization_id"):
+        return changes
+    if changes.get("status", job["status"]) not in ("queued", "running"):
+        return changes | {"gsi3pk": None, "gsi3sk": None}
+    return changes | {
+        "gsi3pk": RECALCULATING,
+        "gsi3sk": f"{updated_at}#{job['organization_id']}#{job['id']}",
+    }
+
+
 def put_recalculation(job: dict[str, Any]) -> bool:
     """Store a new recalculation job (``organization_id`` None: the schedule's); False if it exists."""
     key = _stored_recalculation_key(job)
+    job = job | _tracked(job, {}, job.get("updated_at", ""))
     try:
         put_new(key["pk"]["S"], key["sk"]["S"], "recalculation", job)
     except client().exceptions.ConditionalCheckFailedException:
@@ -101,6 +122,7 @@ def update_recalculation(
 ) -> dict[str, Any] | None:
     """Apply ``changes`` to a job if it is still at ``job``'s version; the job as written, or None."""
     try:
+        changes = _tracked(job, changes, updated_at)
         return update(_stored_recalculation_key(job), changes, updated_at, int(job["version"]))
     except Stale:
         return None

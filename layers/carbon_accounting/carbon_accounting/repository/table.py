@@ -140,20 +140,22 @@ def put_new(pk: str, sk: str, entity: str, values: dict[str, Any]) -> None:
             raise
 
 
+def cancellation_reasons(cancelled: Exception) -> list[str | None]:
+    """The code of each action of a cancelled transaction, in order ("None" for one that passed)."""
+    reasons = getattr(cancelled, "response", {}).get("CancellationReasons", [])
+    return [reason.get("Code") for reason in reasons]
+
+
 def conditions_failed(cancelled: Exception) -> bool:
     """Whether a cancelled transaction was refused by a condition (not by a fault or a conflicting
     transaction: those are raised, for the caller to answer 503 or 500)."""
-    reasons = getattr(cancelled, "response", {}).get("CancellationReasons", [])
-    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+    return "ConditionalCheckFailed" in cancellation_reasons(cancelled)
 
 
 def written_before(cancelled: Exception, puts: int) -> bool:
     """Whether a cancelled transaction whose first ``puts`` actions create items found them all
     written by an earlier attempt of this request (their ids derived from its Idempotency-Key)."""
-    reasons = [
-        reason.get("Code") for reason in getattr(cancelled, "response", {}).get("CancellationReasons", [])
-    ]
-    return ids.derived() and reasons[:puts] == ["ConditionalCheckFailed"] * puts
+    return ids.derived() and cancellation_reasons(cancelled)[:puts] == ["ConditionalCheckFailed"] * puts
 
 
 def get_item(key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | None:
