@@ -14,7 +14,6 @@ is retried without a fault. Each case runs on a fresh table.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import itertools
 import re
@@ -31,12 +30,12 @@ from carbon_accounting.settings import get_settings
 from local.seed import load_seed
 from local.template import load_stack, table_definition
 from tests import figures
-from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
+from tests.conftest import ROOT, TEST_TABLE
 from tests.faults import ERRORS, THROTTLING, Fault, injected
 from tests.functions import LambdaContext, load_function
 from tests.handlers import test_bulk_import as bulk_import
 from tests.handlers import test_files as files
-from tests.handlers.conftest import Answer, invoke, sample_event
+from tests.handlers.conftest import Answer, invoke
 from tests.handlers.test_calculate_emissions import record
 from tests.handlers.test_invoices import ACME_HEADERS, distributed_heat, electricity
 from tests.streams import TableStream
@@ -238,26 +237,19 @@ def _import_job() -> dict[str, Any]:
     return {"job": job, "key": job["upload"]["fields"]["key"], "version": version, "references": references}
 
 
-def _deliver(function: str, event: dict[str, Any], fault: Fault | None) -> Answer:
-    """An EventBridge target: an exception is a failed invocation, which Lambda retries."""
+def _deliver(deliver: Callable[[str, str | None], Any], state: dict[str, Any], fault: Fault | None) -> Answer:
+    """An EventBridge target on the uploaded object: an exception is a failed invocation, which
+    Lambda retries. ``deliver`` is the target's own test helper (its sample event, reshaped)."""
     try:
         with injected(fault) if fault else contextlib.nullcontext():
-            load_function(function).lambda_handler(event, LambdaContext())
+            deliver(state["key"], state["version"])
     except Exception:
         return Answer(500, {}, {"detail": "invocation failed"})
     return Answer(200, {}, None)
 
 
-def _object_event(sample: str, key: str, version: str | None) -> dict[str, Any]:
-    event = copy.deepcopy(sample_event(sample))
-    event["detail"]["bucket"]["name"] = TEST_BUCKET
-    event["detail"]["object"] |= {"key": key, "version-id": version}
-    return event
-
-
 def _import(state: dict[str, Any], fault: Fault | None) -> Answer:
-    event = _object_event("import_invoices", state["key"], state["version"])
-    return _deliver("import_invoices", event, fault)
+    return _deliver(bulk_import.deliver, state, fault)
 
 
 def _imported(state: dict[str, Any]) -> bool:
@@ -274,7 +266,7 @@ def _uploaded_file(content: bytes) -> Callable[[], dict[str, Any]]:
 
 
 def _check(state: dict[str, Any], fault: Fault | None) -> Answer:
-    return _deliver("check_upload", _object_event("check_upload", state["key"], state["version"]), fault)
+    return _deliver(files.deliver, state, fault)
 
 
 def _settled(status: str) -> Callable[[dict[str, Any]], bool]:
