@@ -543,7 +543,12 @@ def build_stack(
     """
     globals_ = template.get("Globals") or {}
     unsupported = [f"Globals.{section}" for section in globals_ if section != "Function"]
-    unsupported += [section for section in ("Conditions", "Mappings") if section in template]
+    unsupported += ["Mappings"] if "Mappings" in template else []
+    # Conditions serve what the local stack does not emulate (the alarms' optional SNS action, with
+    # Fn::If, which the resolver refuses wherever it would have to evaluate it); a resource created
+    # only under a condition would need them evaluated.
+    declared = template["Resources"]
+    unsupported += [f"{name}.Condition" for name, resource in declared.items() if "Condition" in resource]
     if unsupported:
         raise TemplateError(f"{', '.join(unsupported)} not supported by the local stack")
     function_globals = globals_.get("Function") or {}

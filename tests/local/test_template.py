@@ -326,7 +326,7 @@ def test_event_bridge_rules_and_buckets(tmp_path):
         (lambda t: _environment(t).update(X={"Ref": "AWS::NoValue"}), "AWS::NoValue is not supported"),
         (lambda t: _environment(t).update(X={"Fn::GetAtt": ["Table", "Name"]}), "Table.Name"),
         (lambda t: _environment(t).update(X={"Fn::Sub": ["${A}", {"A": "a"}]}), "variable map"),
-        (lambda t: t.update(Conditions={"C": {"Fn::Equals": ["a", "b"]}}), "Conditions"),
+        (lambda t: t["Resources"]["Table"].update(Condition="C"), "Table.Condition"),
         (lambda t: t.update(Mappings={"M": {"a": {"b": "c"}}}), "Mappings"),
         (lambda t: t.update(Globals={"HttpApi": {"FailOnWarnings": True}}), "Globals.HttpApi"),
         (lambda t: t["Resources"]["Table"]["Properties"].update(TableName="t"), "TableName"),

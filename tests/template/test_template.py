@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -143,3 +146,77 @@ def test_the_table_is_durable_encrypted_and_streams_both_images():
 
 def test_outputs_name_the_api_url_the_table_and_the_bucket():
     assert set(RAW["Outputs"]) >= {"ApiUrl", "TableName", "BucketName"}
+
+
+# ------------------------------------------------------------------ deploy: samconfig.toml, alarms
+
+SAMCONFIG = ROOT / "samconfig.toml"
+_TRANSFORM = """
+import json, re, sys
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+text = open(sys.argv[1]).read()
+# The transform wants S3 locations where `sam build` would put them.
+text = re.sub(r"(CodeUri|ContentUri): [^s][^\\n]*", r"\\1: s3://bucket/key", text)
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+print(json.dumps(transform(yaml_parse(text), {}, NoManagedPolicies())["Resources"]))
+"""
+
+
+def transformed_resources() -> dict:
+    """The template's resources as CloudFormation sees them, after the SAM transform (SAM's own
+    interpreter, in .venv-sam: the transform's library pins what the app's virtualenv does not)."""
+    result = run(
+        [str(Path(sam()).with_name("python")), "-c", _TRANSFORM, str(TEMPLATE)],
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_queue_of_the_deployed_stack_has_an_alarm_on_its_messages():
+    resources = transformed_resources()
+    queues = {name for name, resource in resources.items() if resource["Type"] == "AWS::SQS::Queue"}
+    watched = {
+        resource["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        and resource["Properties"].get("Namespace") == "AWS/SQS"
+    }
+
+    assert len(queues) == 4, "two on-failure queues and two event rules' dead-letter queues"
+    assert watched == queues
+
+
+def test_alarms_notify_the_topic_only_when_one_is_given():
+    alarms = [
+        resource for resource in RAW["Resources"].values() if resource["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    when_given = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+    assert len(alarms) == 7
+    for alarm in alarms:
+        assert alarm["Properties"]["AlarmActions"] == alarm["Properties"]["OKActions"] == when_given
+    assert RAW["Conditions"]["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}
+
+
+@pytest.mark.parametrize("environment", ["default", "prod"])
+def test_samconfig_deploys_each_environment_without_questions(environment):
+    config = tomllib.loads(SAMCONFIG.read_text())[environment]
+    deploy = config["deploy"]["parameters"]
+    overrides = dict(
+        (name, value.strip('"'))
+        for name, value in (
+            pair.split("=", 1) for pair in shlex.split(deploy["parameter_overrides"], posix=False)
+        )
+    )
+
+    assert config["global"]["parameters"]["stack_name"] and config["global"]["parameters"]["region"]
+    assert deploy["resolve_s3"] is True and "CAPABILITY_IAM" in deploy["capabilities"]
+    assert set(overrides) <= set(RAW["Parameters"]), "every override is a parameter of template.yaml"
+    result = run([sam(), "validate", "--config-env", environment, "--template-file", str(TEMPLATE)])
+    assert result.returncode == 0, result.stdout + result.stderr
