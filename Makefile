@@ -4,26 +4,29 @@
 PYTHON ?= python3
 PORT ?= 3000
 SEED ?= local/seed.json
+PERSIST ?=
+ENV ?= default
 VENV := .venv
 SAM_VENV := .venv-sam
 SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test bench fuzz lint build token recalculate openapi browser clean
+.PHONY: dev test bench fuzz lint build deploy admin token recalculate openapi browser clean
 
-dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT)
-	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED)
+dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT); PERSIST=1 keeps its table in .local/
+	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED) $(if $(PERSIST),--persist)
 
 test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed browser ## Lint and run every test
 	$(VENV)/bin/ruff check .
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call, bulk import, recalculation
+bench: $(VENV)/.installed node_modules/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call, bulk import, recalculation, monthly cost
 	$(VENV)/bin/python -m tests.benchmarks.cold_start
 	$(VENV)/bin/python -m tests.benchmarks.request_cost
 	$(VENV)/bin/python -m tests.benchmarks.bulk_import
 	$(VENV)/bin/python -m tests.benchmarks.recalculation
+	$(VENV)/bin/python -m tests.benchmarks.monthly_cost
 
 fuzz: $(VENV)/.installed ## schemathesis for 15 minutes against a fresh demo stack; writes docs/reliability.md
 	$(VENV)/bin/python -m tests.fuzz --max-examples 100 --max-time 900
@@ -32,8 +35,16 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
 
-build: $(SAM_VENV)/.installed ## sam build (what `sam deploy --guided` ships)
+build: $(SAM_VENV)/.installed ## sam build (what `make deploy` ships)
 	$(SAM_VENV)/bin/sam build
+
+# ENV is an environment of samconfig.toml (default, prod): its stack name, region and parameters.
+# AWS credentials come from the usual places (AWS_PROFILE, SSO, environment).
+deploy: build ## Deploy to AWS with samconfig.toml's ENV (default or prod): make deploy ENV=prod
+	$(SAM_VENV)/bin/sam deploy --config-env $(ENV)
+
+admin: $(VENV)/.installed ## Tenants, users, API keys: make admin ARGS="organizations list" (make dev's table; ARGS="--stack-name NAME ..." for a deployed one)
+	$(VENV)/bin/python -m carbon_accounting.admin $(ARGS)
 
 openapi: $(VENV)/.installed ## Regenerate docs/openapi.json from the functions' resolvers
 	$(VENV)/bin/python -m local.openapi

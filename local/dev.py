@@ -1,12 +1,14 @@
 """Run the application locally: no AWS account, no Docker.
 
     python -m local.dev [--port 3000] [--seed local/seed.json | --no-seed] [--template template.yaml]
-                        [--state-dir .local] [--parameter Key=Value ...]
+                        [--state-dir .local] [--persist] [--parameter Key=Value ...]
 
-Starts DynamoDB Local and a moto server, creates the template's table and buckets, loads the seed
-data, then serves the HttpApi on 127.0.0.1:<port> with every function in a warm worker and runs
-the event sources (DynamoDB streams, EventBridge rules, schedules). It writes stack.json to the
-state directory for ``local.invoke`` and ``local.token``. Ctrl-C or SIGTERM stops everything.
+Starts DynamoDB Local and a moto server, creates the template's table and buckets, loads what the
+table does not hold yet of the seed data (with ``--persist`` the table is kept in <state-dir>/dynamodb
+and resumed by the next run; the buckets are always new: moto keeps them in memory), then serves the
+HttpApi on 127.0.0.1:<port> with every function in a warm worker and runs the event sources
+(DynamoDB streams, EventBridge rules, schedules). It writes stack.json to the state directory for
+``local.invoke``, ``local.token`` and ``carbon_accounting.admin``. Ctrl-C or SIGTERM stops everything.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
-from local.aws import Endpoints
+from carbon_accounting.seed import Seed, load_seed
+from local.aws import REGION, Endpoints
 from local.docs import docs_site
 from local.dynamodb_local import DynamoDBLocalError, dynamodb_endpoint
 from local.event_rules import EventRulePoller
@@ -34,7 +37,6 @@ from local.net import LOOPBACK
 from local.paths import SEED, STATE_DIR, TEMPLATE
 from local.polling import PollingThread
 from local.schedules import Scheduler
-from local.seed import Seed, load_seed
 from local.state import StackState, remove_state, write_state
 from local.streams import StreamPoller
 from local.template import Route, Stack, TemplateError, build_stack, read_template, table_definition
@@ -61,6 +63,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=TEMPLATE, help="SAM template")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR, help="where stack.json and keys go")
     parser.add_argument(
+        "--persist", action="store_true", help="keep the table in <state-dir>/dynamodb between runs"
+    )
+    parser.add_argument(
         "--parameter",
         type=_parameter,
         action="append",
@@ -77,16 +82,20 @@ def jwt_parameters(declared: Sequence[str], jwt: dict[str, str]) -> dict[str, st
     return {name: value for name, value in wanted.items() if name in declared}
 
 
-def create_resources(stack: Stack, endpoints: Endpoints) -> None:
-    """Create the template's table and buckets in the local services."""
+def create_resources(stack: Stack, endpoints: Endpoints) -> bool:
+    """Create the template's buckets, and its table unless a kept database holds it already;
+    whether the table was resumed."""
     dynamodb = endpoints.client("dynamodb")
-    dynamodb.create_table(**table_definition(stack))
-    dynamodb.get_waiter("table_exists").wait(TableName=stack.table.name, WaiterConfig={"Delay": 1})
+    resumed = stack.table.name in dynamodb.list_tables()["TableNames"]
+    if not resumed:
+        dynamodb.create_table(**table_definition(stack))
+        dynamodb.get_waiter("table_exists").wait(TableName=stack.table.name, WaiterConfig={"Delay": 1})
     s3 = endpoints.client("s3")
     for bucket in stack.buckets.values():
         s3.create_bucket(Bucket=bucket)
         if bucket in stack.versioned_buckets:
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return resumed
 
 
 def event_sources(stack: Stack, endpoints: Endpoints, invoke: Invoke) -> list[PollingThread]:
@@ -110,8 +119,11 @@ def _python() -> str:
         return sys.executable
 
 
-def print_summary(url: str, routes: Sequence[Route], seed: Seed | None, state_dir: Path) -> None:
-    """The routes served, a curl line for the first seeded organization, how to mint a token."""
+def print_summary(
+    url: str, routes: Sequence[Route], seed: Seed | None, state_dir: Path, admin: dict[str, str]
+) -> None:
+    """The routes served, a curl line for the first seeded organization, how to mint a token, and
+    the admin CLI's options for this stack."""
     print(f"\nRoutes ({url}):")
     for route in routes:
         auth = f"[{route.authorizer}]" if route.authorizer else "[no auth]"
@@ -130,7 +142,14 @@ def print_summary(url: str, routes: Sequence[Route], seed: Seed | None, state_di
     print(f"\nAPI docs (Swagger UI; Authorize with the key and the organization): {url}/docs")
     state_option = "" if state_dir.resolve() == STATE_DIR else f" --state-dir {state_dir}"
     print("\nMint a user token (Authorization: Bearer <token>):")
-    print(f"  {_python()} -m local.token --user {user}{state_option}\n")
+    print(f"  {_python()} -m local.token --user {user}{state_option}")
+    print("\nAdminister tenants (organizations, users, API keys) of this stack:")
+    print(f"  {_python()} -m carbon_accounting.admin{state_option} organizations list")
+    print("  or, as against a deployed stack (with AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local):")
+    print(
+        f"  {_python()} -m carbon_accounting.admin --endpoint-url {admin['endpoint']}"
+        f" --table {admin['table']} --region {admin['region']} organizations list\n"
+    )
 
 
 def start(args: argparse.Namespace, resources: ExitStack) -> StackState:
@@ -143,11 +162,17 @@ def start(args: argparse.Namespace, resources: ExitStack) -> StackState:
     stack = build_stack(template, template_path=args.template.resolve(), parameters=overrides)
 
     moto = resources.enter_context(moto_server())
-    endpoints = Endpoints(dynamodb=resources.enter_context(dynamodb_endpoint(fallback=moto)), moto=moto)
+    kept = args.state_dir / "dynamodb" if args.persist else None
+    endpoints = Endpoints(dynamodb=resources.enter_context(dynamodb_endpoint(moto, kept)), moto=moto)
     # In-process clients (the seed loader) see the stack as a function would.
     os.environ.update(endpoints.environment())
     os.environ.update(stack.global_environment)
-    create_resources(stack, endpoints)
+    resumed = create_resources(stack, endpoints)
+    print(
+        f"Table {stack.table.name}: resumed from {kept}"
+        if resumed
+        else f"Table {stack.table.name}: fresh" + (f", kept in {kept}" if kept else " (in memory)")
+    )
     seed = None if args.no_seed else load_seed(args.seed)
 
     pool = resources.enter_context(FunctionPool(stack, endpoints))
@@ -168,7 +193,8 @@ def start(args: argparse.Namespace, resources: ExitStack) -> StackState:
     )
     write_state(args.state_dir, state)
     resources.callback(remove_state, args.state_dir)
-    print_summary(url, stack.routes, seed, args.state_dir)
+    admin = {"endpoint": endpoints.dynamodb, "table": stack.table.name, "region": REGION}
+    print_summary(url, stack.routes, seed, args.state_dir, admin)
     return state
 
 

@@ -58,8 +58,9 @@ def _answers(process: subprocess.Popen[bytes], client: Any) -> bool:
 
 
 @contextmanager
-def dynamodb_local() -> Iterator[str]:
-    """An in-memory DynamoDB Local on a free loopback port for the block; yields its endpoint.
+def dynamodb_local(db_path: Path | None = None) -> Iterator[str]:
+    """A DynamoDB Local on a free loopback port for the block, in memory or keeping its database in
+    the directory ``db_path``; yields its endpoint.
 
     Call it only when `unavailable_reason()` is None. It waits (at most `START_TIMEOUT` seconds)
     until ListTables answers, and reports the JVM's output when it does not start.
@@ -74,7 +75,7 @@ def dynamodb_local() -> Iterator[str]:
         "-cp",
         str(jar),  # its manifest's Class-Path brings DynamoDBLocal_lib/*.jar
         str(LAUNCHER),
-        "-inMemory",
+        *(["-dbPath", str(db_path)] if db_path else ["-inMemory"]),
         # One database whatever the caller's access key and region, like a real account.
         "-sharedDb",
         "-disableTelemetry",
@@ -105,16 +106,19 @@ def dynamodb_local() -> Iterator[str]:
 
 
 @contextmanager
-def dynamodb_endpoint(fallback: str) -> Iterator[str]:
-    """Run DynamoDB Local for the duration of the block and yield its endpoint.
+def dynamodb_endpoint(fallback: str, db_path: Path | None = None) -> Iterator[str]:
+    """Run DynamoDB Local for the duration of the block (see ``dynamodb_local``) and yield its endpoint.
 
     When it cannot run here (no jar, no Java), print a notice and yield `fallback` (the moto
-    server, whose DynamoDB and DynamoDB Streams are good enough for development).
+    server, whose DynamoDB and DynamoDB Streams are good enough for development, in memory only).
     """
     reason = unavailable_reason()
     if reason is not None:
-        print(f"NOTICE: DynamoDB Local unavailable ({reason}); using moto's DynamoDB at {fallback}")
+        kept = "; nothing is kept between runs" if db_path else ""
+        print(f"NOTICE: DynamoDB Local unavailable ({reason}); using moto's DynamoDB at {fallback}{kept}")
         yield fallback
         return
-    with dynamodb_local() as endpoint:
+    if db_path is not None:
+        db_path.mkdir(parents=True, exist_ok=True)
+    with dynamodb_local(db_path) as endpoint:
         yield endpoint

@@ -54,6 +54,6 @@ def aws():
 @pytest.fixture
 def tenants(aws):
     """The organizations, keys, users and facilities of tests/e2e/seed.json."""
-    from local.seed import load_seed
+    from carbon_accounting.seed import load_seed
 
     return load_seed(ROOT / "tests" / "e2e" / "seed.json")

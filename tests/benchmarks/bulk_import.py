@@ -194,8 +194,8 @@ def import_once(rows: int, measure_heap: bool) -> dict[str, Any]:
     """Create a job, upload ``rows`` generated rows and run the importer, all in a fresh moto."""
     from carbon_accounting import repository, storage
     from carbon_accounting.invoices import bulk
+    from carbon_accounting.seed import load_seed
     from carbon_accounting.settings import get_settings
-    from local.seed import load_seed
     from local.template import load_stack, table_definition
 
     with mock_aws(), cheap_transaction_snapshots():

@@ -93,7 +93,7 @@ def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
     """Per endpoint: (requests by operation, items read, HTTP status), with ``others`` foreign invoices."""
     from carbon_accounting import files, imports, repository
     from carbon_accounting.models import Caller, FileRequest, ImportRequest
-    from local.seed import load_seed
+    from carbon_accounting.seed import load_seed
     from local.template import load_stack, table_definition
     from tests.handlers.conftest import invoke
     from tests.tenants import ACME, ACME_KEY, ACME_MADRID, GLOBEX, GLOBEX_BERLIN, api_key_headers

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from carbon_accounting import imports, repository
 from carbon_accounting.invoices import bulk
-from local.seed import load_seed
+from carbon_accounting.seed import load_seed
 from tests.conftest import ROOT, TEST_BUCKET
 from tests.faults import Fault, injected
 from tests.functions import LambdaContext, load_function

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from carbon_accounting import examples
-from local.seed import load_seed
+from carbon_accounting.seed import load_seed
 from tests.conftest import ROOT
 from tests.handlers.conftest import invoke
 

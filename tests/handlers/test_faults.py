@@ -26,8 +26,8 @@ import pytest
 
 from carbon_accounting import repository
 from carbon_accounting.invoices import bulk
+from carbon_accounting.seed import load_seed
 from carbon_accounting.settings import get_settings
-from local.seed import load_seed
 from local.template import load_stack, table_definition
 from tests import figures
 from tests.conftest import ROOT, TEST_TABLE

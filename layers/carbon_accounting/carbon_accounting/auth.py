@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import math
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from carbon_accounting import repository
+from carbon_accounting import clock, repository
 from carbon_accounting.errors import ApiError, BadRequest, Forbidden, Unauthorized
-from carbon_accounting.models import Caller
+from carbon_accounting.models import ApiKey, ApiKeyStatus, Caller
 from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
@@ -32,6 +35,9 @@ API_KEY_HEADER = "x-api-key"
 ORGANIZATION_HEADER = "x-organization-id"
 JWT_ALGORITHMS = ["RS256", "ES256"]
 
+LAST_USED_RESOLUTION = timedelta(hours=1)  # last_used_at is written at most once per key per hour
+
+logger = logging.getLogger(__name__)
 _verdicts: dict[str, tuple[float, dict[str, str]]] = {}
 _MAX_CACHED_VERDICTS = 10_000
 
@@ -46,7 +52,8 @@ def authorize(headers: Mapping[str, str]) -> dict[str, str]:
 
     An allowed request gets ``organization_id``, ``principal`` and ``user_id``; a denied one gets
     ``denied``, a code that ``_denial`` turns into the API's error. Verdicts are cached per warm
-    container for ``AUTHORIZER_CACHE_SECONDS``, keyed on the credential and the organization header.
+    container for ``AUTHORIZER_CACHE_SECONDS``, keyed on the credential and the organization header,
+    and never past the expiry of the key they allowed.
     """
     api_key = headers.get(API_KEY_HEADER, "")
     authorization = headers.get("authorization", "")
@@ -56,40 +63,65 @@ def authorize(headers: Mapping[str, str]) -> dict[str, str]:
     cached = _verdicts.get(cache_key)
     if cached and cached[0] > now:
         return cached[1]
-    verdict = _decide(api_key, authorization, organization_header)
+    verdict, valid_for = _decide(api_key, authorization, organization_header)
     if len(_verdicts) >= _MAX_CACHED_VERDICTS:
         _verdicts.clear()
-    _verdicts[cache_key] = (now + get_settings().authorizer_cache_seconds, verdict)
+    _verdicts[cache_key] = (now + min(get_settings().authorizer_cache_seconds, valid_for), verdict)
     return verdict
 
 
-def _decide(api_key: str, authorization: str, organization_header: str) -> dict[str, str]:
+def _decide(api_key: str, authorization: str, organization_header: str) -> tuple[dict[str, str], float]:
+    """The verdict, and for how many seconds it holds (the allowing key's time left, or forever)."""
     organization_id = _parse_uuid(organization_header)
     if api_key:
         key_hash = hash_api_key(api_key)
         stored, organization = repository.get_api_key_and_organization(key_hash, organization_id)
-        # Unknown and revoked keys take the same path to the same answer. The lookup is by hash,
-        # so its timing says nothing about how close a guess was; the digest compare is constant-time.
-        if stored is None or stored.revoked or not hmac.compare_digest(stored.key_hash, key_hash):
-            return _deny("INVALID_API_KEY")
+        now = datetime.now(UTC)
+        # Unknown, revoked and expired keys take the same path to the same answer. The lookup is by
+        # hash, so its timing says nothing about how close a guess was; the digest compare is
+        # constant-time.
+        if (
+            stored is None
+            or stored.status(clock.text(now)) is not ApiKeyStatus.ACTIVE
+            or not hmac.compare_digest(stored.key_hash, key_hash)
+        ):
+            return _deny("INVALID_API_KEY"), math.inf
         if organization_id is None:
-            return _deny(_organization_header_problem(organization_header))
+            return _deny(_organization_header_problem(organization_header)), math.inf
         if organization is None or stored.organization_id not in organization.lineage:
-            return _deny("FORBIDDEN")
-        return _allow(organization_id, f"api_key:{stored.key_id}", user_id=None)
+            return _deny("FORBIDDEN"), math.inf
+        _record_use(stored, now)
+        valid_for = math.inf
+        if stored.expires_at is not None:
+            valid_for = (datetime.fromisoformat(stored.expires_at) - now).total_seconds()
+        return _allow(organization_id, f"api_key:{stored.key_id}", user_id=None), valid_for
 
     token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else ""
     if not token:
-        return _deny("INVALID_API_KEY" if not authorization else "INVALID_TOKEN")
+        return _deny("INVALID_API_KEY" if not authorization else "INVALID_TOKEN"), math.inf
     user_id = _verified_subject(token)
     if user_id is None:
-        return _deny("INVALID_TOKEN")
+        return _deny("INVALID_TOKEN"), math.inf
     if organization_id is None:
-        return _deny(_organization_header_problem(organization_header))
+        return _deny(_organization_header_problem(organization_header)), math.inf
     organization = repository.get_organization(organization_id)
     if organization is None or not repository.member_of_any(user_id, organization.lineage):
-        return _deny("FORBIDDEN")
-    return _allow(organization_id, f"user:{user_id}", user_id=user_id)
+        return _deny("FORBIDDEN"), math.inf
+    return _allow(organization_id, f"user:{user_id}", user_id=user_id), math.inf
+
+
+def _record_use(key: ApiKey, now: datetime) -> None:
+    """Keep the key's ``last_used_at`` to the hour: one conditional write when the stored one is an
+    hour old or more, none otherwise. Best effort: a failed write never refuses the request."""
+    since = clock.text(now - LAST_USED_RESOLUTION)
+    if key.last_used_at is not None and key.last_used_at >= since:
+        return
+    from botocore.exceptions import BotoCoreError, ClientError  # loaded already, by the key's read
+
+    try:
+        repository.record_api_key_use(key.key_hash, clock.text(now), since)
+    except (BotoCoreError, ClientError):
+        logger.warning("Could not record the key's use", extra={"key_id": key.key_id}, exc_info=True)
 
 
 def _organization_header_problem(value: str) -> str:

@@ -411,7 +411,7 @@ class FactorPolicy(StrEnum):
 
 class Organization(BaseModel):
     id: UUID
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     parent_id: UUID | None = None
     ancestors: list[UUID] = Field(default_factory=list, description="parent first, root last")
     emission_factor_policy: FactorPolicy = FactorPolicy.LATEST
@@ -422,18 +422,40 @@ class Organization(BaseModel):
         return [self.id, *self.ancestors]
 
 
+class ApiKeyStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 class ApiKey(BaseModel):
-    """A stored API key: only its SHA-256 hash is kept."""
+    """A stored API key: only its SHA-256 hash is kept, and ``prefix``, its first characters, to
+    tell keys apart in a list. Times are the API's timestamps (``clock.text``), which compare as
+    text."""
 
     key_hash: str
     key_id: str
     organization_id: UUID
     revoked: bool = False
+    prefix: str | None = None
+    name: str | None = Field(default=None, max_length=100)
+    created_at: str | None = None
+    last_used_at: str | None = None
+    expires_at: str | None = None
+    revoked_at: str | None = None
+
+    def status(self, now: str) -> ApiKeyStatus:
+        """Whether the key opens the API at ``now``: refused once revoked, or from its expiry on."""
+        if self.revoked:
+            return ApiKeyStatus.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return ApiKeyStatus.EXPIRED
+        return ApiKeyStatus.ACTIVE
 
 
 class User(BaseModel):
     id: UUID
-    email: str
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class Caller(BaseModel):

@@ -1,29 +1,83 @@
-"""Organizations, their members and API keys, and an organization's emission-factor policy."""
+"""Organizations, their members and API keys, and an organization's emission-factor policy.
+
+The admin CLI's listings read two indexes: every organization is in gsi2 under ``ORGANIZATIONS``,
+a subsidiary also in gsi1 under its parent (``ORG#<parent>#SUBSIDIARY``), and an API key in gsi1
+under its organization (``ORG#<org>#APIKEY``, by key id). The authorizer reads keys by hash only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from carbon_accounting.models import ApiKey, Organization, User
 from carbon_accounting.repository.table import (
     batch_get,
     client,
+    conditions_failed,
     from_item,
     get_item,
     item_key,
     org_pk,
     put_new,
+    query,
+    to_item,
 )
 from carbon_accounting.settings import get_settings
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _api_key_pk(key_hash: str) -> str:
     return f"APIKEY#{key_hash}"
 
 
+_ORGANIZATIONS = "ORGANIZATIONS"
+
+
+def _subsidiaries_pk(parent_id: UUID) -> str:
+    return f"{org_pk(parent_id)}#SUBSIDIARY"
+
+
+def _api_keys_pk(organization_id: UUID) -> str:
+    return f"{org_pk(organization_id)}#APIKEY"
+
+
 def put_organization(organization: Organization) -> None:
-    put_new(org_pk(organization.id), "ORG", "organization", organization.model_dump(mode="json"))
+    indexed = {"gsi2pk": _ORGANIZATIONS, "gsi2sk": str(organization.id)}
+    if organization.parent_id is not None:
+        indexed |= {"gsi1pk": _subsidiaries_pk(organization.parent_id), "gsi1sk": str(organization.id)}
+    put_new(org_pk(organization.id), "ORG", "organization", organization.model_dump(mode="json") | indexed)
+
+
+def list_organizations() -> list[Organization]:
+    """Every organization, by id."""
+    return _indexed(Organization, "gsi2", _ORGANIZATIONS)
+
+
+def list_subsidiaries(parent_id: UUID) -> list[Organization]:
+    """The organizations whose parent is ``parent_id``, by id."""
+    return _indexed(Organization, "gsi1", _subsidiaries_pk(parent_id))
+
+
+def rename_organization(organization_id: UUID, name: str) -> Organization | None:
+    """Give the organization a new name; the organization, or None if there is none."""
+    try:
+        answer = client().update_item(
+            TableName=get_settings().table_name,
+            Key=item_key(org_pk(organization_id), "ORG"),
+            UpdateExpression="SET #name = :name",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#name": "name"},
+            ExpressionAttributeValues={":name": {"S": name}},
+            ReturnValues="ALL_NEW",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return Organization.model_validate(from_item(answer["Attributes"]))
 
 
 def put_user(organization_id: UUID, user: User) -> None:
@@ -31,8 +85,145 @@ def put_user(organization_id: UUID, user: User) -> None:
     put_new(org_pk(organization_id), f"USER#{user.id}", "user", user.model_dump(mode="json"))
 
 
+def list_users(organization_id: UUID) -> list[User]:
+    """The organization's own members (not its subsidiaries'), by id."""
+    items = query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :users)",
+        ExpressionAttributeValues={":pk": {"S": org_pk(organization_id)}, ":users": {"S": "USER#"}},
+        ConsistentRead=True,
+    )
+    return [User.model_validate(item) for item in items]
+
+
+def delete_user(organization_id: UUID, user_id: UUID) -> bool:
+    """End the user's membership of the organization; False if there was none."""
+    try:
+        client().delete_item(
+            TableName=get_settings().table_name,
+            Key=item_key(org_pk(organization_id), f"USER#{user_id}"),
+            ConditionExpression="attribute_exists(pk)",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def _api_key_item(api_key: ApiKey) -> dict[str, Any]:
+    return {
+        "pk": _api_key_pk(api_key.key_hash),
+        "sk": "APIKEY",
+        "entity": "api_key",
+        **api_key.model_dump(mode="json"),
+        "gsi1pk": _api_keys_pk(api_key.organization_id),
+        "gsi1sk": api_key.key_id,
+    }
+
+
 def put_api_key(api_key: ApiKey) -> None:
-    put_new(_api_key_pk(api_key.key_hash), "APIKEY", "api_key", api_key.model_dump(mode="json"))
+    item = _api_key_item(api_key)
+    put_new(item.pop("pk"), item.pop("sk"), item.pop("entity"), item)
+
+
+def list_api_keys(organization_id: UUID) -> list[ApiKey]:
+    """The organization's keys (every status), by key id."""
+    return _indexed(ApiKey, "gsi1", _api_keys_pk(organization_id))
+
+
+def find_api_key(organization_id: UUID, key_id: str) -> ApiKey | None:
+    """The organization's key with that id, as stored now (the index only says which hash it is)."""
+    found = query(
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :keys AND gsi1sk = :key_id",
+        ExpressionAttributeValues={":keys": {"S": _api_keys_pk(organization_id)}, ":key_id": {"S": key_id}},
+    )
+    for indexed in found:
+        item = get_item(item_key(_api_key_pk(indexed["key_hash"]), "APIKEY"), consistent=True)
+        return ApiKey.model_validate(item) if item else None
+    return None
+
+
+def revoke_api_key(key_hash: str, revoked_at: str) -> ApiKey | None:
+    """Revoke the key; the key as revoked, or None if it is unknown or was revoked already."""
+    try:
+        answer = client().update_item(
+            TableName=get_settings().table_name,
+            Key=item_key(_api_key_pk(key_hash), "APIKEY"),
+            UpdateExpression="SET revoked = :true, revoked_at = :at",
+            ConditionExpression="attribute_exists(pk) AND revoked = :false",
+            ExpressionAttributeValues={
+                ":true": {"BOOL": True},
+                ":false": {"BOOL": False},
+                ":at": {"S": revoked_at},
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return None
+    return ApiKey.model_validate(from_item(answer["Attributes"]))
+
+
+def rotate_api_key(old: ApiKey, new: ApiKey, old_expires_at: str) -> bool:
+    """Store ``new`` and make ``old`` expire at ``old_expires_at``, in one transaction; False (and
+    nothing written) if ``old`` was revoked or its expiry changed since it was read."""
+    if old.expires_at is None:
+        unchanged, values = "attribute_not_exists(expires_at)", {}
+    else:
+        unchanged, values = "expires_at = :was", {":was": {"S": old.expires_at}}
+    try:
+        client().transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": get_settings().table_name,
+                        "Item": to_item(_api_key_item(new)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": get_settings().table_name,
+                        "Key": item_key(_api_key_pk(old.key_hash), "APIKEY"),
+                        "UpdateExpression": "SET expires_at = :expires_at",
+                        "ConditionExpression": f"attribute_exists(pk) AND revoked = :false AND {unchanged}",
+                        "ExpressionAttributeValues": {
+                            ":expires_at": {"S": old_expires_at},
+                            ":false": {"BOOL": False},
+                            **values,
+                        },
+                    }
+                },
+            ]
+        )
+    except client().exceptions.TransactionCanceledException as cancelled:
+        if conditions_failed(cancelled):
+            return False
+        raise
+    return True
+
+
+def record_api_key_use(key_hash: str, used_at: str, unless_since: str) -> None:
+    """Set the key's ``last_used_at`` unless it was set at ``unless_since`` or later (so at most
+    one write per key per period, however many authorizers race)."""
+    try:
+        client().update_item(
+            TableName=get_settings().table_name,
+            Key=item_key(_api_key_pk(key_hash), "APIKEY"),
+            UpdateExpression="SET last_used_at = :used_at",
+            ConditionExpression="attribute_exists(pk) AND "
+            "(attribute_not_exists(last_used_at) OR last_used_at < :since)",
+            ExpressionAttributeValues={":used_at": {"S": used_at}, ":since": {"S": unless_since}},
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        pass  # another authorizer recorded it first
+
+
+def _indexed(model: type[_Model], index: str, partition: str) -> list[_Model]:
+    items = query(
+        IndexName=index,
+        KeyConditionExpression=f"{index}pk = :partition",
+        ExpressionAttributeValues={":partition": {"S": partition}},
+    )
+    return [model.model_validate(item) for item in items]
 
 
 def get_organization(organization_id: UUID) -> Organization | None:

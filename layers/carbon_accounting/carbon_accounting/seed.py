@@ -8,20 +8,24 @@ The seed format is a contract (black-box tests outside the repo use it): extend 
 
 Facilities are validated with the API's own request model, so a seed cannot hold what the API
 would refuse. Writes go through the repository, so the seeded items have the API's key layout.
+Loading is idempotent: what exists already is left as it is (``make dev PERSIST=1`` resumes a table,
+and ``python -m carbon_accounting.admin seed`` may run twice against a deployed one).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from carbon_accounting import repository
-from carbon_accounting.auth import hash_api_key
+from carbon_accounting import repository, tenants
 from carbon_accounting.facilities import register_facility
-from carbon_accounting.models import ApiKey, FacilityCreate, FacilityStatus, Organization, User
+from carbon_accounting.models import FacilityCreate, FacilityStatus, User
 
 
 class SeedFacility(FacilityCreate):
@@ -43,23 +47,39 @@ class Seed(BaseModel):
 
 
 def load_seed(path: Path) -> Seed:
-    """Write every tenant of the seed file at ``path``; parents are written before subsidiaries."""
-    seed = Seed.model_validate(json.loads(path.read_text()))
-    ancestors: dict[UUID, list[UUID]] = {}
+    """Write every tenant of the seed file at ``path`` that is not in the table yet."""
+    seed = read_seed(path)
+    write_seed(seed)
+    return seed
+
+
+def read_seed(path: Path) -> Seed:
+    return Seed.model_validate(json.loads(path.read_text()))
+
+
+def write_seed(seed: Seed) -> Counter[str]:
+    """Write the seed's items, parents before subsidiaries; how many were ``created`` and how many
+    ``existing`` (left as they are)."""
+    counts: Counter[str] = Counter()
+
+    def write(put: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        try:
+            put(*args, **kwargs)
+        except (repository.client().exceptions.ConditionalCheckFailedException, tenants.AlreadyExists):
+            counts["existing"] += 1
+        else:
+            counts["created"] += 1
+
     for org in _parents_first(seed.organizations):
-        ancestors[org.id] = [org.parent_id, *ancestors[org.parent_id]] if org.parent_id else []
-        repository.put_organization(
-            Organization(id=org.id, name=org.name, parent_id=org.parent_id, ancestors=ancestors[org.id])
-        )
+        write(tenants.create_organization, org.name, org.parent_id, organization_id=org.id)
         for api_key in org.api_keys:
-            key_hash = hash_api_key(api_key)
-            repository.put_api_key(ApiKey(key_hash=key_hash, key_id=key_hash[:12], organization_id=org.id))
+            write(repository.put_api_key, tenants.stored_key(org.id, api_key))
         for user in org.users:
-            repository.put_user(org.id, user)
+            write(tenants.add_user, org.id, user)
         for facility in org.facilities:
             data = FacilityCreate.model_validate(facility.model_dump(exclude={"id", "status"}))
-            register_facility(org.id, data, facility_id=facility.id, status=facility.status)
-    return seed
+            write(register_facility, org.id, data, facility_id=facility.id, status=facility.status)
+    return counts
 
 
 def _parents_first(organizations: list[SeedOrganization]) -> list[SeedOrganization]:
