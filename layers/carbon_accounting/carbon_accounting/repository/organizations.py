@@ -3,6 +3,7 @@
 The admin CLI's listings read two indexes: every organization is in gsi2 under ``ORGANIZATIONS``,
 a subsidiary also in gsi1 under its parent (``ORG#<parent>#SUBSIDIARY``), and an API key in gsi1
 under its organization (``ORG#<org>#APIKEY``, by key id). The authorizer reads keys by hash only.
+The indexes are eventually consistent: a listing may show a key revoked a moment ago as it was.
 """
 
 from __future__ import annotations
@@ -65,19 +66,14 @@ def list_subsidiaries(parent_id: UUID) -> list[Organization]:
 
 def rename_organization(organization_id: UUID, name: str) -> Organization | None:
     """Give the organization a new name; the organization, or None if there is none."""
-    try:
-        answer = client().update_item(
-            TableName=get_settings().table_name,
-            Key=item_key(org_pk(organization_id), "ORG"),
-            UpdateExpression="SET #name = :name",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#name": "name"},
-            ExpressionAttributeValues={":name": {"S": name}},
-            ReturnValues="ALL_NEW",
-        )
-    except client().exceptions.ConditionalCheckFailedException:
-        return None
-    return Organization.model_validate(from_item(answer["Attributes"]))
+    item = _update_if(
+        item_key(org_pk(organization_id), "ORG"),
+        "SET #name = :name",
+        "attribute_exists(pk)",
+        {":name": {"S": name}},
+        {"#name": "name"},
+    )
+    return Organization.model_validate(item) if item else None
 
 
 def put_user(organization_id: UUID, user: User) -> None:
@@ -144,22 +140,13 @@ def find_api_key(organization_id: UUID, key_id: str) -> ApiKey | None:
 
 def revoke_api_key(key_hash: str, revoked_at: str) -> ApiKey | None:
     """Revoke the key; the key as revoked, or None if it is unknown or was revoked already."""
-    try:
-        answer = client().update_item(
-            TableName=get_settings().table_name,
-            Key=item_key(_api_key_pk(key_hash), "APIKEY"),
-            UpdateExpression="SET revoked = :true, revoked_at = :at",
-            ConditionExpression="attribute_exists(pk) AND revoked = :false",
-            ExpressionAttributeValues={
-                ":true": {"BOOL": True},
-                ":false": {"BOOL": False},
-                ":at": {"S": revoked_at},
-            },
-            ReturnValues="ALL_NEW",
-        )
-    except client().exceptions.ConditionalCheckFailedException:
-        return None
-    return ApiKey.model_validate(from_item(answer["Attributes"]))
+    item = _update_if(
+        item_key(_api_key_pk(key_hash), "APIKEY"),
+        "SET revoked = :true, revoked_at = :at",
+        "attribute_exists(pk) AND revoked = :false",
+        {":true": {"BOOL": True}, ":false": {"BOOL": False}, ":at": {"S": revoked_at}},
+    )
+    return ApiKey.model_validate(item) if item else None
 
 
 def rotate_api_key(old: ApiKey, new: ApiKey, old_expires_at: str) -> bool:
@@ -203,18 +190,13 @@ def rotate_api_key(old: ApiKey, new: ApiKey, old_expires_at: str) -> bool:
 
 def record_api_key_use(key_hash: str, used_at: str, unless_since: str) -> None:
     """Set the key's ``last_used_at`` unless it was set at ``unless_since`` or later (so at most
-    one write per key per period, however many authorizers race)."""
-    try:
-        client().update_item(
-            TableName=get_settings().table_name,
-            Key=item_key(_api_key_pk(key_hash), "APIKEY"),
-            UpdateExpression="SET last_used_at = :used_at",
-            ConditionExpression="attribute_exists(pk) AND "
-            "(attribute_not_exists(last_used_at) OR last_used_at < :since)",
-            ExpressionAttributeValues={":used_at": {"S": used_at}, ":since": {"S": unless_since}},
-        )
-    except client().exceptions.ConditionalCheckFailedException:
-        pass  # another authorizer recorded it first
+    one write per key per period, however many authorizers race: the others find it set)."""
+    _update_if(
+        item_key(_api_key_pk(key_hash), "APIKEY"),
+        "SET last_used_at = :used_at",
+        "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :since)",
+        {":used_at": {"S": used_at}, ":since": {"S": unless_since}},
+    )
 
 
 def _indexed(model: type[_Model], index: str, partition: str) -> list[_Model]:
@@ -263,16 +245,35 @@ def get_users(organization_id: UUID, user_ids: Iterable[UUID]) -> dict[UUID, Use
 
 def set_factor_policy(organization_id: UUID, policy: str, updated_at: str) -> Organization | None:
     """Set the organization's emission-factor policy; the organization, or None if there is none."""
+    item = _update_if(
+        item_key(org_pk(organization_id), "ORG"),
+        "SET #policy = :policy, #updated_at = :updated_at",
+        "attribute_exists(pk)",
+        {":policy": {"S": policy}, ":updated_at": {"S": updated_at}},
+        {"#policy": "emission_factor_policy", "#updated_at": "updated_at"},
+    )
+    return Organization.model_validate(item) if item else None
+
+
+def _update_if(
+    key: dict[str, Any],
+    update: str,
+    condition: str,
+    values: dict[str, Any],
+    names: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """One conditional UpdateItem of a tenancy item (these carry no ``version``); the item as
+    written, or None when the condition fails."""
     try:
         answer = client().update_item(
             TableName=get_settings().table_name,
-            Key=item_key(org_pk(organization_id), "ORG"),
-            UpdateExpression="SET #policy = :policy, #updated_at = :updated_at",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#policy": "emission_factor_policy", "#updated_at": "updated_at"},
-            ExpressionAttributeValues={":policy": {"S": policy}, ":updated_at": {"S": updated_at}},
+            Key=key,
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            **({"ExpressionAttributeNames": names} if names else {}),
             ReturnValues="ALL_NEW",
         )
     except client().exceptions.ConditionalCheckFailedException:
         return None
-    return Organization.model_validate(from_item(answer["Attributes"]))
+    return from_item(answer["Attributes"])
