@@ -244,6 +244,14 @@ def test_a_duration_that_is_not_one_is_a_usage_error(aws, expiry):
     assert usage.value.code == 2
 
 
+def test_a_short_seed_key_is_never_stored_whole(aws):
+    from carbon_accounting import tenants
+
+    assert tenants.stored_key(ACME, "sk_short").prefix == "sk_s"
+    assert tenants.stored_key(ACME, ACME_KEY).prefix == "sk_test_a", "half of its 18 characters"
+    assert tenants.stored_key(ACME, "sk_live_" + "x" * 43).prefix == "sk_live_xxxx"
+
+
 def test_seeding_twice_creates_everything_once(aws):
     seed = str(ROOT / "tests" / "e2e" / "seed.json")
 

@@ -115,7 +115,7 @@ def stored_key(
         key_hash=key_hash,
         key_id=key_hash[:12],
         organization_id=organization_id,
-        prefix=secret[:PREFIX_LENGTH],
+        prefix=secret[: min(PREFIX_LENGTH, len(secret) // 2)],  # a short seed key: half of it at most
         name=name,
         created_at=clock.now(),
         expires_at=expires_at,
