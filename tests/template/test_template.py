@@ -56,6 +56,12 @@ def test_sam_build_builds_every_function_and_an_arm64_layer(tmp_path):
     layer = tmp_path / "build" / "CarbonAccountingLayer" / "python"
     assert (layer / "carbon_accounting" / "repository" / "table.py").is_file()
     assert list(layer.glob("pydantic_core/_pydantic_core.cpython-311-aarch64-linux-gnu.so"))
+    # Bytecode for every module, valid whatever the zip does to timestamps (an unchecked hash-based
+    # .pyc: flags 0b01), for the runtime's Python: /opt is read-only, so Lambda could not write it.
+    modules = sorted(layer.rglob("*.py"))
+    bytecode = [module.parent / "__pycache__" / f"{module.stem}.cpython-311.pyc" for module in modules]
+    assert len(modules) > 500 and [pyc for pyc in bytecode if not pyc.is_file()] == []
+    assert {int.from_bytes(pyc.read_bytes()[4:8], "little") for pyc in bytecode} == {0b01}
     for function in FUNCTIONS:
         assert (tmp_path / "build" / function.logical_id / "app.py").is_file()
     # The served document (and the paths the $default route answers 405 on) is a link to
