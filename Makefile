@@ -21,12 +21,8 @@ test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed browser 
 	$(VENV)/bin/ruff check .
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed node_modules/.installed ## Benchmarks: cold starts against `import boto3`; DynamoDB cost per API call, bulk import, recalculation, monthly cost
-	$(VENV)/bin/python -m tests.benchmarks.cold_start
-	$(VENV)/bin/python -m tests.benchmarks.request_cost
-	$(VENV)/bin/python -m tests.benchmarks.bulk_import
-	$(VENV)/bin/python -m tests.benchmarks.recalculation
-	$(VENV)/bin/python -m tests.benchmarks.monthly_cost
+bench: $(VENV)/.installed node_modules/.installed ## Benchmarks (cold starts, DynamoDB per call, bulk import, recalculation, monthly cost): writes docs/benchmarks.md
+	$(VENV)/bin/python -m tests.benchmarks
 
 fuzz: $(VENV)/.installed ## schemathesis for 15 minutes against a fresh demo stack; writes docs/reliability.md
 	$(VENV)/bin/python -m tests.fuzz --max-examples 100 --max-time 900

@@ -17,6 +17,7 @@ transaction that commits, which the run checks every one of them did.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import copy
 import csv
@@ -244,19 +245,22 @@ def _requests(requests: dict[str, int]) -> str:
     return ", ".join(f"{count} {operation}" for operation, count in sorted(requests.items()))
 
 
-def main() -> None:
-    print(f"Bulk import of a generated {ROWS:,}-row CSV, in-process against moto (mock_aws).")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="100 rows: the command works")
+    rows = 100 if parser.parse_args(argv).smoke else ROWS
+    print(f"Bulk import of a generated {rows:,}-row CSV, in-process against moto (mock_aws).")
     print("moto answers each request far more slowly than DynamoDB and S3 do: the wall times are an")
     print("upper bound; the request counts are what carries over to AWS.\n")
 
-    full = import_once(ROWS, measure_heap=True)
+    full = import_once(rows, measure_heap=True)
     job, requests = full["job"], full["requests"]
-    if full["failed_requests"] or job.get("rows_created") != ROWS:
+    if full["failed_requests"] or job.get("rows_created") != rows:
         raise SystemExit(f"The import did not write every row: {job} {full['failed_requests']}")
-    split = len(range(0, ROWS, DISTRIBUTED_EVERY))
-    lisbon = sum(1 for index in range(ROWS) if index % DISTRIBUTED_EVERY and not index % LISBON_EVERY)
+    split = len(range(0, rows, DISTRIBUTED_EVERY))
+    lisbon = sum(1 for index in range(rows) if index % DISTRIBUTED_EVERY and not index % LISBON_EVERY)
     transactions = requests.get("dynamodb.TransactWriteItems", 0)
-    print(f"file          {full['bytes']:,} bytes ({full['bytes'] / 1024 / 1024:.2f} MiB), {ROWS:,} rows:")
+    print(f"file          {full['bytes']:,} bytes ({full['bytes'] / 1024 / 1024:.2f} MiB), {rows:,} rows:")
     print(f"              {split} split 60/40 Madrid/Lisbon, {lisbon:,} Lisbon's alone, the rest Madrid's")
     print(
         f"status        {full['status']}: {job['rows_created']:,} rows created, {job['rows_failed']} failed"
@@ -266,7 +270,7 @@ def main() -> None:
         f"in {transactions} TransactWriteItems (all committed)"
     )
     print(
-        f"wall time     {full['seconds']:.1f} s ({full['seconds'] / ROWS * 1000:.2f} ms a row), "
+        f"wall time     {full['seconds']:.1f} s ({full['seconds'] / rows * 1000:.2f} ms a row), "
         f"{full['aws_seconds']:.1f} s of it waiting on moto; {full['cpu_seconds']:.1f} s CPU"
     )
     print(
@@ -274,7 +278,7 @@ def main() -> None:
         f"({full['rss_before']:.0f} MiB before run_import; moto's table lives in it too)"
     )
     print(
-        f"peak heap     {full['heap'] / 1024 / 1024:.0f} MiB: the importer's own, its {ROWS:,} rows read "
+        f"peak heap     {full['heap'] / 1024 / 1024:.0f} MiB: the importer's own, its {rows:,} rows read "
         "and checked (tracemalloc)"
     )
     print(f"requests      {_requests(requests)}")

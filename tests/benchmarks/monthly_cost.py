@@ -11,6 +11,7 @@ other regions differ by a few percent); the figures scale linearly with them. Ru
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
@@ -18,8 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
+from tests.benchmarks.dynamodb import local_table
 from tests.conftest import ROOT, TEST_TABLE
 
 os.environ.update(
@@ -78,25 +78,16 @@ def _metered(meter: CapacityMeter, call: Callable[[], Any]) -> tuple[Counter[str
     return Counter(meter.units), (time.perf_counter() - started) * 1000, result
 
 
-def measure() -> dict[str, dict[str, float]]:
+def measure(invoices: int = INVOICES_MEASURED) -> dict[str, dict[str, float]]:
     """Per step of an invoice's life: mean read and write units, median milliseconds (warm)."""
     from carbon_accounting import repository
     from carbon_accounting.seed import load_seed
-    from carbon_accounting.settings import get_settings
-    from local.aws import Endpoints
-    from local.dynamodb_local import dynamodb_local
-    from local.template import load_stack, table_definition
     from tests.handlers.conftest import invoke
     from tests.handlers.test_invoices import ACME_HEADERS, electricity
     from tests.streams import TableStream
 
     steps: dict[str, list[tuple[Counter[str], float, Any]]] = {"create": [], "calculate": [], "read": []}
-    with dynamodb_local() as endpoint:
-        os.environ.update(Endpoints(dynamodb=endpoint, moto=endpoint).environment())
-        repository.client.cache_clear()
-        get_settings.cache_clear()
-        table = table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
-        boto3.client("dynamodb").create_table(**table)
+    with local_table():
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         stream = TableStream()
         stream.skip()
@@ -105,7 +96,7 @@ def measure() -> dict[str, dict[str, float]]:
         for operation in _METERED:
             events.register(f"before-parameter-build.dynamodb.{operation}", meter.ask)
             events.register(f"after-call.dynamodb.{operation}", meter.add)
-        for number in range(INVOICES_MEASURED):
+        for number in range(invoices):
             body = electricity(invoice_id=f"INV-{number}")
             create = _metered(meter, lambda body=body: invoke("create_invoice", ACME_HEADERS, body=body))
             assert create[2].status == 201, create[2]
@@ -116,7 +107,6 @@ def measure() -> dict[str, dict[str, float]]:
             assert read[2].body["status"] == "active", read[2].body
             for name, step in zip(steps, (create, calculate, read), strict=True):
                 steps[name].append(step)
-        repository.client.cache_clear()
     return {
         name: {
             "write units": statistics.mean(units["write"] for units, _, _ in runs),
@@ -157,9 +147,12 @@ def idle() -> dict[str, float]:
     }
 
 
-def main() -> None:
-    figures = measure()
-    print(f"An invoice's life on DynamoDB Local, {INVOICES_MEASURED} electricity invoices")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="3 invoices: the command works")
+    invoices = 3 if parser.parse_args(argv).smoke else INVOICES_MEASURED
+    figures = measure(invoices)
+    print(f"An invoice's life on DynamoDB Local, {invoices} electricity invoices")
     print(f"{'step':<12}{'write units (mean)':>20}{'read units (mean)':>20}{'warm ms (median)':>18}")
     for name, step in figures.items():
         print(f"{name:<12}{step['write units']:>20.2f}{step['read units']:>20.2f}{step['ms']:>18.1f}")

@@ -1,34 +1,27 @@
 """The daily recalculation's reads: items read by a run among 100,000 computed invoices, with 0 and
-with 1,000 of them stale.
+with 1,000 of them stale, on DynamoDB Local (tests/benchmarks/dynamodb.py).
 
 The data carries a second release (a newer Ember version with Spain's 2025 grid intensity), so the
 run has a partition to look in: 2025 electricity. 100,000 Spanish 2025 electricity invoices of
 several organizations are stored as the calculator leaves them, all computed at the current release,
-or 1,000 of them at the first one. The run (queue, then the worker, in-process against moto) is
-counted with botocore's event hooks: every DynamoDB request, and the items it read (``ScannedCount``
-for Query, the items returned by GetItem and BatchGetItem). moto's rollback snapshot of each
-TransactWriteItems is made cheap as in the bulk-import benchmark; the run's count of invoices sent
-shows every transaction committed. Run: `make bench`.
+or 1,000 of them at the first one. The run (queue, then the worker, in-process) is counted with
+botocore's event hooks: every DynamoDB request, and the items it read (``ScannedCount`` for Query,
+the items returned by GetItem and BatchGetItem). Run: `make bench` (``--smoke``: 1,000 invoices).
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
-from moto import mock_aws
-
-from tests.benchmarks.bulk_import import cheap_transaction_snapshots
+from tests.benchmarks.dynamodb import local_table
 from tests.benchmarks.request_cost import RequestCounter
 from tests.benchmarks.request_cost import _invoice as request_cost_invoice
-from tests.conftest import ROOT, TEST_TABLE
-
-os.environ.update(TABLE_NAME=TEST_TABLE)
+from tests.conftest import TEST_TABLE
 
 INVOICES = 100_000
 ORGANIZATIONS = 20
@@ -51,7 +44,7 @@ def _invoice(organization: uuid.UUID, month: int, release: int) -> dict[str, Any
     return invoice | period | {"data_release": release, "data_years": "2025"}
 
 
-def _fill(stale: int, current_release: int) -> None:
+def _fill(invoices: int, stale: int, current_release: int) -> None:
     from carbon_accounting import repository
     from carbon_accounting.models import Organization
     from carbon_accounting.repository.invoices import invoice_item
@@ -60,12 +53,12 @@ def _fill(stale: int, current_release: int) -> None:
     for number, organization in enumerate(organizations):
         repository.put_organization(Organization(id=organization, name=f"Organization {number}"))
     batch: list[dict[str, Any]] = []
-    for index in range(INVOICES):
+    for index in range(invoices):
         organization = organizations[index % ORGANIZATIONS]
         release = 1 if index < stale else current_release
         invoice = _invoice(organization, index % 12 + 1, release)
         batch.append({"PutRequest": {"Item": invoice_item(organization, invoice)}})
-        if len(batch) == 25 or index == INVOICES - 1:
+        if len(batch) == 25 or index == invoices - 1:
             request = {TEST_TABLE: batch}
             while request:
                 request = (
@@ -74,25 +67,19 @@ def _fill(stale: int, current_release: int) -> None:
             batch = []
 
 
-def measure(stale: int) -> dict[str, Any]:
+def measure(invoices: int, stale: int) -> dict[str, Any]:
     """One run's requests, items read, invoices sent to the calculator and seconds."""
     from carbon_accounting import repository
     from carbon_accounting.emissions import releases
     from carbon_accounting.invoices import recalculation
-    from local.template import load_stack, table_definition
     from tests.datasets import newer_version
 
     with (
-        mock_aws(),
-        cheap_transaction_snapshots(),
+        local_table(),
         tempfile.TemporaryDirectory() as directory,
         newer_version(Path(directory), "eea-2026ed", "eea", "grid_direct.csv", SPAIN_2025),
     ):
-        repository.client.cache_clear()
-        boto3.client("dynamodb").create_table(
-            **table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
-        )
-        _fill(stale, releases.current_release())
+        _fill(invoices, stale, releases.current_release())
         counter = RequestCounter()
         repository.client().meta.events.register("after-call.dynamodb", counter)
         started = time.perf_counter()
@@ -100,7 +87,6 @@ def measure(stale: int) -> dict[str, Any]:
         recalculation.run(repository.get_recalculation(None), lambda: 900_000, "1")
         seconds = time.perf_counter() - started
         run = repository.get_recalculation(None)
-        repository.client.cache_clear()
     assert run["status"] == "completed", run
     return {
         "requests": dict(counter.requests),
@@ -110,17 +96,21 @@ def measure(stale: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    print(f"The daily recalculation among {INVOICES:,} computed invoices ({ORGANIZATIONS} organizations)")
-    for stale in (0, 1_000):
-        figures = measure(stale)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="1,000 invoices, 10 stale: the command works")
+    smoke = parser.parse_args(argv).smoke
+    invoices, stale_counts = (1_000, (0, 10)) if smoke else (INVOICES, (0, 1_000))
+    print(f"The daily recalculation among {invoices:,} computed invoices ({ORGANIZATIONS} organizations)")
+    for stale in stale_counts:
+        figures = measure(invoices, stale)
         requests = "+".join(
             f"{count} {operation}" for operation, count in sorted(figures["requests"].items())
         )
         sent = figures["recalculated"]
         print(
             f"{stale:>6,} stale: {figures['items']:>6,} items read, {sent:>5,} sent to the calculator, "
-            f"{requests} ({figures['seconds']:.1f} s against moto)"
+            f"{requests} ({figures['seconds']:.1f} s on DynamoDB Local)"
         )
 
 

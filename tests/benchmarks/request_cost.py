@@ -1,6 +1,7 @@
 """DynamoDB requests and items read per API call, with 1,000 and with 100,000 invoices of other tenants.
 
-Each endpoint is called in-process as API Gateway would (authorizer, then function) against moto,
+Each endpoint is called in-process as API Gateway would (authorizer, then function) against
+DynamoDB Local (tests/benchmarks/dynamodb.py),
 with botocore's event hooks counting every DynamoDB request and the items it read (``ScannedCount``
 for Query, the items returned by GetItem and BatchGetItem). The figures must not move with the size
 of the table. Run: `make bench`.
@@ -8,14 +9,13 @@ of the table. Run: `make bench`.
 
 from __future__ import annotations
 
+import argparse
 import os
 import uuid
 from collections import Counter
 from typing import Any
 
-import boto3
-from moto import mock_aws
-
+from tests.benchmarks.dynamodb import local_table
 from tests.conftest import ROOT, TEST_TABLE
 
 os.environ.update(TABLE_NAME=TEST_TABLE, AUTHORIZER_CACHE_SECONDS="0", CURSOR_SIGNING_KEY="bench")
@@ -94,15 +94,10 @@ def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
     from carbon_accounting import files, imports, repository
     from carbon_accounting.models import Caller, FileRequest, ImportRequest
     from carbon_accounting.seed import load_seed
-    from local.template import load_stack, table_definition
     from tests.handlers.conftest import invoke
     from tests.tenants import ACME, ACME_KEY, ACME_MADRID, GLOBEX, GLOBEX_BERLIN, api_key_headers
 
-    with mock_aws():
-        repository.client.cache_clear()
-        boto3.client("dynamodb").create_table(
-            **table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
-        )
+    with local_table():
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         own = _fill(OWN_INVOICES, ACME, ACME_MADRID)
         _fill(others, GLOBEX, GLOBEX_BERLIN)
@@ -133,22 +128,24 @@ def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
                 counter.items = 0
                 answer = invoke(function, headers, query={"size": "10", "next_token": token})
                 results["org list, next_token"] = (dict(counter.requests), counter.items, answer.status)
-        repository.client.cache_clear()
         return results
 
 
-def main() -> None:
-    figures = {size: measure(size) for size in SIZES}
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="10 and 100 other invoices: the command works")
+    sizes = (10, 100) if parser.parse_args(argv).smoke else SIZES
+    figures = {size: measure(size) for size in sizes}
     print(f"DynamoDB per API call (authorizer + function); the tenant has {OWN_INVOICES} invoices")
-    print(f"{'call':<22}" + "".join(f"{f'{size:,} other invoices':>44}" for size in SIZES))
-    for name in figures[SIZES[0]]:
+    print(f"{'call':<22}" + "".join(f"{f'{size:,} other invoices':>52}" for size in sizes))
+    for name in figures[sizes[0]]:
         cells = []
-        for size in SIZES:
+        for size in sizes:
             requests, items, status = figures[size][name]
             summary = "+".join(f"{count} {operation}" for operation, count in sorted(requests.items()))
             cells.append(f"{summary}, {items} items ({status})")
-        same = "same" if figures[SIZES[0]][name] == figures[SIZES[1]][name] else "DIFFERENT"
-        print(f"{name:<22}" + "".join(f"{cell:>44}" for cell in cells) + f"  {same}")
+        same = "same" if figures[sizes[0]][name] == figures[sizes[1]][name] else "DIFFERENT"
+        print(f"{name:<22}" + "".join(f"{cell:>52}" for cell in cells) + f"  {same}")
 
 
 if __name__ == "__main__":
