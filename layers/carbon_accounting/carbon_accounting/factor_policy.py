@@ -8,9 +8,8 @@ recalculations always use the current data, whatever the policy.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from carbon_accounting import clock, repository
+from carbon_accounting.base import Model
 from carbon_accounting.errors import OrganizationNotFound
 from carbon_accounting.models import Caller, FactorPolicy, RequestModel
 
@@ -19,7 +18,7 @@ class FactorPolicySetting(RequestModel):
     policy: FactorPolicy
 
 
-class FactorPolicyView(BaseModel):
+class FactorPolicyView(Model):
     organization_id: str
     policy: FactorPolicy
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from carbon_accounting import examples
+from carbon_accounting.base import Model
 from carbon_accounting.countries import ISO_3166_ALPHA2
 
 
@@ -212,7 +213,7 @@ CoveredQuantity = Annotated[
 ]
 
 
-class RequestModel(BaseModel):
+class RequestModel(Model):
     """Request bodies reject unknown fields, so a misspelt field is an error and not a silent no-op."""
 
     model_config = ConfigDict(extra="forbid")
@@ -251,7 +252,7 @@ class HistoryReason(StrEnum):
     FACTOR_UPDATE = "factor_update"  # the scheduled recalculation, after a newer dataset version
 
 
-class ScopeEmissions(BaseModel):
+class ScopeEmissions(Model):
     """One part of an invoice's emissions: a GHG Protocol scope and, for Scope 3, its category."""
 
     scope: int = Field(description="1, 2 or 3")
@@ -350,7 +351,7 @@ class FacilityUpdate(PartialUpdate):
     postal_code: PostalCode | None = None
 
 
-class Facility(BaseModel):
+class Facility(Model):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.FACILITY_ANSWER]})
 
     id: UUID
@@ -371,7 +372,7 @@ class Facility(BaseModel):
 Item = TypeVar("Item", bound=BaseModel)
 
 
-class Page(BaseModel, Generic[Item]):
+class Page(Model, Generic[Item]):
     items: list[Item]
     total: int
     page: int
@@ -388,7 +389,7 @@ class CustomEmissionFactorCreate(RequestModel):
     renewable_percentage: Percent | None = None
 
 
-class CustomEmissionFactor(BaseModel):
+class CustomEmissionFactor(Model):
     id: UUID
     organization_id: UUID
     name: str
@@ -409,7 +410,7 @@ class FactorPolicy(StrEnum):
     PINNED = "pinned"  # keep the version they were computed with until asked to recalculate
 
 
-class Organization(BaseModel):
+class Organization(Model):
     id: UUID
     name: str = Field(min_length=1, max_length=200)
     parent_id: UUID | None = None
@@ -428,7 +429,7 @@ class ApiKeyStatus(StrEnum):
     REVOKED = "revoked"
 
 
-class ApiKey(BaseModel):
+class ApiKey(Model):
     """A stored API key: only its SHA-256 hash is kept, and ``prefix``, its first characters, to
     tell keys apart in a list. Times are the API's timestamps (``clock.text``), which compare as
     text."""
@@ -453,12 +454,12 @@ class ApiKey(BaseModel):
         return ApiKeyStatus.ACTIVE
 
 
-class User(BaseModel):
+class User(Model):
     id: UUID
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
-class Caller(BaseModel):
+class Caller(Model):
     """Who is calling and for which organization, as the authorizer established it."""
 
     model_config = ConfigDict(frozen=True)
@@ -545,7 +546,7 @@ class FileRequest(RequestModel):
         return self
 
 
-class File(BaseModel):
+class File(Model):
     """An uploaded (or announced) file of the organization."""
 
     id: UUID
@@ -562,7 +563,7 @@ class File(BaseModel):
     version: int
 
 
-class FileUpload(BaseModel):
+class FileUpload(Model):
     """A file to upload: POST ``fields`` and then the file (form field ``file``) to ``presigned_url``."""
 
     id: UUID
@@ -603,7 +604,7 @@ class ImportRequest(RequestModel):
         return self
 
 
-class PresignedPost(BaseModel):
+class PresignedPost(Model):
     """POST ``fields`` and then the file (form field ``file``, last) to ``presigned_url``."""
 
     presigned_url: str
@@ -612,20 +613,20 @@ class PresignedPost(BaseModel):
     expires_at: datetime
 
 
-class ImportCreated(BaseModel):
+class ImportCreated(Model):
     job_id: UUID
     status: ImportStatus
     upload: PresignedPost
 
 
-class RowError(BaseModel):
+class RowError(Model):
     row: int = Field(description="The spreadsheet row: the header is row 1, the first invoice row 2")
     field: str | None = Field(default=None, description="The column at fault, when there is one")
     code: str
     detail: str
 
 
-class ImportJob(BaseModel):
+class ImportJob(Model):
     job_id: UUID
     status: ImportStatus
     file_name: str
@@ -643,17 +644,17 @@ class ImportJob(BaseModel):
     version: int
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     detail: str
     code: str
 
 
-class FieldError(BaseModel):
+class FieldError(Model):
     loc: list[str | int]
     msg: str
     type: str
 
 
-class ValidationErrorBody(BaseModel):
+class ValidationErrorBody(Model):
     detail: list[FieldError]
     code: str = "VALIDATION_ERROR"

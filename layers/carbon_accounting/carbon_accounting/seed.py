@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from carbon_accounting import repository, tenants
+from carbon_accounting.base import Model
 from carbon_accounting.facilities import register_facility
 from carbon_accounting.models import FacilityCreate, FacilityStatus, User
 
@@ -33,7 +34,7 @@ class SeedFacility(FacilityCreate):
     status: FacilityStatus = FacilityStatus.ACTIVE
 
 
-class SeedOrganization(BaseModel):
+class SeedOrganization(Model):
     id: UUID
     name: str
     parent_id: UUID | None = None
@@ -42,7 +43,7 @@ class SeedOrganization(BaseModel):
     facilities: list[SeedFacility] = Field(default_factory=list)
 
 
-class Seed(BaseModel):
+class Seed(Model):
     organizations: list[SeedOrganization]
 
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from carbon_accounting import repository
+from carbon_accounting.base import Model
 from carbon_accounting.emissions import FactorUsed
 from carbon_accounting.errors import InvoiceNotFound
 from carbon_accounting.models import Caller, HistoryReason, InvoiceStatus, ScopeEmissions
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     """An invoice's figures after one calculation: ``GET /v3/invoices/{invoice_id}/history``."""
 
     at: datetime

@@ -16,9 +16,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
-
 from carbon_accounting import cursor, emissions, repository
+from carbon_accounting.base import Model
 from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.files import linked
 from carbon_accounting.invoices.models import Invoice, InvoiceCommon, parse_invoice
@@ -30,25 +29,25 @@ FILTERABLE = frozenset({"status", "type", "supplier_id", "facility_fuel_id", "cu
 SORTABLE = frozenset({"start_date", "end_date", "created_at", "co2e", "quantity", "invoice_id"})
 
 
-class UnitRef(BaseModel):
+class UnitRef(Model):
     id: UUID
     name: str
     type: str
 
 
-class SupplierRef(BaseModel):
+class SupplierRef(Model):
     id: UUID
     name: str
     country: str
 
 
-class FuelRef(BaseModel):
+class FuelRef(Model):
     id: UUID
     name: str
     fuel_type: str
 
 
-class UserRef(BaseModel):
+class UserRef(Model):
     id: UUID
     email: str
 
@@ -70,7 +69,7 @@ class CastedInvoice(InvoiceCommon):
     user: UserRef | None = None
 
 
-class FacilityInvoicePage(BaseModel):
+class FacilityInvoicePage(Model):
     page: int
     size: int
     total: int
@@ -234,7 +233,7 @@ class InvoiceFilters:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
 
-class InvoicePage(BaseModel):
+class InvoicePage(Model):
     items: list[Invoice]
     total: int
     page: int

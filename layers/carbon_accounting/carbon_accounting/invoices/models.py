@@ -10,9 +10,10 @@ from functools import cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from carbon_accounting import examples
+from carbon_accounting.base import Model
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
 from carbon_accounting.models import (
@@ -161,7 +162,7 @@ class InvoiceUpdate(PartialUpdate):
     )
 
 
-class FacilityShare(BaseModel):
+class FacilityShare(Model):
     organization_id: UUID
     facility_id: UUID
     percentage: float
@@ -169,7 +170,7 @@ class FacilityShare(BaseModel):
     facility_name: str | None = None
 
 
-class InvoiceCommon(BaseModel):
+class InvoiceCommon(Model):
     """The fields every invoice has, whatever its type."""
 
     id: UUID

@@ -35,9 +35,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from carbon_accounting import clock, emissions, ids, imports, repository
+from carbon_accounting.base import Model
 from carbon_accounting.emissions import releases
 from carbon_accounting.errors import NotFound
 from carbon_accounting.models import (
@@ -124,7 +125,7 @@ class RecalculationRequest(RequestModel):
         return self
 
 
-class RecalculationJob(BaseModel):
+class RecalculationJob(Model):
     """A requested recalculation's progress: ``count`` invoices to send, ``queued`` sent so far, and
     of those the calculator has settled (how many changed figures and how many ended in ``error``)
     and how many were deleted before it could. It is done once every queued invoice is one or the

@@ -18,9 +18,8 @@ from datetime import date, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel
-
 from carbon_accounting import emissions, repository
+from carbon_accounting.base import Model
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.models import Caller, InvoiceStatus
 
@@ -28,13 +27,13 @@ GroupBy = Literal["facility", "type", "scope", "month"]
 _FIGURES = ("co2e", "co2e_location_based", "co2e_biomass")
 
 
-class UnitQuantity(BaseModel):
+class UnitQuantity(Model):
     unit_id: UUID
     unit: str
     quantity: float
 
 
-class Totals(BaseModel):
+class Totals(Model):
     co2e: float
     co2e_location_based: float
     co2e_biomass: float
@@ -46,7 +45,7 @@ class Group(Totals):
     key: dict[str, str | int]
 
 
-class EmissionsSummary(BaseModel):
+class EmissionsSummary(Model):
     start_date: date | None
     end_date: date | None
     group_by: list[GroupBy]

@@ -25,8 +25,9 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import ConfigDict, computed_field
 
+from carbon_accounting.base import Model
 from carbon_accounting.emissions.catalogues.units import Unit, UnitType
 from carbon_accounting.emissions.model import CalculationError
 
@@ -49,7 +50,7 @@ class CalorificBasis(StrEnum):
     NET = "net"
 
 
-class Fuel(BaseModel):
+class Fuel(Model):
     model_config = ConfigDict(frozen=True)
 
     id: UUID

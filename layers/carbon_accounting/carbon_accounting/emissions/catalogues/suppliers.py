@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from carbon_accounting.base import Model
 
 NAMESPACE = UUID("645d831c-ea20-5a2c-9f3e-8d5c1cd10348")
 CATALOGUE_VERSION = "suppliers-illustrative-2026.1"  # recorded with the 0 factor of a renewable supplier
 
 
-class Supplier(BaseModel):
+class Supplier(Model):
     model_config = ConfigDict(frozen=True)
 
     id: UUID

@@ -11,8 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from carbon_accounting.base import Model
 from carbon_accounting.emissions.model import CalculationError, InvoiceType
 
 NAMESPACE = UUID("ae183b7c-3ab6-58b1-9485-b3a4ba4fe83e")
@@ -24,7 +25,7 @@ class UnitType(StrEnum):
     MASS = "mass"
 
 
-class Unit(BaseModel):
+class Unit(Model):
     model_config = ConfigDict(frozen=True)
 
     id: UUID
