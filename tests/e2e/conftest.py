@@ -6,6 +6,7 @@ It runs on a free port with its own state directory, so it never clashes with a 
 
 from __future__ import annotations
 
+import functools
 import json
 import urllib.error
 import urllib.request
@@ -49,20 +50,21 @@ class Reply:
     body: Any
 
 
+def request(url: str, method: str, path: str, headers: dict[str, str], body: Any = None) -> Reply:
+    """One HTTP call to the stack at ``url``; a JSON ``body`` is sent as such."""
+    data = None if body is None else json.dumps(body).encode()
+    call = urllib.request.Request(url + path, data=data, method=method, headers=headers)
+    if data is not None:
+        call.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(call, timeout=30) as response:
+            status, reply_headers, text = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        status, reply_headers, text = error.code, dict(error.headers), error.read()
+    return Reply(status, reply_headers, json.loads(text) if text else None)
+
+
 @pytest.fixture(scope="session")
 def http(local_stack: LocalStackProcess) -> Callable[..., Reply]:
     """Call the local stack: ``http(method, path, headers, body=None)`` answers a ``Reply``."""
-
-    def request(method: str, path: str, headers: dict[str, str], body: Any = None) -> Reply:
-        data = None if body is None else json.dumps(body).encode()
-        call = urllib.request.Request(local_stack.url + path, data=data, method=method, headers=headers)
-        if data is not None:
-            call.add_header("content-type", "application/json")
-        try:
-            with urllib.request.urlopen(call, timeout=30) as response:
-                status, reply_headers, text = response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            status, reply_headers, text = error.code, dict(error.headers), error.read()
-        return Reply(status, reply_headers, json.loads(text) if text else None)
-
-    return request
+    return functools.partial(request, local_stack.url)

@@ -9,8 +9,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import pytest
 
 from local.launch import LocalStackProcess
 from tests.conftest import ROOT
+from tests.e2e.conftest import request
 
 pytestmark = pytest.mark.e2e
 
@@ -64,17 +63,10 @@ def admin(stack: LocalStackProcess, *arguments: str, as_deployed: bool = True) -
 
 
 def call(stack: LocalStackProcess, key: str, organization: str, method: str = "GET", body: Any = None):
-    request = urllib.request.Request(
-        f"{stack.url}/v1/facilities",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"x-api-key": key, "x-organization-id": organization, "content-type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    """``(status, body)`` of a call to the organization's facilities with ``key``."""
+    headers = {"x-api-key": key, "x-organization-id": organization}
+    reply = request(stack.url, method, "/v1/facilities", headers, body)
+    return reply.status, reply.body
 
 
 def test_an_operator_onboards_an_organization_and_calls_the_api_with_its_first_key(fresh_stack):

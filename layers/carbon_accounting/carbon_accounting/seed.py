@@ -76,7 +76,7 @@ def write_seed(seed: Seed) -> Counter[str]:
         for api_key in org.api_keys:
             write(repository.put_api_key, tenants.stored_key(org.id, api_key))
         for user in org.users:
-            write(tenants.add_user, org.id, user)
+            write(repository.put_user, org.id, user)  # the organization was just written or found
         for facility in org.facilities:
             data = FacilityCreate.model_validate(facility.model_dump(exclude={"id", "status"}))
             write(register_facility, org.id, data, facility_id=facility.id, status=facility.status)
