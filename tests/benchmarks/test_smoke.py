@@ -24,6 +24,9 @@ def test_every_benchmark_runs_and_the_report_names_every_target():
         "## Init of every function",
         "## The cold request",
         "## Bulk import: output",
+        "## The warm path: output",
+        "## The emissions engine: output",
     ):
         assert section in written
+    assert "not measured yet" not in written
     assert "| GetInvoiceFunction |" in written and "typical Powertools stack (reference)" in written

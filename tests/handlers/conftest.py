@@ -33,22 +33,37 @@ def invoke(
     function: str,
     headers: dict[str, str],
     *,
+    context: LambdaContext | None = None,
+    fault: Fault | None = None,
+    **request: Any,
+) -> Answer:
+    """Call ``function`` with ``api_event(function, headers, **request)`` (a ``fault`` is armed only
+    around the function itself, not its authorizer)."""
+    event = api_event(function, headers, **request)
+    context = context or LambdaContext(function_name=function)
+    with injected(fault) if fault else contextlib.nullcontext():
+        response = load_function(function).lambda_handler(event, context)
+    text = response.get("body") or ""
+    return Answer(response["statusCode"], response.get("headers", {}), json.loads(text) if text else None)
+
+
+def api_event(
+    function: str,
+    headers: dict[str, str],
+    *,
     path: dict[str, str] | None = None,
     query: dict[str, str | list[str]] | None = None,
     body: Any = None,
     raw_body: str | bytes | None = None,
     content_type: str | None = "application/json",
     request: str | None = None,
-    context: LambdaContext | None = None,
-    fault: Fault | None = None,
-) -> Answer:
-    """Call ``function`` with its sample event from events/, reshaped by the arguments.
+) -> dict[str, Any]:
+    """``function``'s sample event from events/, reshaped by the arguments, as API Gateway passes it.
 
     ``request`` ("METHOD /path") is what the $default route is asked. ``headers`` replace the
-    sample's credentials; the real authorizer function runs on them first (a ``fault`` is armed
-    only around the function itself)
-    and its verdict goes into ``requestContext.authorizer.lambda``, as API Gateway does. A
-    ``raw_body`` of bytes arrives base64-encoded, as API Gateway passes a body that is not text.
+    sample's credentials; the real authorizer function runs on them and its verdict goes into
+    ``requestContext.authorizer.lambda``, as API Gateway does. A ``raw_body`` of bytes arrives
+    base64-encoded, as API Gateway passes a body that is not text.
     """
     event = sample_event(function)
     event["headers"] = {
@@ -87,11 +102,7 @@ def invoke(
     event["requestContext"]["authorizer"] = {"lambda": verdict["context"]}
 
     event["requestContext"]["requestId"] = str(uuid.uuid4())  # each request its own, as API Gateway gives
-    context = context or LambdaContext(function_name=function)
-    with injected(fault) if fault else contextlib.nullcontext():
-        response = load_function(function).lambda_handler(event, context)
-    text = response.get("body") or ""
-    return Answer(response["statusCode"], response.get("headers", {}), json.loads(text) if text else None)
+    return event
 
 
 @pytest.fixture

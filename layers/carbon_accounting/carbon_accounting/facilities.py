@@ -49,9 +49,9 @@ def _check_location(country: str, subdivision: str | None, postal_code: str | No
             "INVALID_POSTAL_CODE",
             "postal_code",
         )
-    from carbon_accounting.emissions.factors import egrid_zip_codes  # 41,588 ZIPs, read on first use
+    from carbon_accounting.emissions.factors import egrid_zip
 
-    found = egrid_zip_codes().get(zip_code.group(1))
+    found = egrid_zip(zip_code.group(1))
     if found is None:
         raise BadRequest(
             f"ZIP code {zip_code.group(1)} is not in EPA eGRID's ZIP code map",

@@ -111,6 +111,34 @@ def test_every_egrid_zip_code_has_a_subregion_with_rates():
     assert {row["subregion"] for row in zips} <= subregions
 
 
+def test_the_zip_code_search_finds_every_row_of_the_map_and_nothing_else():
+    zips = _rows(DATA / "egrid_zip.csv")
+
+    assert all(factors.egrid_zip(row["zip"]) == (row["state"], row["subregion"]) for row in zips)
+    known = {row["zip"] for row in zips}
+    unmapped = next(code for code in (f"{number:05d}" for number in range(100_000)) if code not in known)
+    fullwidth = "\uff11\uff10\uff10\uff10\uff11"  # digits, but not ASCII
+    for not_in_the_map in [unmapped, "", "1000", "100011", "zip,s", "1000,", "\n1000", fullwidth]:
+        assert factors.egrid_zip(not_in_the_map) is None, repr(not_in_the_map)
+
+
+@pytest.mark.parametrize(
+    "file",
+    [each for each in vars(factors).values() if isinstance(each, factors.DataFile)],
+    ids=lambda file: file.name,
+)
+def test_a_series_read_alone_is_the_series_of_the_whole_file(file):
+    whole: dict[tuple[str, ...], dict[int, factors.Factor]] = {}
+    for key, factor in factors.rows(file):
+        by_year = whole.setdefault(key, {})
+        if factor.year not in by_year or factor.release > by_year[factor.year].release:
+            by_year[factor.year] = factor
+
+    assert whole
+    assert {key: factors._series(file, *key) for key in whole} == whole
+    assert factors._series(file, *("XX",) * len(file.key_columns)) == {}
+
+
 def test_importing_the_engine_reads_no_data_file():
     probe = (
         "import carbon_accounting.emissions\n"

@@ -125,7 +125,7 @@ def _egrid_subregion(invoice: CheckedActivity, ledger: Ledger) -> str | None:
     if not postal_code:
         ledger.notice("no ZIP code for this US facility: eGRID's national rate is used, not its subregion's")
         return None
-    found = factors.egrid_zip_codes().get(postal_code[:5])
+    found = factors.egrid_zip(postal_code[:5])
     if found is None:
         ledger.notice(f"ZIP code {postal_code} is not in eGRID's map: its national rate is used")
         return None

@@ -23,10 +23,10 @@ Nothing is read at import time: a function's cold start pays only for the files 
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from carbon_accounting.emissions.model import CalculationError, FactorUsed
@@ -144,70 +144,77 @@ def split_by_year(start: date, end: date) -> list[YearShare]:
 def grid_direct(region: str) -> Series:
     """The official generation-based grid rate of a country or subdivision, kg per kWh (DESNZ for GB,
     EEA for the EU-27, NGA for Australia and its states, AIB's production mix for other AIB countries)."""
-    return Series(f"grid factor for {region}", _table(GRID_DIRECT).get((region,), {}))
+    return Series(f"grid factor for {region}", _series(GRID_DIRECT, region))
 
 
 def egrid(region: str, factor: str) -> Series:
     """An eGRID subregion's (or ``US``'s) ``output_rate`` (kg CO2e/kWh) or ``grid_gross_loss`` (%)."""
     label = "eGRID output rate" if factor == "output_rate" else "eGRID grid gross loss"
-    return Series(f"{label} for {region}", _table(EGRID).get((region, factor), {}))
+    return Series(f"{label} for {region}", _series(EGRID, region, factor))
 
 
-@cache
-def egrid_zip_codes() -> dict[str, tuple[str, str]]:
-    """EPA's ZIP code map: ZIP -> (USPS state, the predominant utility's eGRID subregion)."""
-    with (_DATA / "egrid_zip.csv").open(encoding="utf-8", newline="") as lines:
-        return {row["zip"]: (row["state"], row["subregion"]) for row in csv.DictReader(lines)}
+@lru_cache(maxsize=4096)
+def egrid_zip(zip_code: str) -> tuple[str, str] | None:
+    """EPA's ZIP code map: a five-digit ZIP's (USPS state, the predominant utility's eGRID subregion), or
+    None. The file (41,588 ZIPs, one a line) is searched as text: parsing it whole took 60 ms."""
+    if not (len(zip_code) == 5 and zip_code.isascii() and zip_code.isdigit()):
+        return None
+    text = _text("egrid_zip.csv")
+    assert text.startswith("zip,state,subregion\n"), "egrid_zip.csv's columns changed"
+    start = text.find(f"\n{zip_code},") + 1
+    if not start:
+        return None
+    end = text.find("\n", start)
+    _, state, subregion = text[start : end if end >= 0 else None].split(",")
+    return state, subregion
 
 
 def grid_intensity(country: str) -> Series:
     """Ember's lifecycle grid intensity of a country, kg CO2e per kWh generated."""
-    return Series(f"lifecycle grid factor for {country}", _table(GRID_INTENSITY).get((country,), {}))
+    return Series(f"lifecycle grid factor for {country}", _series(GRID_INTENSITY, country))
 
 
 def td_loss(region: str) -> Series:
     """The World Bank's transmission and distribution losses of a country (or ``WORLD``), % of output."""
     name = "the World average" if region == WORLD else region
-    return Series(f"T&D loss share for {name}", _table(TD_LOSSES).get((region,), {}))
+    return Series(f"T&D loss share for {name}", _series(TD_LOSSES, region))
 
 
 def residual_mix(country: str) -> Series:
     """AIB's residual mix of an AIB country, kg CO2 per kWh; empty elsewhere."""
-    return Series(f"residual mix for {country}", _table(RESIDUAL_MIX).get((country,), {}))
+    return Series(f"residual mix for {country}", _series(RESIDUAL_MIX, country))
 
 
 def supplier_mix(country: str) -> Series:
     """AIB's total supplier mix, kg CO2 per kWh, for the countries it prints no residual mix for."""
-    return Series(f"total supplier mix for {country}", _table(SUPPLIER_MIX).get((country,), {}))
+    return Series(f"total supplier mix for {country}", _series(SUPPLIER_MIX, country))
 
 
 def fuel_factors(desnz_fuel: str, component: str, fuel_name: str) -> dict[str, Series]:
     """A DESNZ fuel's factors for ``component`` (scope_1, outside_of_scopes or wtt), by unit name."""
-    table = _table(FUEL_FACTORS)
     return {
         per_unit: Series(f"DESNZ factor for {fuel_name}", by_year)
-        for (fuel, kind, per_unit), by_year in table.items()
-        if (fuel, kind) == (desnz_fuel, component)
+        for (_, _, per_unit), by_year in _table(FUEL_FACTORS, (desnz_fuel, component)).items()
     }
 
 
 def water(activity: str) -> Series:
     """DESNZ's water_supply or water_treatment factor, kg CO2e per m³."""
     label = f"DESNZ {activity.replace('_', ' ')} factor"
-    return Series(label, _table(WATER_FACTORS)[(activity,)])
+    return Series(label, _table(WATER_FACTORS, (activity,))[(activity,)])
 
 
 def heat(activity: str) -> Series:
     """A DESNZ heat and steam factor (``district_heat_and_steam``, ``wtt_district_heat_and_steam``,
     ``district_distribution_loss``, ...), kg CO2e per kWh of heat."""
     label = f"DESNZ {activity.replace('_', ' ')} factor"
-    return Series(label, _table(HEAT_FACTORS).get((activity,), {}))
+    return Series(label, _series(HEAT_FACTORS, activity))
 
 
 def electricity_upstream(factor: str) -> Series:
     """DESNZ's UK ``td_losses``, ``wtt_generation`` or ``wtt_td_losses`` factor, kg CO2e per kWh."""
     label = f"DESNZ UK {factor.replace('_', ' ')} factor"
-    return Series(label, _table(ELECTRICITY_UPSTREAM).get((factor,), {}))
+    return Series(label, _series(ELECTRICITY_UPSTREAM, factor))
 
 
 @cache
@@ -221,33 +228,54 @@ def versions() -> dict[str, DatasetVersion]:
 
 
 @cache
-def rows(file: DataFile) -> tuple[tuple[tuple[str, ...], Factor], ...]:
-    """Every row of a data file, as (series key, factor); read once per process."""
+def _text(name: str) -> str:
+    """A data file's text, read once per process."""
+    return (_DATA / name).read_text(encoding="utf-8")
+
+
+def _parse(file: DataFile, lines: Iterable[str]) -> Iterator[tuple[tuple[str, ...], Factor]]:
+    """(series key, factor) of each of a data file's ``lines`` (its header line first)."""
     registered = versions()
-    found = []
-    with (_DATA / file.name).open(encoding="utf-8", newline="") as lines:
-        for row in csv.DictReader(lines):
-            version = registered[row["dataset_version"]]
-            factor = Factor(
-                id=row["id"],
-                dataset_version=version.version,
-                source=version.source,
-                region=row["region"],
-                year=int(row["year"]),
-                value=float(row["value"]) if row["value"] else None,
-                unit=row["unit"],
-                release=version.release,
-                basis=row.get("basis") or file.basis,
-            )
-            found.append((tuple(row[column] for column in file.key_columns), factor))
-    return tuple(found)
+    for row in csv.DictReader(lines):
+        version = registered[row["dataset_version"]]
+        factor = Factor(
+            id=row["id"],
+            dataset_version=version.version,
+            source=version.source,
+            region=row["region"],
+            year=int(row["year"]),
+            value=float(row["value"]) if row["value"] else None,
+            unit=row["unit"],
+            release=version.release,
+            basis=row.get("basis") or file.basis,
+        )
+        yield tuple(row[column] for column in file.key_columns), factor
 
 
 @cache
-def _table(file: DataFile) -> dict[tuple[str, ...], dict[int, Factor]]:
-    """A data file's factors by series key and year: where versions overlap, the later release's."""
+def rows(file: DataFile) -> tuple[tuple[tuple[str, ...], Factor], ...]:
+    """Every row of a data file, as (series key, factor); read once per process."""
+    return tuple(_parse(file, _text(file.name).splitlines()))
+
+
+def _series(file: DataFile, *key: str) -> dict[int, Factor]:
+    """One series of a data file, by year."""
+    return _table(file, key).get(key, {})
+
+
+@cache
+def _table(file: DataFile, prefix: tuple[str, ...]) -> dict[tuple[str, ...], dict[int, Factor]]:
+    """A data file's factors whose series key starts with ``prefix``, by series key and year: where
+    versions overlap, the later release's. Only the lines that hold every value of ``prefix`` are
+    parsed (a superset of the series' rows: key values hold no quote), so that a first calculation
+    reads its own country's rows, not a file of 200 countries (5.6 ms, the first call's cost before)."""
+    assert not any('"' in value for value in prefix), prefix
+    header, *lines = _text(file.name).splitlines()
+    candidates = [line for line in lines if all(value in line for value in prefix)]
     table: dict[tuple[str, ...], dict[int, Factor]] = {}
-    for key, factor in rows(file):
+    for key, factor in _parse(file, [header, *candidates]):
+        if key[: len(prefix)] != prefix:
+            continue
         by_year = table.setdefault(key, {})
         known = by_year.get(factor.year)
         if known is not None and known.release == factor.release:
