@@ -1,25 +1,16 @@
 """A 10,000-row bulk import, end to end in-process: wall time, peak memory, DynamoDB and S3 requests.
 
-Against moto (``mock_aws``): the table from template.yaml, a versioned bucket, tests/e2e/seed.json.
-A job is created with ``imports.create_import``, a generated CSV (the largest a job takes) is put at
-its upload key and ``bulk.run_import`` runs it as ImportInvoicesFunction would. Then a 10,001-row
-file, which must be refused (job ``failed``) without writing anything. botocore's event hooks count
-every request. moto answers each request far more slowly than DynamoDB and S3 do, so the wall times
-are an upper bound; the request counts are what carries over to AWS. Run: `make bench`.
-
-One concession to moto: for each TransactWriteItems it deep-copies every table the transaction
-touches (its rollback snapshot), stream records included, and its model-instance tracker keeps
-every copy alive. A 10,000-row import then costs quadratic time and memory (moto 5.2: 1,000 rows
-took 160 s and 6.8 GB; 10,000 rows were OOM-killed at 24 GB). `cheap_transaction_snapshots` makes
-that snapshot a copy of the table's item index instead, the items themselves shared: exact for a
-transaction that commits, which the run checks every one of them did.
+Against DynamoDB Local with the table from template.yaml and a moto server holding a versioned bucket
+(tests/benchmarks/dynamodb.py), tests/e2e/seed.json loaded. A job is created with
+``imports.create_import``, a generated CSV (the largest a job takes) is put at its upload key and
+``bulk.run_import`` runs it as ImportInvoicesFunction would. Then a 10,001-row file, which must be
+refused (job ``failed``) without writing anything. botocore's event hooks count every request.
+Run: `make bench`.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import copy
 import csv
 import io
 import resource
@@ -27,16 +18,13 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 from uuid import UUID
 
 import boto3
-from moto import mock_aws
 
-from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
+from tests.benchmarks.dynamodb import local_table
+from tests.conftest import ROOT, TEST_BUCKET
 
 ROWS = 10_000
 DISTRIBUTED_EVERY = 50  # every 50th row is split 60/40 between Madrid and Lisbon (a subsidiary's)
@@ -46,7 +34,7 @@ COLUMNS += ["facility_percentages", "invoice_id", "facility_fuel_id", "cups"]
 
 
 class RequestCounter:
-    """Requests by service and operation, the seconds moto took to answer them, the items transacted."""
+    """Requests by service and operation, the seconds spent waiting on their answers, the items transacted."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
@@ -73,32 +61,6 @@ class RequestCounter:
         client.meta.events.register("after-call", self.after_call)
         if client.meta.service_model.service_name == "dynamodb":
             client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", self.transaction)
-
-
-@contextlib.contextmanager
-def cheap_transaction_snapshots() -> Iterator[None]:
-    """moto's TransactWriteItems rollback snapshot as a copy of the item index, not a deep copy.
-
-    The clone is made with ``object.__new__`` so moto's instance tracker does not keep it.
-    """
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models.table import Table
-
-    def snapshot(table: Table) -> Table:
-        clone = object.__new__(type(table))
-        clone.__dict__ = dict(table.__dict__)
-        clone.items = type(table.items)(
-            table.items.default_factory,  # type: ignore[attr-defined]
-            {key: dict(value) if isinstance(value, dict) else value for key, value in table.items.items()},
-        )
-        return clone
-
-    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        return snapshot(value) if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-    shim = SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
-    with mock.patch.object(dynamodb_models, "copy", shim):
-        yield
 
 
 def generate_csv(rows: int) -> bytes:
@@ -175,7 +137,7 @@ def maxrss_mib() -> float:
 def checked_rows_heap(content: bytes) -> int:
     """Peak bytes allocated reading and checking every row: what the importer holds through its writes.
 
-    tracemalloc over the whole run_import would mostly measure moto (and take minutes); this is the
+    tracemalloc over the whole run_import would mostly measure botocore (and take minutes); this is the
     importer's own share, its rows and their prepared invoices. Its reads hit the table (2 requests).
     """
     from carbon_accounting.invoices import bulk
@@ -192,23 +154,12 @@ def checked_rows_heap(content: bytes) -> int:
 
 
 def import_once(rows: int, measure_heap: bool) -> dict[str, Any]:
-    """Create a job, upload ``rows`` generated rows and run the importer, all in a fresh moto."""
+    """Create a job, upload ``rows`` generated rows and run the importer, on fresh local services."""
     from carbon_accounting import repository, storage
     from carbon_accounting.invoices import bulk
     from carbon_accounting.seed import load_seed
-    from carbon_accounting.settings import get_settings
-    from local.template import load_stack, table_definition
 
-    with mock_aws(), cheap_transaction_snapshots():
-        repository.client.cache_clear()
-        storage.client.cache_clear()
-        get_settings.cache_clear()
-        boto3.client("dynamodb").create_table(
-            **table_definition(load_stack(ROOT / "template.yaml"), TEST_TABLE)
-        )
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=TEST_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        s3.put_bucket_versioning(Bucket=TEST_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    with local_table(bucket=TEST_BUCKET):
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         organization, job_id, key = new_job()
         content = generate_csv(rows)
@@ -236,8 +187,6 @@ def import_once(rows: int, measure_heap: bool) -> dict[str, Any]:
             "job": job,
             "heap": checked_rows_heap(content) if measure_heap else None,
         }
-        repository.client.cache_clear()
-        storage.client.cache_clear()
         return result
 
 
@@ -249,9 +198,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="100 rows: the command works")
     rows = 100 if parser.parse_args(argv).smoke else ROWS
-    print(f"Bulk import of a generated {rows:,}-row CSV, in-process against moto (mock_aws).")
-    print("moto answers each request far more slowly than DynamoDB and S3 do: the wall times are an")
-    print("upper bound; the request counts are what carries over to AWS.\n")
+    print(
+        f"Bulk import of a generated {rows:,}-row CSV, in-process, on DynamoDB Local and a moto server S3.\n"
+    )
 
     full = import_once(rows, measure_heap=True)
     job, requests = full["job"], full["requests"]
@@ -271,11 +220,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"wall time     {full['seconds']:.1f} s ({full['seconds'] / rows * 1000:.2f} ms a row), "
-        f"{full['aws_seconds']:.1f} s of it waiting on moto; {full['cpu_seconds']:.1f} s CPU"
+        f"{full['aws_seconds']:.1f} s of it waiting on DynamoDB Local and S3; {full['cpu_seconds']:.1f} s CPU"
     )
     print(
         f"peak RSS      {full['rss_after']:.0f} MiB, the process's high-water mark "
-        f"({full['rss_before']:.0f} MiB before run_import; moto's table lives in it too)"
+        f"({full['rss_before']:.0f} MiB before run_import; the moto server's S3 lives in it too)"
     )
     print(
         f"peak heap     {full['heap'] / 1024 / 1024:.0f} MiB: the importer's own, its {rows:,} rows read "
@@ -286,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     refused = import_once(ROWS + 1, measure_heap=False)
     print(
         f"\n{ROWS + 1:,} rows ({refused['bytes']:,} bytes): {refused['status']} "
-        f"in {refused['seconds']:.2f} s ({refused['aws_seconds']:.2f} s waiting on moto)"
+        f"in {refused['seconds']:.2f} s ({refused['aws_seconds']:.2f} s waiting on DynamoDB Local and S3)"
     )
     print(f"requests      {_requests(refused['requests'])}")
     print(f"detail        {refused['job'].get('detail')}")

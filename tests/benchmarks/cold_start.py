@@ -112,16 +112,18 @@ def runtime_python() -> Path:
     return python
 
 
-def build_layer(bytecode: bool) -> Path:
-    """The layer's python/ directory, built by its Makefile for this machine, then read-only."""
-    artifacts = _fresh(WORK / ("layer" if bytecode else "layer-without-bytecode"))
+def build_layer(bytecode: bool, platform: str = HOST_PLATFORM) -> Path:
+    """The layer's python/ directory, built by its Makefile for ``platform`` (this machine's, to run
+    it), then read-only."""
+    name = "layer" if bytecode else "layer-without-bytecode"
+    artifacts = _fresh(WORK / (name if platform == HOST_PLATFORM else f"{name}-{platform}"))
     subprocess.run(
         [
             "make",
             "--silent",
             "build-CarbonAccountingLayer",
             f"ARTIFACTS_DIR={artifacts}",
-            f"PLATFORM={HOST_PLATFORM}",
+            f"PLATFORM={platform}",
         ],
         cwd=ROOT / "layers" / "carbon_accounting",
         check=True,

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from tests.benchmarks.dynamodb import local_table
+from tests.benchmarks.dynamodb import CapacityMeter, local_table
 from tests.conftest import ROOT, TEST_TABLE
 
 os.environ.update(
@@ -51,28 +51,8 @@ ALARM_METRICS = 9
 SECRETS = 1
 
 
-class CapacityMeter:
-    """Asks DynamoDB for the consumed capacity of every request and adds it up, by kind."""
-
-    def __init__(self) -> None:
-        self.units: Counter[str] = Counter()
-
-    def ask(self, params: dict[str, Any], **_: Any) -> None:
-        params["ReturnConsumedCapacity"] = "INDEXES"
-
-    def add(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        consumed = parsed.get("ConsumedCapacity") or []
-        for each in consumed if isinstance(consumed, list) else [consumed]:
-            kind = "write" if model.name in _WRITES else "read"
-            self.units[kind] += each.get("CapacityUnits", 0.0)
-
-
-_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-_METERED = _WRITES | {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
-
-
 def _metered(meter: CapacityMeter, call: Callable[[], Any]) -> tuple[Counter[str], float, Any]:
-    meter.units.clear()
+    meter.clear()
     started = time.perf_counter()
     result = call()
     return Counter(meter.units), (time.perf_counter() - started) * 1000, result
@@ -91,11 +71,7 @@ def measure(invoices: int = INVOICES_MEASURED) -> dict[str, dict[str, float]]:
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         stream = TableStream()
         stream.skip()
-        meter = CapacityMeter()
-        events = repository.client().meta.events
-        for operation in _METERED:
-            events.register(f"before-parameter-build.dynamodb.{operation}", meter.ask)
-            events.register(f"after-call.dynamodb.{operation}", meter.add)
+        meter = CapacityMeter(repository.client())
         for number in range(invoices):
             body = electricity(invoice_id=f"INV-{number}")
             create = _metered(meter, lambda body=body: invoke("create_invoice", ACME_HEADERS, body=body))

@@ -1,27 +1,56 @@
-"""DynamoDB requests and items read per API call, with 1,000 and with 100,000 invoices of other tenants.
+"""DynamoDB requests, items read and capacity units per API call, with 1,000 and with 100,000 invoices
+of other tenants.
 
 Each endpoint is called in-process as API Gateway would (authorizer, then function) against
-DynamoDB Local (tests/benchmarks/dynamodb.py),
-with botocore's event hooks counting every DynamoDB request and the items it read (``ScannedCount``
-for Query, the items returned by GetItem and BatchGetItem). The figures must not move with the size
-of the table. Run: `make bench`.
+DynamoDB Local (tests/benchmarks/dynamodb.py), with botocore's event hooks counting every DynamoDB
+request, the items it read (``ScannedCount`` for Query, the items returned by GetItem and
+BatchGetItem) and the read and write units DynamoDB Local says it consumed. Reads, then writes: a
+create (one facility, and ten), a PATCH, a DELETE, the stream calculator settling a created invoice
+(it reads DynamoDB Local's stream), and the importer on a 10,000-row CSV (S3 on a moto server). Each
+write is set against its floor, the fewest requests it logically needs (``FLOORS``). The figures
+must not move with the size of the table. Run: `make bench`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from tests.benchmarks.dynamodb import local_table
-from tests.conftest import ROOT, TEST_TABLE
+from tests.benchmarks.dynamodb import CapacityMeter, local_table
+from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
 
 os.environ.update(TABLE_NAME=TEST_TABLE, AUTHORIZER_CACHE_SECONDS="0", CURSOR_SIGNING_KEY="bench")
 
 OWN_INVOICES = 50
 SIZES = (1_000, 100_000)
+IMPORT_ROWS = 10_000
+TEN_FACILITIES = 10
+# The fewest DynamoDB requests each write logically needs, authorizer included (its one read of the
+# key): what it must read before it may write, and one request for what must change together.
+FLOORS = {
+    # the facilities it names (one batch read), then the invoice with its idempotency record (one
+    # transaction: both or neither)
+    "create": (3, "key; facilities (one batch); invoice + idempotency record (one transaction)"),
+    f"create, {TEN_FACILITIES} facilities": (3, "as a create: one batch read, one transaction"),
+    # the stored invoice (what the change applies to, and its facilities' shares), then the new
+    # version under a condition on the one read
+    "PATCH": (3, "key; the invoice; the new version (one conditional write)"),
+    "DELETE": (3, "key; the invoice; the deletion with its history (one conditional write)"),
+    # the record carries the new image: one conditional write of the result
+    "calculator settle": (1, "the result, conditional on the version computed"),
+}
+
+
+def import_floor(items: int) -> int:
+    """The importer: the job's claim, the CSV's facilities (one batch read), a transaction per 100
+    items written (DynamoDB's limit), the job's end."""
+    return 3 + -(-items // 100)
 
 
 class RequestCounter:
@@ -89,15 +118,27 @@ def _fill(count: int, organization: uuid.UUID, facility: uuid.UUID) -> list[uuid
     return ids
 
 
-def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
-    """Per endpoint: (requests by operation, items read, HTTP status), with ``others`` foreign invoices."""
+@dataclass
+class Cost:
+    requests: dict[str, int]
+    items_read: int
+    status: int | str
+    read_units: float = 0.0
+    write_units: float = 0.0
+
+    def summary(self) -> str:
+        return "+".join(f"{count} {operation}" for operation, count in sorted(self.requests.items()))
+
+
+def measure(others: int, import_rows: int) -> tuple[dict[str, Cost], dict[str, Cost]]:
+    """Per endpoint, then per write: its cost, with ``others`` foreign invoices in the table."""
     from carbon_accounting import files, imports, repository
     from carbon_accounting.models import Caller, FileRequest, ImportRequest
     from carbon_accounting.seed import load_seed
     from tests.handlers.conftest import invoke
     from tests.tenants import ACME, ACME_KEY, ACME_MADRID, GLOBEX, GLOBEX_BERLIN, api_key_headers
 
-    with local_table():
+    with local_table(bucket=TEST_BUCKET):
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         own = _fill(OWN_INVOICES, ACME, ACME_MADRID)
         _fill(others, GLOBEX, GLOBEX_BERLIN)
@@ -121,31 +162,118 @@ def measure(others: int) -> dict[str, tuple[dict[str, int], int, int]]:
             counter.requests.clear()
             counter.items = 0
             answer = invoke(function, headers, **arguments)
-            results[name] = (dict(counter.requests), counter.items, answer.status)
+            results[name] = Cost(dict(counter.requests), counter.items, answer.status)
             if function == "list_invoices":
                 token = answer.body["next_token"]
                 counter.requests.clear()
                 counter.items = 0
                 answer = invoke(function, headers, query={"size": "10", "next_token": token})
-                results["org list, next_token"] = (dict(counter.requests), counter.items, answer.status)
-        return results
+                results["org list, next_token"] = Cost(dict(counter.requests), counter.items, answer.status)
+        return results, writes(headers, counter, import_rows)
 
 
-def main(argv: list[str] | None = None) -> None:
+def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -> dict[str, Cost]:
+    """The cost of each write, in a table already holding the reads' invoices and the others'."""
+    from carbon_accounting import repository
+    from carbon_accounting.invoices import bulk
+    from tests.benchmarks import bulk_import
+    from tests.handlers.conftest import invoke
+    from tests.handlers.test_invoices import electricity, share
+    from tests.streams import TableStream
+    from tests.tenants import ACME
+
+    facilities = [
+        invoke("create_facility", headers, body={"name": f"Site {number}", "country": "ES"}).body["id"]
+        for number in range(TEN_FACILITIES)
+    ]
+    stream = TableStream()
+    stream.skip()  # the fill's records: the calculator settles only what is created below
+    meter = CapacityMeter(repository.client())
+    costs: dict[str, Cost] = {}
+
+    def metered(name: str, call: Any) -> Any:
+        counter.items = 0
+        meter.clear()
+        with contextlib.redirect_stdout(io.StringIO()):  # the functions' log lines and metrics
+            answer = call()
+        costs[name] = Cost(
+            dict(meter.requests),
+            counter.items,
+            getattr(answer, "status", answer),
+            meter.units["read"],
+            meter.units["write"],
+        )
+        return answer
+
+    created = metered("create", lambda: invoke("create_invoice", headers, body=electricity()))
+    assert created.status == 201, created.body
+    assert metered("calculator settle", stream.drain) == []
+    spread = [share(ACME, facility, 1 / TEN_FACILITIES) for facility in facilities]
+    body = electricity(invoice_id="INV-TEN", facility_percentages=spread)
+    assert (
+        metered(
+            f"create, {TEN_FACILITIES} facilities", lambda: invoke("create_invoice", headers, body=body)
+        ).status
+        == 201
+    )
+    stream.drain()
+    path = {"invoice_id": created.body["id"]}
+    patched = metered(
+        "PATCH", lambda: invoke("update_invoice", headers, path=path, body={"base_quantity": 4.75})
+    )
+    assert patched.status == 200, patched.body
+    assert metered("DELETE", lambda: invoke("delete_invoice", headers, path=path)).status == 204
+    stream.drain()
+
+    _, _, key = bulk_import.new_job()
+    version = bulk_import.upload(key, bulk_import.generate_csv(import_rows))
+    status = metered(f"importer, {import_rows:,} rows", lambda: bulk.run_import(key, version))
+    assert str(status) == "completed", status
+    return costs
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="10 and 100 other invoices: the command works")
-    sizes = (10, 100) if parser.parse_args(argv).smoke else SIZES
-    figures = {size: measure(size) for size in sizes}
+    smoke = parser.parse_args(argv).smoke
+    sizes, rows = ((10, 100), 100) if smoke else (SIZES, IMPORT_ROWS)
+    figures = {size: measure(size, rows) for size in sizes}
+    small, large = (figures[size] for size in sizes)
     print(f"DynamoDB per API call (authorizer + function); the tenant has {OWN_INVOICES} invoices")
     print(f"{'call':<22}" + "".join(f"{f'{size:,} other invoices':>52}" for size in sizes))
-    for name in figures[sizes[0]]:
-        cells = []
-        for size in sizes:
-            requests, items, status = figures[size][name]
-            summary = "+".join(f"{count} {operation}" for operation, count in sorted(requests.items()))
-            cells.append(f"{summary}, {items} items ({status})")
-        same = "same" if figures[sizes[0]][name] == figures[sizes[1]][name] else "DIFFERENT"
+    for name in small[0]:
+        cells = [
+            f"{cost.summary()}, {cost.items_read} items ({cost.status})"
+            for cost in (small[0][name], large[0][name])
+        ]
+        same = "same" if small[0][name] == large[0][name] else "DIFFERENT"
         print(f"{name:<22}" + "".join(f"{cell:>52}" for cell in cells) + f"  {same}")
+
+    print(f"\nWrites (authorizer + function), against the floor; {sizes[0]:,} / {sizes[1]:,} other invoices")
+    print(f"{'write':<24}{'requests':<58}{'floor':>6}{'WCU':>14}{'RCU':>12}  at both sizes")
+    report = {}
+    for name, cost in small[1].items():
+        other = large[1][name]
+        floor = FLOORS[name][0] if name in FLOORS else import_floor(rows + rows // 50 * 2)
+        same = (
+            "same"
+            if (cost.requests, cost.write_units) == (other.requests, other.write_units)
+            else "DIFFERENT"
+        )
+        units = f"{cost.write_units:g}/{other.write_units:g}"
+        reads = f"{cost.read_units:g}/{other.read_units:g}"
+        print(f"{name:<24}{cost.summary():<58}{floor:>6}{units:>14}{reads:>12}  {same}")
+        report[name] = {
+            "requests": sum(cost.requests.values()),
+            "floor": floor,
+            "write_units": [cost.write_units, other.write_units],
+            "read_units": [cost.read_units, other.read_units],
+            "same": same == "same",
+        }
+    for name, (_, why) in FLOORS.items():
+        print(f"  floor of {name}: {why}")
+    print("  floor of the importer: the job's claim, its facilities, a transaction per 100 items, its end")
+    return report
 
 
 if __name__ == "__main__":
