@@ -344,16 +344,16 @@ def test_more_facilities_than_one_transaction_takes_is_refused(api):
 
 def test_a_facility_archived_during_creation_fails_the_whole_invoice(api, monkeypatch):
     # Given the facilities were read as active, and one is archived before the write
-    read_facilities = repository.get_facilities
+    read = repository.get_organizations_and_facilities
 
-    def read_then_archive(keys):
-        facilities = read_facilities(keys)
+    def read_then_archive(organization_ids, keys):
+        found = read(organization_ids, keys)
         repository.update_facility(
             IBERIA, IBERIA_LISBON, {"status": "archived"}, updated_at="2026-01-01T00:00:00Z"
         )
-        return facilities
+        return found
 
-    monkeypatch.setattr(repository, "get_facilities", read_then_archive)
+    monkeypatch.setattr(repository, "get_organizations_and_facilities", read_then_archive)
 
     # When the distributed invoice is written
     answer = api("create_invoice", ACME_HEADERS, body=distributed_heat())

@@ -55,14 +55,16 @@ def allocate(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> 
             f"Percentages add up to {total:g}; they must add up to 1.0", "INVALID_TOTAL_PERCENTAGE", _SHARES
         )
 
-    organizations = reads.get_organizations({share.organization_id for share in shares})
+    organizations, facilities = reads.get_organizations_and_facilities(
+        {share.organization_id for share in shares},
+        [(share.organization_id, share.facility_id) for share in shares],
+    )
     for share in shares:
         organization = organizations.get(share.organization_id)
         if organization is None:
             raise OrganizationNotFound(share.organization_id)
         if caller.organization_id not in organization.lineage:
             raise Forbidden()
-    facilities = reads.get_facilities([(share.organization_id, share.facility_id) for share in shares])
     allocations = []
     for share in shares:
         facility = facilities.get(share.facility_id)

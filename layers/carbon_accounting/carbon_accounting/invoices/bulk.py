@@ -205,6 +205,11 @@ class CachedReads:
             self._facilities |= {key: found.get(key[1]) for key in missing}
         return {key[1]: facility for key in wanted if (facility := self._facilities[key]) is not None}
 
+    def get_organizations_and_facilities(
+        self, organization_ids: Any, keys: Any
+    ) -> tuple[dict[UUID, Organization], dict[UUID, Facility]]:
+        return self.get_organizations(organization_ids), self.get_facilities(keys)
+
     def get_custom_emission_factor(
         self, organization_id: UUID, factor_id: UUID
     ) -> CustomEmissionFactor | None:

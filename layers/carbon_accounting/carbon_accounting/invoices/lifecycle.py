@@ -278,14 +278,6 @@ def _location(facility: Facility) -> dict[str, Any]:
     }
 
 
-def get_invoice(caller: Caller, invoice_id: UUID) -> Invoice:
-    """An invoice of the caller's organization; another organization's id is as unknown as a wrong one."""
-    item = repository.get_invoice(caller.organization_id, invoice_id)
-    if item is None:
-        raise InvoiceNotFound()
-    return parse_invoice(item)
-
-
 _DELETE_ATTEMPTS = 3
 
 

@@ -39,6 +39,7 @@ from carbon_accounting.repository.facilities import (
     get_custom_emission_factor,
     get_facilities,
     get_facility,
+    get_organizations_and_facilities,
     list_custom_emission_factors,
     list_facilities,
     put_custom_emission_factor,
@@ -109,6 +110,10 @@ class Reads(Protocol):
 
     def get_facilities(self, keys: Iterable[tuple[UUID, UUID]]) -> dict[UUID, Facility]: ...
 
+    def get_organizations_and_facilities(
+        self, organization_ids: Iterable[UUID], keys: Iterable[tuple[UUID, UUID]]
+    ) -> tuple[dict[UUID, Organization], dict[UUID, Facility]]: ...
+
     def get_custom_emission_factor(
         self, organization_id: UUID, factor_id: UUID
     ) -> CustomEmissionFactor | None: ...
@@ -136,6 +141,7 @@ __all__ = [
     "get_invoices",
     "get_organization",
     "get_organizations",
+    "get_organizations_and_facilities",
     "get_recalculation",
     "get_stored_recalculation",
     "get_users",
