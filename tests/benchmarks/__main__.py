@@ -103,7 +103,11 @@ def targets(results: dict[str, Any], seconds: float) -> list[tuple[str, str, str
 
 
 def _warm(warm: dict[str, dict[str, Any]]) -> tuple[str, str, str]:
-    ratios = {name: figures["ratio"] for name, figures in warm.items() if name != "authorizer"}
+    ratios = {
+        name: figures["ratio"]
+        for name, figures in warm.items()
+        if "ratio" in figures and name != "authorizer"
+    }
     name = max(ratios, key=ratios.__getitem__)
     within = sum(1 for ratio in ratios.values() if ratio <= warm_path.TARGET)
     return (

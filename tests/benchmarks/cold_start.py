@@ -9,8 +9,9 @@
 - **Whole processes**, timed from outside (``time.perf_counter`` around each), the median of
   ``SAMPLES``, each sample of a function followed by one of ``python -c "import boto3"`` in the same
   runtime, so that the ratio compares the two under the same load.
-- **The reference**: a typical Powertools stack (Logger, Tracer with aws-xray-sdk, Metrics, a
-  validating resolver, idempotency) built and measured the same way.
+- **The references**: a typical Powertools stack (Logger, Tracer with aws-xray-sdk, Metrics, a
+  validating resolver, idempotency) built and measured the same way; and Powertools'
+  ``event_handler`` package alone, on the layer, which every HTTP function imports.
 - **The cold request**, init plus the first request (which imports botocore's service model and
   builds the client), for get, list and create, on DynamoDB Local: against the same call made bare
   (``import boto3``, a client, one call) in a fresh process.
@@ -332,15 +333,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             figures["without_bytecode_ratio"] = unshipped / boto3_again
         without = f"{figures['without_bytecode_ratio']:>16.2f}" if "without_bytecode_ratio" in figures else ""
         print(f"{function.logical_id:<36}{shipped:>8.1f}{boto3_ms:>10.1f}{shipped / boto3_ms:>9.2f}{without}")
-    typical, boto3_ms = paired(
-        rt, "import reference_app", [reference], {"POWERTOOLS_SERVICE_NAME": "reference"}, samples
-    )
-    report["init"]["typical Powertools stack"] = {
-        "ms": typical,
-        "boto3_ms": boto3_ms,
-        "ratio": typical / boto3_ms,
+    references = {
+        "typical Powertools stack": ("import reference_app", reference),
+        # What every HTTP function imports before any code of ours: the floor Powertools sets.
+        "Powertools' event_handler alone": ("import aws_lambda_powertools.event_handler", layer),
     }
-    print(f"{'typical Powertools stack':<36}{typical:>8.1f}{boto3_ms:>10.1f}{typical / boto3_ms:>9.2f}")
+    for name, (code, path) in references.items():
+        measured, boto3_ms = paired(rt, code, [path], {"POWERTOOLS_SERVICE_NAME": "reference"}, samples)
+        report["init"][name] = {"ms": measured, "boto3_ms": boto3_ms, "ratio": measured / boto3_ms}
+        print(f"{name:<36}{measured:>8.1f}{boto3_ms:>10.1f}{measured / boto3_ms:>9.2f}")
 
     print(f"\nThe cold request (init + first request) against the bare cold call, median of {samples}")
     calls = {

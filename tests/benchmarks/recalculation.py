@@ -18,10 +18,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.dynamodb import local_table
+from tests.benchmarks.dynamodb import local_table, write_items
 from tests.benchmarks.request_cost import RequestCounter
 from tests.benchmarks.request_cost import _invoice as request_cost_invoice
-from tests.conftest import TEST_TABLE
 
 INVOICES = 100_000
 ORGANIZATIONS = 20
@@ -52,19 +51,15 @@ def _fill(invoices: int, stale: int, current_release: int) -> None:
     organizations = [uuid.uuid4() for _ in range(ORGANIZATIONS)]
     for number, organization in enumerate(organizations):
         repository.put_organization(Organization(id=organization, name=f"Organization {number}"))
-    batch: list[dict[str, Any]] = []
-    for index in range(invoices):
-        organization = organizations[index % ORGANIZATIONS]
-        release = 1 if index < stale else current_release
-        invoice = _invoice(organization, index % 12 + 1, release)
-        batch.append({"PutRequest": {"Item": invoice_item(organization, invoice)}})
-        if len(batch) == 25 or index == invoices - 1:
-            request = {TEST_TABLE: batch}
-            while request:
-                request = (
-                    repository.client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-                )
-            batch = []
+    write_items(
+        invoice_item(
+            organizations[index % ORGANIZATIONS],
+            _invoice(
+                organizations[index % ORGANIZATIONS], index % 12 + 1, 1 if index < stale else current_release
+            ),
+        )
+        for index in range(invoices)
+    )
 
 
 def measure(invoices: int, stale: int) -> dict[str, Any]:

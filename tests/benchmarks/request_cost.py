@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from tests.benchmarks.dynamodb import CapacityMeter, local_table
+from tests.benchmarks.dynamodb import CapacityMeter, local_table, write_items
 from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
 
 os.environ.update(TABLE_NAME=TEST_TABLE, AUTHORIZER_CACHE_SECONDS="0", CURSOR_SIGNING_KEY="bench")
@@ -99,23 +99,12 @@ def _invoice(organization: uuid.UUID, facility: uuid.UUID, month: int) -> dict[s
 
 
 def _fill(count: int, organization: uuid.UUID, facility: uuid.UUID) -> list[uuid.UUID]:
-    """Write ``count`` invoices of one facility with BatchWriteItem; their ids."""
-    from carbon_accounting import repository
+    """Write ``count`` invoices of one facility; their ids."""
     from carbon_accounting.repository.invoices import invoice_item
 
-    ids, batch = [], []
-    for index in range(count):
-        invoice = _invoice(organization, facility, index % 12 + 1)
-        ids.append(uuid.UUID(invoice["id"]))
-        batch.append({"PutRequest": {"Item": invoice_item(organization, invoice)}})
-        if len(batch) == 25 or index == count - 1:
-            request = {TEST_TABLE: batch}
-            while request:
-                request = (
-                    repository.client().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-                )
-            batch = []
-    return ids
+    invoices = [_invoice(organization, facility, index % 12 + 1) for index in range(count)]
+    write_items(invoice_item(organization, invoice) for invoice in invoices)
+    return [uuid.UUID(invoice["id"]) for invoice in invoices]
 
 
 @dataclass
