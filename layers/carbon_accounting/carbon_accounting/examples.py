@@ -174,7 +174,8 @@ INVOICE_ANSWER: dict[str, Any] = {
 
 
 def openapi_examples(**examples: tuple[str, Any]) -> dict[str, Any]:
-    """``Body(openapi_examples=...)`` from ``name=(summary, value)`` pairs."""
-    from aws_lambda_powertools.event_handler.openapi.models import Example
-
-    return {name: Example(summary=summary, value=value) for name, (summary, value) in examples.items()}
+    """``Body(openapi_examples=...)`` from ``name=(summary, value)`` pairs, as the plain mappings the
+    OpenAPI document reads into its Example objects. Building the Example objects here imported
+    Powertools' OpenAPI models, 36 ms of the cold start of every function with a body, which a
+    function only needs to generate the document (issue 16)."""
+    return {name: {"summary": summary, "value": value} for name, (summary, value) in examples.items()}

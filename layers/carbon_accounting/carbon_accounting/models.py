@@ -4,12 +4,10 @@ Each field rule lives here once; the functions' resolvers validate requests agai
 (422 with field-level detail) and the OpenAPI document is generated from them.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 from pydantic import (
@@ -311,7 +309,7 @@ def not_nullable(schema: dict[str, Any]) -> None:
         schema["anyOf"] = options
 
 
-def _partial_update_schema(schema: dict[str, Any], model: type[PartialUpdate]) -> None:
+def _partial_update_schema(schema: dict[str, Any], model: "type[PartialUpdate]") -> None:
     """The document says what ``PartialUpdate`` checks: at least one field, no null for NOT_NULL."""
     schema["minProperties"] = 1
     for name in model.NOT_NULL:
@@ -325,7 +323,7 @@ class PartialUpdate(RequestModel):
     NOT_NULL: ClassVar[tuple[str, ...]] = ()  # fields that can change but never be cleared
 
     @model_validator(mode="after")
-    def _has_changes(self) -> PartialUpdate:
+    def _has_changes(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("the update names no field")
         for required in self.NOT_NULL:
@@ -537,7 +535,7 @@ class FileRequest(RequestModel):
     ]
 
     @model_validator(mode="after")
-    def _known_type_and_extension(self) -> FileRequest:
+    def _known_type_and_extension(self) -> Self:
         extensions = FILE_TYPES.get(self.mime_type)
         if extensions is None:
             raise ValueError(f"mime_type must be one of {', '.join(FILE_TYPES)}")
@@ -598,7 +596,7 @@ class ImportRequest(RequestModel):
     ]
 
     @model_validator(mode="after")
-    def _csv(self) -> ImportRequest:
+    def _csv(self) -> Self:
         if not re.search(ends_in((".csv",)), self.file_name):
             raise ValueError("a bulk import is a .csv file")
         return self

@@ -3,11 +3,9 @@
 The response is a discriminated union on ``type``: the fields of one type never appear on another.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
@@ -133,7 +131,7 @@ class InvoiceCreate(RequestModel):
     )
 
     @model_validator(mode="after")
-    def _one_way_to_name_facilities(self) -> InvoiceCreate:
+    def _one_way_to_name_facilities(self) -> Self:
         if self.facility_percentages and self.facility_id:
             raise ValueError("give facility_percentages or the deprecated facility_id, not both")
         return self
