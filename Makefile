@@ -21,7 +21,7 @@ test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed browser 
 	$(VENV)/bin/ruff check .
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed node_modules/.installed ## Benchmarks (cold starts, DynamoDB per call, bulk import, recalculation, monthly cost): writes docs/benchmarks.md
+bench: $(VENV)/.installed node_modules/.installed ## Benchmarks (cold starts, warm path, engine, DynamoDB per call and write cost, bulk import, recalculation, monthly cost, package size): writes docs/benchmarks.md
 	$(VENV)/bin/python -m tests.benchmarks
 
 fuzz: $(VENV)/.installed ## schemathesis for 15 minutes against a fresh demo stack; writes docs/reliability.md

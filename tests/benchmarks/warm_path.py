@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from carbon_accounting.seed import load_seed
     from tests.handlers.conftest import api_event, sample_event
+    from tests.handlers.test_invoices import electricity
     from tests.tenants import ACME, ACME_KEY, ACME_MADRID, api_key_headers
 
     environment = load_stack(ROOT / "template.yaml").functions["GetInvoiceFunction"].environment
@@ -202,16 +203,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         load_seed(ROOT / "tests" / "e2e" / "seed.json")
         own = _fill(LIST_SIZE, ACME, ACME_MADRID)
         headers = api_key_headers(ACME_KEY, ACME)
-        body = {
-            "type": "electricity",
-            "base_quantity": 2.5,
-            "unit_id": "617e8ff3-f16b-556d-adf7-723f92996f0b",
-            "start_date": "2024-11-01",
-            "end_date": "2024-11-30",
-            "facility_percentages": [
-                {"organization_id": str(ACME), "facility_id": str(ACME_MADRID), "percentage": 1.0}
-            ],
-        }
         requests = {
             "get invoice": ("get_invoice", {"path": {"invoice_id": str(own[0])}}, _status(200)),
             f"org list, {LIST_SIZE} invoices": (
@@ -220,7 +211,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"facility list, {LIST_SIZE} invoices": (
                 "list_facility_invoices", {"path": {"facility_id": str(ACME_MADRID)}}, _status(200)
             ),
-            "create invoice": ("create_invoice", {"body": body}, _status(201)),
+            "create invoice": ("create_invoice", {"body": electricity()}, _status(201)),
         }  # fmt: skip
         events = {
             name: (function, api_event(function, headers, **request), ok)
