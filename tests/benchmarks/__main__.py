@@ -160,13 +160,13 @@ def why(results: dict[str, Any], seconds: dict[str, float]) -> list[str]:
     get, request = init["GetInvoiceFunction"], requests["get invoice"]
     lines = [
         f"- **Init.** Powertools' `event_handler` package alone takes {framework['ms']:.0f} ms, "
-        f"{framework['ratio']:.2f}x `import boto3` in the same run, and every HTTP function imports it "
-        "(its validating resolver and OpenAPI models; its `__init__` imports every resolver, and "
-        "AppSync's imports asyncio). That leaves the rest of 1.3x for pydantic, Powertools' Logger and "
-        f"Metrics and our package: GetInvoiceFunction takes {get['ms'] - framework['ms']:.0f} ms more than "
-        "the package alone. The write functions (create, update, the recalculation request) also import "
-        "the write path: its checks, the allocation, the catalogues. For comparison, a typical Powertools "
-        f"stack: {init['typical Powertools stack']['ratio']:.2f}x.",
+        f"{framework['ratio']:.2f}x `import boto3` in the same run (its `__init__` imports every resolver, "
+        "and AppSync's imports asyncio). Every HTTP function imports it and, for its validating resolver, "
+        "Powertools' OpenAPI parameter models and pydantic: that and Powertools' Logger and Metrics and our "
+        f"package must fit in the rest of 1.3x. GetInvoiceFunction takes {get['ms'] - framework['ms']:.0f} "
+        "ms more than the `event_handler` package alone. The write functions (create, update, the "
+        "recalculation request) also import the write path: its checks, the allocation, the catalogues. "
+        f"For comparison, a typical Powertools stack: {init['typical Powertools stack']['ratio']:.2f}x.",
         f"- **The cold request.** A cold get-invoice is GetInvoiceFunction's init ({get['ms']:.0f} ms) plus "
         "a first request that imports boto3 and builds its client, as the bare call does, and builds once "
         "Powertools' validation of the route and our invoice models: "

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny batches, one process per case")
     smoke = parser.parse_args(argv).smoke
-    batches, number, processes = (3, 10, 1) if smoke else (15, 2000, 9)
+    batches, number, processes = (3, 10, 1) if smoke else (9, 1000, 5)
     print(f"Warm: median of {batches} batches of {number} calls; first call: median of {processes} processes")
     print(f"{'invoice':<38}{'warm us':>9}{'first call ms':>15}")
     figures = {}

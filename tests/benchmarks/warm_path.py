@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one round of 5 calls each: the command works")
     smoke = parser.parse_args(argv).smoke
-    rounds, calls = (1, 5) if smoke else (10, 100)
+    rounds, calls = (1, 5) if smoke else (10, 50)
 
     from carbon_accounting.seed import load_seed
     from tests.handlers.conftest import api_event, sample_event
