@@ -49,9 +49,13 @@ class TableStream:
         return records
 
     def skip(self) -> None:
-        """Forget what the stream holds so far (a lost event, as far as the functions know)."""
-        while self._new_records():  # a read answers at most 1,000 records a shard
-            pass
+        """Forget what the stream holds so far (a lost event, as far as the functions know): each
+        shard is read from its latest record on (reading 100,000 records through took 24 s)."""
+        shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+            )["ShardIterator"]
 
     def drain(self, rounds: int = 1000) -> list[dict[str, Any]]:
         """Deliver every new record, and the records that delivery causes, until none is left.
