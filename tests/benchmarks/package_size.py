@@ -27,7 +27,7 @@ WHY = {
     "aws-lambda-powertools": "the API resolver, validation and OpenAPI, Logger, Metrics, batch processing",
     "pydantic": "every request and response model (Powertools' validation requires it)",
     "pydantic-core": "pydantic's compiled validator and serializer",
-    "cryptography": "RS256 signatures of JWTs (PyJWT[crypto]); imported only where JWT_ISSUER is set",
+    "cryptography": "RS256 and ES256 signatures of JWTs (PyJWT[crypto]); imported only with JWT_ISSUER set",
     "cffi": "cryptography's binding to its compiled part",
     "pycparser": "cffi's dependency (not imported at run time)",
     "pyjwt": "JWT decoding and claim checks, the JWKS client",
