@@ -6,7 +6,6 @@ computed with until they are edited or a recalculation is requested. New invoice
 recalculations always use the current data, whatever the policy.
 """
 
-
 from carbon_accounting import clock, repository
 from carbon_accounting.base import Model
 from carbon_accounting.errors import OrganizationNotFound

@@ -7,7 +7,6 @@ recalculations never rewrite an entry. A
 deleted invoice's entries are deleted with it (the calculator, on the table's stream).
 """
 
-
 from datetime import datetime
 from uuid import UUID
 

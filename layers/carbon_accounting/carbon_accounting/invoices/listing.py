@@ -5,7 +5,6 @@ allocated to it) that start by the end of the asked period; filters, counts, sor
 on those. The cost therefore follows the facility's own invoices, never the size of the table.
 """
 
-
 import hashlib
 import itertools
 import math

@@ -11,7 +11,6 @@ Biogenic CO2, outside of the scopes, stays with the invoice's primary scope; its
 are in every group it has a part in, and once in the total.
 """
 
-
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Literal

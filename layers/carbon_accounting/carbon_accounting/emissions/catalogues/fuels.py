@@ -20,7 +20,6 @@ burned on site: it is Scope 2, measured in energy units only, and ``desnz_fuel``
 and steam factor (none for cooling, which DESNZ does not publish: it needs a custom factor).
 """
 
-
 from enum import StrEnum
 from uuid import UUID
 

@@ -10,7 +10,6 @@ Ids are UUIDv5 of the supplier's name in ``NAMESPACE`` (``uuid5(NAMESPACE_URL,
 "urn:carbon-accounting:emissions:suppliers")``), written out as literals so they never change.
 """
 
-
 from uuid import UUID
 
 from pydantic import ConfigDict

@@ -6,7 +6,6 @@ never change, even if a name is corrected later. Each type has one canonical uni
 factors are applied in; ``per_canonical`` is how many canonical units one unit is.
 """
 
-
 from enum import StrEnum
 from uuid import UUID
 
