@@ -67,11 +67,21 @@ class Replay:
     recording: bool = True
     position: int = 0
 
+    def _hooks(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "before-parameter-build.dynamodb": self._parameters,
+            "before-send.dynamodb": self._send,
+            "after-call.dynamodb": self._answer,
+        }
+
     def attach(self, client: Any) -> Any:
-        client.meta.events.register("before-parameter-build.dynamodb", self._parameters)
-        client.meta.events.register("before-send.dynamodb", self._send)
-        client.meta.events.register("after-call.dynamodb", self._answer)
+        for event, hook in self._hooks().items():
+            client.meta.events.register(event, hook)
         return client
+
+    def detach(self, client: Any) -> None:
+        for event, hook in self._hooks().items():
+            client.meta.events.unregister(event, hook)
 
     def _parameters(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if self.recording:
@@ -125,7 +135,7 @@ def measure(
 
     request()  # warm: the first call imports and builds what the warm path keeps
     replay = Replay()
-    events = replay.attach(repository.client()).meta.events
+    replay.attach(repository.client())
     request()
     replay.recording = False
     bare = Replay(replay.calls, recording=False).attach(boto3.client("dynamodb"))
@@ -141,9 +151,7 @@ def measure(
             handler_us += timed_us(request, calls)
             bare_us += timed_us(bare_calls, calls)
     finally:
-        events.unregister("before-parameter-build.dynamodb", replay._parameters)
-        events.unregister("before-send.dynamodb", replay._send)
-        events.unregister("after-call.dynamodb", replay._answer)
+        replay.detach(repository.client())
     handler_p50, bare_p50 = statistics.median(handler_us), statistics.median(bare_us)
     return {
         "calls": [call.operation for call in replay.calls],
