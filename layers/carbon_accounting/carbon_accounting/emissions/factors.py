@@ -263,7 +263,9 @@ def _series(file: DataFile, *key: str) -> dict[int, Factor]:
     return _table(file, key).get(key, {})
 
 
-@cache
+# Bounded: the data's own series are a few hundred, but a key comes from the caller (a facility's
+# subdivision is only checked to start with its country), and an unknown one must not grow the process.
+@lru_cache(maxsize=1024)
 def _table(file: DataFile, prefix: tuple[str, ...]) -> dict[tuple[str, ...], dict[int, Factor]]:
     """A data file's factors whose series key starts with ``prefix``, by series key and year: where
     versions overlap, the later release's. Only the lines that hold every value of ``prefix`` are
