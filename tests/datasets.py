@@ -12,8 +12,9 @@ from carbon_accounting.emissions import factors, releases
 
 
 def _clear_caches() -> None:
-    for cached in (factors.versions, factors._text, factors.rows, factors._table, releases.span):
+    for cached in (factors.versions, factors._text, factors._lines, factors.rows, factors._table):
         cached.cache_clear()
+    releases.span.cache_clear()
     releases.changed_at.cache_clear()
     releases._changed_in.cache_clear()
     releases._series.cache_clear()

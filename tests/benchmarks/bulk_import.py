@@ -104,6 +104,16 @@ def generate_csv(rows: int) -> bytes:
     return out.getvalue().encode()
 
 
+def split_rows(rows: int) -> int:
+    """How many of ``generate_csv(rows)``'s rows are split between two facilities."""
+    return len(range(0, rows, DISTRIBUTED_EVERY))
+
+
+def invoice_items(rows: int) -> int:
+    """The invoice items ``generate_csv(rows)`` makes: one a row, and a split row's two children."""
+    return rows + 2 * split_rows(rows)
+
+
 def upload(key: str, content: bytes) -> str:
     """Put the CSV where its job's presigned POST would have; the version the importer reads."""
     answer = boto3.client("s3").put_object(Bucket=TEST_BUCKET, Key=key, Body=content, ContentType="text/csv")
@@ -206,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     job, requests = full["job"], full["requests"]
     if full["failed_requests"] or job.get("rows_created") != rows:
         raise SystemExit(f"The import did not write every row: {job} {full['failed_requests']}")
-    split = len(range(0, rows, DISTRIBUTED_EVERY))
+    split = split_rows(rows)
     lisbon = sum(1 for index in range(rows) if index % DISTRIBUTED_EVERY and not index % LISBON_EVERY)
     transactions = requests.get("dynamodb.TransactWriteItems", 0)
     print(f"file          {full['bytes']:,} bytes ({full['bytes'] / 1024 / 1024:.2f} MiB), {rows:,} rows:")

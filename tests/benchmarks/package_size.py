@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, size in sizes.items():
         print(f"{name:<24}{size / mib:>7.2f}  {WHY.get(name, '')}")
     functions = {}
-    for function in load_stack(ROOT / "template.yaml").functions.values():
+    stack = load_stack(ROOT / "template.yaml")
+    for function in stack.functions.values():
         code = [
             each
             for each in function.code_uri.rglob("*")
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         functions[function.logical_id] = _bytes(code)
     largest = max(functions, key=functions.__getitem__)
     biggest_file = max(
-        load_stack(ROOT / "template.yaml").functions[largest].code_uri.iterdir(),
+        stack.functions[largest].code_uri.iterdir(),
         key=lambda f: f.stat().st_size,
     )
     print(

@@ -6,7 +6,7 @@ DynamoDB Local (tests/benchmarks/dynamodb.py), with botocore's event hooks count
 request, the items it read (``ScannedCount`` for Query, the items returned by GetItem and
 BatchGetItem) and the read and write units DynamoDB Local says it consumed. Reads, then writes: a
 create (one facility, and ten), a PATCH, a DELETE, the stream calculator settling a created invoice
-(it reads DynamoDB Local's stream), and the importer on a 10,000-row CSV (S3 on a moto server). Each
+(it reads DynamoDB Local's stream), and the importer on a 1,000-row CSV (S3 on a moto server). Each
 write is set against its floor, the fewest requests it logically needs (``FLOORS``). The figures
 must not move with the size of the table. Run: `make bench`.
 """
@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from tests.benchmarks import bulk_import
 from tests.benchmarks.dynamodb import CapacityMeter, local_table, write_items
 from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
 
@@ -168,7 +169,6 @@ def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -
     """The cost of each write, in a table already holding the reads' invoices and the others'."""
     from carbon_accounting import repository
     from carbon_accounting.invoices import bulk
-    from tests.benchmarks import bulk_import
     from tests.handlers.conftest import invoke
     from tests.handlers.test_invoices import electricity, share
     from tests.streams import TableStream
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report = {}
     for name, cost in small[1].items():
         other = large[1][name]
-        floor = FLOORS[name][0] if name in FLOORS else import_floor(rows + rows // 50 * 2)
+        floor = FLOORS[name][0] if name in FLOORS else import_floor(bulk_import.invoice_items(rows))
         same = (
             "same"
             if (cost.requests, cost.write_units) == (other.requests, other.write_units)

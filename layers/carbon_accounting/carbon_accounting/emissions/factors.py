@@ -233,6 +233,12 @@ def _text(name: str) -> str:
     return (_DATA / name).read_text(encoding="utf-8")
 
 
+@cache
+def _lines(name: str) -> tuple[str, ...]:
+    """A data file's lines, its header first, split once per process."""
+    return tuple(_text(name).splitlines())
+
+
 def _parse(file: DataFile, lines: Iterable[str]) -> Iterator[tuple[tuple[str, ...], Factor]]:
     """(series key, factor) of each of a data file's ``lines`` (its header line first)."""
     registered = versions()
@@ -255,7 +261,7 @@ def _parse(file: DataFile, lines: Iterable[str]) -> Iterator[tuple[tuple[str, ..
 @cache
 def rows(file: DataFile) -> tuple[tuple[tuple[str, ...], Factor], ...]:
     """Every row of a data file, as (series key, factor); read once per process."""
-    return tuple(_parse(file, _text(file.name).splitlines()))
+    return tuple(_parse(file, _lines(file.name)))
 
 
 def _series(file: DataFile, *key: str) -> dict[int, Factor]:
@@ -272,7 +278,7 @@ def _table(file: DataFile, prefix: tuple[str, ...]) -> dict[tuple[str, ...], dic
     parsed (a superset of the series' rows: key values hold no quote), so that a first calculation
     reads its own country's rows, not a file of 200 countries (5.6 ms, the first call's cost before)."""
     assert not any('"' in value for value in prefix), prefix
-    header, *lines = _text(file.name).splitlines()
+    header, *lines = _lines(file.name)
     candidates = [line for line in lines if all(value in line for value in prefix)]
     table: dict[tuple[str, ...], dict[int, Factor]] = {}
     for key, factor in _parse(file, [header, *candidates]):
