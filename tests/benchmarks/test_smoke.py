@@ -27,6 +27,7 @@ def test_every_benchmark_runs_and_the_report_names_every_target():
         "## Bulk import: output",
         "## The warm path: output",
         "## The emissions engine: output",
+        "## Reading PDF bills: output",
     ):
         assert section in written
     assert "not measured yet" not in written

@@ -25,6 +25,7 @@ CREATES = {
     "create_custom_emission_factor": None,
     "create_presigned_urls": None,
     "create_bulk_import": None,
+    "create_invoice_document": None,
     "request_recalculation": None,
 }
 

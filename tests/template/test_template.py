@@ -121,8 +121,16 @@ def test_every_function_has_its_own_least_privilege_policy(function):
         assert list(template) == ["SQSSendMessagePolicy"]
         assert template["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0] in RAW["Resources"]
     for statement in statements:
+        if "Fn::If" in statement:  # a statement of one configuration: the document extractor's Textract
+            condition, statement, otherwise = statement["Fn::If"]
+            assert (condition, otherwise) == ("UsesTextract", {"Ref": "AWS::NoValue"})
         assert statement["Effect"] == "Allow"
         assert all(not action.endswith("*") for action in statement["Action"])
+        if all(action.startswith("textract:") for action in statement["Action"]):
+            # Textract has no resource-level permissions: the actions are what is scoped.
+            assert function.logical_id == "ExtractDocumentFunction"
+            assert statement["Action"] == ["textract:StartDocumentAnalysis", "textract:GetDocumentAnalysis"]
+            continue
         if all(action.startswith("s3:") for action in statement["Action"]):
             # Object actions only, on one prefix of the bucket: never the whole bucket.
             prefix = statement["Resource"]["Fn::Sub"].removeprefix("${Bucket.Arn}/")
@@ -194,7 +202,7 @@ def test_every_queue_of_the_deployed_stack_has_an_alarm_on_its_messages():
         and resource["Properties"].get("Namespace") == "AWS/SQS"
     }
 
-    assert len(queues) == 4, "two on-failure queues and two event rules' dead-letter queues"
+    assert len(queues) == 5, "three on-failure queues and two event rules' dead-letter queues"
     assert watched == queues
 
 
@@ -204,7 +212,7 @@ def test_alarms_notify_the_topic_only_when_one_is_given():
     ]
     when_given = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
 
-    assert len(alarms) == 7
+    assert len(alarms) == 8
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"] == alarm["Properties"]["OKActions"] == when_given
     assert RAW["Conditions"]["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}

@@ -50,6 +50,7 @@ FILES: list[dict[str, Any]] = [
     {"name": "electricity_nov_2024.pdf", "mime_type": "application/pdf", "size_kb": 240}
 ]
 BULK_IMPORT: dict[str, Any] = {"file_name": "bulk-import-sample.csv"}
+DOCUMENT: dict[str, Any] = {"file_name": "bill_nov_2024.pdf", "mime_type": "application/pdf", "size_kb": 240}
 RECALCULATION: dict[str, Any] = {"type": ["electricity"], "start_date": "2024-01-01"}
 FACTOR_POLICY: dict[str, Any] = {"policy": "pinned"}
 CUSTOM_FACTOR: dict[str, Any] = {
@@ -164,6 +165,8 @@ INVOICE_ANSWER: dict[str, Any] = {
     ],
     "dataset_version": "aib-2024+eea-2025ed+worldbank-td-2023",
     "methodology_version": "2",
+    "extraction": None,
+    "duplicate_of": None,
     "version": 2,
     "type": "electricity",
     "supplier_id": None,

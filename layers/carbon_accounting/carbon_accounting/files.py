@@ -32,37 +32,36 @@ def object_key(organization_id: UUID, file_id: UUID) -> str:
 
 def announce_files(caller: Caller, requests: list[FileRequest]) -> list[FileUpload]:
     """Record the files about to be uploaded and give each its presigned POST."""
+    announced = [new_file(caller, request.name, request.mime_type, request.size_kb) for request in requests]
+    repository.put_files(caller.organization_id, [file for file, _ in announced])
+    return [upload for _, upload in announced]
+
+
+def new_file(
+    caller: Caller, name: str, mime_type: str, size_kb: int, **extra: Any
+) -> tuple[dict[str, Any], FileUpload]:
+    """A new file's record, ``pending`` (with ``extra`` fields), and its presigned POST; not written."""
     now = clock.now()
-    expires = int(time.time()) + PENDING_DAYS * 86400
-    files, uploads = [], []
-    for request in requests:
-        file_id = ids.new_id()
-        key = object_key(caller.organization_id, file_id)
-        file = {
-            "id": str(file_id),
-            "name": request.name,
-            "mime_type": request.mime_type,
-            "size_kb": request.size_kb,
-            "status": str(FileStatus.PENDING),
-            "key": key,
-            "url": storage.object_url(key),
-            "created_by": caller.principal,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-            "ttl": expires,
-        }
-        upload = storage.presigned_upload(key, request.mime_type, max_bytes=request.size_kb * 1024)
-        files.append(file)
-        uploads.append(
-            FileUpload.model_validate(
-                file
-                | {"presigned_url": upload.presigned_url, "fields": upload.fields, "method": upload.method}
-                | {"expires_at": upload.expires_at}
-            )
-        )
-    repository.put_files(caller.organization_id, files)
-    return uploads
+    file_id = ids.new_id()
+    key = object_key(caller.organization_id, file_id)
+    file = {
+        "id": str(file_id),
+        "name": name,
+        "mime_type": mime_type,
+        "size_kb": size_kb,
+        "status": str(FileStatus.PENDING),
+        "key": key,
+        "url": storage.object_url(key),
+        "created_by": caller.principal,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "ttl": int(time.time()) + PENDING_DAYS * 86400,
+        **extra,
+    }
+    upload = storage.presigned_upload(key, mime_type, max_bytes=size_kb * 1024)
+    presigned = {"presigned_url": upload.presigned_url, "fields": upload.fields, "method": upload.method}
+    return file, FileUpload.model_validate(file | presigned | {"expires_at": upload.expires_at})
 
 
 def get_file(caller: Caller, file_id: UUID) -> File:

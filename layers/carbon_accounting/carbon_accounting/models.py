@@ -241,6 +241,12 @@ class InvoiceStatus(StrEnum):
     ERROR = "error"
 
 
+def is_draft(invoice: dict[str, Any]) -> bool:
+    """A stored invoice drafted from a document and not filled in yet (``uploaded``, or in ``review``
+    for what it lacks): nothing to compute, recalculate or list by period."""
+    return invoice.get("base_quantity") is None
+
+
 class HistoryReason(StrEnum):
     """Why an invoice was calculated: a history entry's ``reason``."""
 
@@ -494,7 +500,7 @@ class FileStatus(StrEnum):
     ERROR = "error"
 
 
-def _named_ending_in(extensions: tuple[str, ...]) -> str:
+def named_ending_in(extensions: tuple[str, ...]) -> str:
     """For the document, a file name ending in one of ``extensions``: the name's own pattern with the
     extension at its end (a name that ends in one has a character that is not a space, so this is
     the whole rule, and a generator draws from it directly)."""
@@ -510,6 +516,13 @@ def ends_in(extensions: tuple[str, ...]) -> str:
     return rf"\.(?:{either})$"
 
 
+FileSize = Annotated[
+    int,
+    Field(strict=True, ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB"),
+    BeforeValidator(_integral),
+]
+
+
 class FileRequest(RequestModel):
     # Which names a type allows, for the document (the validator below checks the same extensions).
     model_config = ConfigDict(
@@ -518,7 +531,7 @@ class FileRequest(RequestModel):
                 {
                     "properties": {
                         "mime_type": {"const": mime_type},
-                        "name": {"pattern": _named_ending_in(extensions)},
+                        "name": {"pattern": named_ending_in(extensions)},
                     }
                 }
                 for mime_type, extensions in FILE_TYPES.items()
@@ -528,11 +541,7 @@ class FileRequest(RequestModel):
 
     name: FileName
     mime_type: Annotated[str, Field(json_schema_extra={"enum": list(FILE_TYPES)})]
-    size_kb: Annotated[
-        int,
-        Field(strict=True, ge=1, le=MAX_FILE_KB, description="Upper bound of the file's size, in KiB"),
-        BeforeValidator(_integral),
-    ]
+    size_kb: FileSize
 
     @model_validator(mode="after")
     def _known_type_and_extension(self) -> Self:
@@ -590,9 +599,7 @@ class ImportStatus(StrEnum):
 class ImportRequest(RequestModel):
     file_name: Annotated[
         FileName,
-        Field(
-            examples=["bulk-import-sample.csv"], json_schema_extra={"pattern": _named_ending_in((".csv",))}
-        ),
+        Field(examples=["bulk-import-sample.csv"], json_schema_extra={"pattern": named_ending_in((".csv",))}),
     ]
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ class Settings:
     cursor_signing_key: str
     bucket_name: str
     region: str
+    document_extractor: str = "text_layer"  # or textract (template parameter DocumentExtractor)
 
     @property
     def jwt_enabled(self) -> bool:
@@ -36,4 +37,5 @@ def get_settings() -> Settings:
         cursor_signing_key=env.get("CURSOR_SIGNING_KEY", ""),
         bucket_name=env.get("BUCKET_NAME", ""),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+        document_extractor=env.get("DOCUMENT_EXTRACTOR", "text_layer"),
     )

@@ -27,7 +27,7 @@ from carbon_accounting.invoices.models import (
     InvoiceUpdate,
     parse_invoice,
 )
-from carbon_accounting.models import Caller, Facility, FacilityStatus, HistoryReason, InvoiceStatus
+from carbon_accounting.models import Caller, Facility, FacilityStatus, HistoryReason, InvoiceStatus, is_draft
 from carbon_accounting.repository import Reads
 from carbon_accounting.versions import parse_if_match
 
@@ -182,11 +182,16 @@ class Prepared:
 
 
 def prepare_invoice(
-    caller: Caller, data: InvoiceCreate, user_id: UUID | None = None, reads: Reads = repository
+    caller: Caller,
+    data: InvoiceCreate,
+    user_id: UUID | None = None,
+    reads: Reads = repository,
+    invoice_id: UUID | None = None,
 ) -> Prepared:
     """Check a new invoice against every rule and build its items, ``loading``; nothing is written.
 
-    ``reads`` is where facilities, organizations and custom factors are read (a bulk import caches them).
+    ``reads`` is where facilities, organizations and custom factors are read (a bulk import caches them);
+    ``invoice_id``, the id it gets (a document's draft keeps its own), else a new one.
     """
     checked = _checked(caller, data, reads)
     allocations = allocate(caller, data, reads)
@@ -203,7 +208,7 @@ def prepare_invoice(
         "version": 1,
     }
     shares = [_share(allocation) for allocation in allocations]
-    parent_id = ids.new_id()
+    parent_id = invoice_id or ids.new_id()
     if len(allocations) == 1:
         (only,) = allocations
         invoices = [(only.facility.organization_id, _allocated(common, parent_id, only, shares, None))]
@@ -371,12 +376,19 @@ def update_invoice(
             f"This invoice is one facility's share of invoice {item['source_invoice_id']}: edit that one",
             "DISTRIBUTED_CHILD",
         )
+    if is_draft(item):  # read from a document and not filled in yet: the PATCH completes it
+        from carbon_accounting.documents.drafts import complete
+
+        return complete(caller, item, update.changes(), if_match)
+    if update.type is not None and update.type != item["type"]:
+        raise BadRequest("An invoice's type cannot change: create another", "FIELD_NOT_ALLOWED", "type")
     version = int(item["version"])
     expected = parse_if_match(if_match)
     if expected is not None and expected != version:
         raise VersionConflict(version)
 
     requested = update.changes()
+    requested.pop("type", None)
     status = requested.pop("status", None)
     if status is not None and requested:
         raise BadRequest("Change status on its own, not with other fields", "INVALID_STATUS_TRANSITION")

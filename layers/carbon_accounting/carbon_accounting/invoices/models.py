@@ -3,6 +3,7 @@
 The response is a discriminated union on ``type``: the fields of one type never appear on another.
 """
 
+import re
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Self
@@ -15,10 +16,14 @@ from carbon_accounting.base import Model
 from carbon_accounting.emissions import FactorUsed, InvoiceType
 from carbon_accounting.files import linked
 from carbon_accounting.models import (
+    FILE_TYPES,
     GIVEN,
     NULL,
     CoveredQuantity,
     CustomEmissionFactor,
+    FileName,
+    FileSize,
+    FileUpload,
     FuelId,
     InvoiceStatus,
     IsoDate,
@@ -29,6 +34,8 @@ from carbon_accounting.models import (
     Share,
     SupplierId,
     UnitId,
+    ends_in,
+    named_ending_in,
     text,
 )
 
@@ -138,8 +145,11 @@ class InvoiceCreate(RequestModel):
 
 
 class InvoiceUpdate(PartialUpdate):
-    NOT_NULL = ("facility_id", "status", "base_quantity", "unit_id", "start_date", "end_date")
+    NOT_NULL = ("facility_id", "status", "base_quantity", "unit_id", "start_date", "end_date", "type")
 
+    type: Annotated[str, Field(json_schema_extra={"enum": list(InvoiceType)})] | None = Field(
+        default=None, description="Only for an invoice read from a document whose type was not read"
+    )
     uploaded_by: UUID | None = None
     facility_id: UUID | None = Field(default=None, description="Single-facility invoices only")
     supplier_id: SupplierId | None = None
@@ -160,6 +170,59 @@ class InvoiceUpdate(PartialUpdate):
     )
 
 
+class ExtractedField(Model):
+    value: str | float | None
+    page: int | None = Field(description="From 1; null for a value given at upload")
+    source: str = Field(description="The text the value was read from")
+    confidence: float = Field(ge=0, le=1)
+
+
+class TariffPeriod(Model):
+    period: str = Field(description="P1 to P6")
+    value: float
+    unit: str
+    page: int
+    source: str
+    confidence: float = Field(ge=0, le=1)
+
+
+class Extraction(Model):
+    extractor: str = Field(description="text_layer (the PDF's own text) or textract")
+    read_at: datetime
+    reason: str | None = Field(
+        default=None,
+        description="Why the invoice is in review: incomplete, duplicate, credit_note, not_a_bill, "
+        "no_text_layer, unreadable or rejected; null when it was filled in",
+    )
+    fields: dict[str, ExtractedField] = Field(
+        description="Each field read, by the create request's name (plus amount and currency)"
+    )
+    tariff_periods: list[TariffPeriod] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list, description="Required fields the document did not give")
+    problems: list[str] = Field(default_factory=list, description="What was contradictory or refused")
+
+
+DocumentType = Literal["electricity", "heat", "water"]
+
+
+class DocumentRequest(RequestModel):
+    file_name: Annotated[
+        FileName, Field(json_schema_extra={"pattern": named_ending_in(FILE_TYPES["application/pdf"])})
+    ]
+    mime_type: Literal["application/pdf"]
+    size_kb: FileSize
+    type: DocumentType | None = Field(
+        default=None, description="Heat is a natural-gas bill; read when absent"
+    )
+    facility_id: UUID | None = Field(default=None, description="Matched by the bill's CUPS when absent")
+
+    @model_validator(mode="after")
+    def _a_pdf_name(self) -> Self:
+        if not re.search(ends_in(FILE_TYPES["application/pdf"]), self.file_name):
+            raise ValueError("a document's file_name ends in .pdf")
+        return self
+
+
 class FacilityShare(Model):
     organization_id: UUID
     facility_id: UUID
@@ -172,9 +235,9 @@ class InvoiceCommon(Model):
     """The fields every invoice has, whatever its type."""
 
     id: UUID
-    quantity: float
-    base_quantity: float
-    percentage: float
+    quantity: float | None = Field(default=None, description="null while a document is being read")
+    base_quantity: float | None = Field(default=None, description="null while a document is being read")
+    percentage: float | None = Field(default=None, description="null while a document is being read")
     status: InvoiceStatus
     co2e: float | None = Field(default=None, description="kg CO2e, the sum of emissions_by_scope's co2e")
     co2e_biomass: float | None = None
@@ -189,8 +252,8 @@ class InvoiceCommon(Model):
     emissions_by_scope: list[ScopeEmissions] | None = Field(
         default=None, description="The figures by scope and Scope 3 category, once computed"
     )
-    start_date: date
-    end_date: date
+    start_date: date | None = Field(default=None, description="null while a document is being read")
+    end_date: date | None = Field(default=None, description="null while a document is being read")
     unit_id: UUID | None = None
     original_quantity: float | None = None
     original_unit_id: UUID | None = None
@@ -221,6 +284,12 @@ class InvoiceCommon(Model):
     )
     methodology_version: str | None = Field(
         default=None, description="The version of docs/methodology.md the figures were computed by"
+    )
+    extraction: Extraction | None = Field(
+        default=None, description="What was read from the document the invoice was drafted from"
+    )
+    duplicate_of: UUID | None = Field(
+        default=None, description="The invoice the document repeats (same supply, number and period)"
     )
     version: int
 
@@ -262,10 +331,23 @@ class ProcessInvoice(InvoiceCommon):
     custom_emission_factor: CustomEmissionFactor | None = None
 
 
+class UnreadInvoice(InvoiceCommon):
+    """An invoice drafted from a document whose type is not known yet (uploaded, or in review)."""
+
+    type: Literal[None] = None
+
+
 Invoice = Annotated[
-    ElectricityInvoice | HeatInvoice | WaterInvoice | RechargeInvoice | ProcessInvoice,
+    ElectricityInvoice | HeatInvoice | WaterInvoice | RechargeInvoice | ProcessInvoice | UnreadInvoice,
     Field(discriminator="type"),
 ]
+
+
+class DocumentUpload(Model):
+    """A document's invoice (``uploaded`` until it is read) and the presigned POST to upload it with."""
+
+    invoice: Invoice
+    upload: FileUpload
 
 
 @cache
@@ -278,4 +360,4 @@ def parse_invoice(item: dict[str, Any]) -> Invoice:
 
     The union's adapter is built on first use (cold start).
     """
-    return _adapter().validate_python(linked(item))
+    return _adapter().validate_python(linked(item if "type" in item else item | {"type": None}))

@@ -50,6 +50,7 @@ from carbon_accounting.models import (
     InvoiceStatus,
     IsoDate,
     RequestModel,
+    is_draft,
 )
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ def _own_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for start in range(0, len(keys), 100):
         found += repository.get_invoices(keys[start : start + 100])
-    return [item for item in found if not item.get("source_invoice_id")]
+    return [item for item in found if not item.get("source_invoice_id") and not is_draft(item)]
 
 
 # ------------------------------------------------------------------ requested
@@ -244,7 +245,7 @@ def _matching(
     for item in repository.organization_invoices(
         organization, starting_until=until, descending=False, after=after, page_size=PAGE
     ):
-        if filters.matches(item):
+        if filters.matches(item) and not is_draft(item):
             yield item
 
 

@@ -26,6 +26,8 @@ from carbon_accounting.repository.table import (
 )
 from carbon_accounting.settings import get_settings
 
+DRAFT_PERIOD = "~"
+
 
 def invoice_sk(invoice_id: UUID | str) -> str:
     return f"INVOICE#{invoice_id}"
@@ -41,7 +43,8 @@ def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str)
     and data release its figures come from (``emissions.releases``).
     """
     keys = {}
-    period = f"{invoice['start_date']}#{invoice['id']}"
+    # A document's draft has no period yet: it sorts after every period (first, newest first).
+    period = f"{invoice.get('start_date') or DRAFT_PERIOD}#{invoice['id']}"
     if invoice.get("facility_id"):
         keys |= {"gsi1pk": f"ORG#{organization_id}#FACILITY#{invoice['facility_id']}", "gsi1sk": period}
     if not invoice.get("source_invoice_id"):
