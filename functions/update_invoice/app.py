@@ -7,11 +7,20 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from carbon_accounting import examples
-from carbon_accounting.api import CurrentCaller, IfMatch, create_app, responses, serve, versioned
+from carbon_accounting.api import (
+    CurrentCaller,
+    IfMatch,
+    create_app,
+    refuse_on_invoice_siblings,
+    responses,
+    serve,
+    versioned,
+)
 from carbon_accounting.invoices import lifecycle
 from carbon_accounting.invoices.models import Invoice, InvoiceUpdate
 
 app = create_app()
+refuse_on_invoice_siblings(app, "PATCH")
 Changes = Annotated[
     InvoiceUpdate,
     Body(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -9,9 +10,13 @@ from typing import Any
 import boto3
 import pytest
 
+from carbon_accounting.api import INVOICE_SIBLINGS
 from carbon_accounting.emissions.catalogues.units import KILOWATT_HOUR as KWH
-from tests.conftest import TEST_BUCKET, TEST_TABLE
+from local.template import load_stack
+from tests.conftest import ROOT, TEST_BUCKET, TEST_TABLE
 from tests.documents.generator import OTHER_CUPS, SPANISH_CUPS, Bill, corpus, render, spanish_electricity
+from tests.functions import LambdaContext, load_function
+from tests.handlers.conftest import api_event
 from tests.handlers.test_files import deliver, post
 from tests.handlers.test_invoices import electricity, share
 from tests.streams import TableStream
@@ -389,3 +394,26 @@ def test_the_bucket_keeps_the_document_the_invoice_links_to(api, stream, plant):
     key = f"files/{ACME}/{invoice['file_id']}"
 
     assert boto3.client("s3").get_object(Bucket=TEST_BUCKET, Key=key)["Body"].read().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("function", ["update_invoice", "delete_invoice"])
+@pytest.mark.parametrize("path", ["/v1/invoices/documents", "/v1/invoices/bulk", "/v1/invoices/recalculate"])
+def test_another_method_on_a_literal_invoices_path_is_405_not_an_invoice_id(api, function, path):
+    # API Gateway routes PATCH /v1/invoices/documents to PATCH /v1/invoices/{invoice_id}.
+    event = api_event(function, ACME_HEADERS, body={})
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    answer = load_function(function).lambda_handler(event, LambdaContext())
+
+    assert answer["statusCode"] == 405
+    assert answer["headers"]["Allow"] == "POST"
+    assert json.loads(answer["body"])["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_the_literal_invoices_paths_refused_are_the_templates():
+    stack = load_stack(ROOT / "template.yaml")
+    literal = {
+        route.path: route.method
+        for route in stack.routes
+        if route.path.startswith("/v1/invoices/") and route.path.count("/") == 3 and "{" not in route.path
+    }
+    assert literal == INVOICE_SIBLINGS

@@ -156,3 +156,14 @@ def test_a_low_confidence_line_is_shown_but_sends_the_invoice_to_review():
     assert bill.fields["base_quantity"]["confidence"] == 0.6
     assert "base_quantity was read with confidence 0.60: check it" in bill.problems
     assert bill.reason == "incomplete"
+
+
+def test_a_hostile_document_is_bounded_in_what_is_read_and_what_is_kept():
+    long_line = "Consumo total " + "9" * 50_000 + " kWh"
+    invalid = [f"CUPS ES{index:016d}AA" for index in range(500)]
+
+    bill = read_bill(lines("Factura de electricidad", long_line, *invalid))
+
+    assert all(len(line.text) <= reading.MAX_LINE_CHARACTERS for line in lines(long_line))
+    stored = bill.as_stored()
+    assert len(stored["problems"]) == 21 and stored["problems"][-1].startswith("... and ")

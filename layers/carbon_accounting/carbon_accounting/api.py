@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carbon_accounting import aws, idempotency, versions
 from carbon_accounting.auth import caller_from_event
-from carbon_accounting.errors import ApiError, InternalError, NotFound, RetryLater
+from carbon_accounting.errors import ApiError, InternalError, MethodNotAllowed, NotFound, RetryLater
 from carbon_accounting.models import Caller, ErrorBody, ValidationErrorBody
 
 
@@ -83,6 +83,30 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
     """``{"detail", "code"}`` with the error's status and headers."""
     return _json(error.status, error.body(), {**error.headers(), **(headers or {})})
+
+
+# The literal paths beside /v1/invoices/{invoice_id}, with the methods they serve. API Gateway sends
+# their other methods to {invoice_id}'s routes (PATCH /v1/invoices/bulk is PATCH of invoice "bulk"),
+# so those functions answer them 405, as the $default route answers any path's unserved method.
+INVOICE_SIBLINGS = {
+    "/v1/invoices/bulk": "POST",
+    "/v1/invoices/documents": "POST",
+    "/v1/invoices/recalculate": "POST",
+}
+
+
+def refuse_on_invoice_siblings(app: APIGatewayHttpResolver, method: str) -> None:
+    """Register, before ``/v1/invoices/<invoice_id>``'s ``method`` route, a 405 for each sibling path."""
+    for path, allow in INVOICE_SIBLINGS.items():
+        app.route(path, method=method, include_in_schema=False)(_refusal(method, allow))
+
+
+def _refusal(method: str, allow: str) -> Callable[[], Response]:
+    def refuse():  # type: ignore[no-untyped-def]  (no annotation: Powertools validates nothing here)
+        refusal = MethodNotAllowed(f"{method} is not allowed here; use {allow}", "METHOD_NOT_ALLOWED")
+        return error_response(refusal, {"Allow": allow})
+
+    return refuse
 
 
 def _validation_error(error: RequestValidationError) -> Response:

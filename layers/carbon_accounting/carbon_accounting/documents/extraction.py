@@ -25,6 +25,7 @@ from carbon_accounting.models import Facility, FacilityStatus
 
 # A field read with less (a scan's OCR unsure of a line) is shown, but never filled in without review.
 MIN_CONFIDENCE = 0.9
+MAX_PROBLEMS = 20
 # What an invoice needs to be filled in from its bill; the rest (CUPS, supplier, number, amount) is
 # kept when read.
 REQUIRED = ("type", "start_date", "end_date", "base_quantity", "unit_id", "facility_id")
@@ -57,11 +58,16 @@ class BillReading:
     reason: str | None = None
 
     def as_stored(self) -> dict[str, Any]:
+        """What the invoice keeps: bounded, whatever the document (a hostile one can repeat a bad
+        CUPS thousands of times; an item must stay well within DynamoDB's 400 KB)."""
+        problems = self.problems[:MAX_PROBLEMS]
+        if len(self.problems) > MAX_PROBLEMS:
+            problems.append(f"... and {len(self.problems) - MAX_PROBLEMS} more")
         return {
             "fields": self.fields,
             "tariff_periods": self.tariff_periods,
             "missing": self.missing,
-            "problems": self.problems,
+            "problems": [problem[:500] for problem in problems],
             "reason": self.reason,
         }
 

@@ -43,10 +43,15 @@ class Read:
     confidence: float
 
 
+# A bill's line is a label and its value, or a table's row: far shorter. Longer ones (a hostile PDF's)
+# are cut, so no pattern ever runs over more than this.
+MAX_LINE_CHARACTERS = 300
+
+
 def lines_of(page: int, text: str, confidence: float = 1.0) -> list[Line]:
-    """A page's text as lines, whitespace collapsed, blank ones dropped."""
+    """A page's text as lines, whitespace collapsed, blank ones dropped, each at most MAX_LINE_CHARACTERS."""
     return [
-        Line(page, collapsed, confidence)
+        Line(page, collapsed[:MAX_LINE_CHARACTERS], confidence)
         for raw in text.splitlines()
         if (collapsed := " ".join(unicodedata.normalize("NFKC", raw).split()))
     ]
