@@ -37,7 +37,6 @@ from carbon_accounting.invoices.models import (
 )
 from carbon_accounting.models import Caller, FacilityStatus, FileStatus, InvoiceStatus
 from carbon_accounting.repository import documents as store
-from carbon_accounting.versions import parse_if_match
 
 logger = logging.getLogger(__name__)
 
@@ -264,13 +263,10 @@ def _review(draft: dict[str, Any], extraction: dict[str, Any], duplicate_of: str
 # ------------------------------------------------------------------ completing a review
 
 
-def complete(caller: Caller, draft: dict[str, Any], changes: dict[str, Any], if_match: str | None) -> Invoice:
-    """PATCH of a draft in review: what was read, with the request's fields, by the create rules; the
-    invoice goes to ``loading``. ``{"status": "active"}`` alone accepts what was read as it is."""
-    version = int(draft["version"])
-    expected = parse_if_match(if_match)
-    if expected is not None and expected != version:
-        raise VersionConflict(version)
+def complete(caller: Caller, draft: dict[str, Any], changes: dict[str, Any]) -> Invoice:
+    """PATCH of a draft in review (its If-Match already checked): what was read, with the request's
+    fields, by the create rules; the invoice goes to ``loading``. ``{"status": "active"}`` alone
+    accepts what was read as it is."""
     if draft["status"] != InvoiceStatus.REVIEW:
         raise Conflict(
             f"The invoice is {draft['status']}: its document is still being read", "INVALID_STATUS_TRANSITION"

@@ -376,16 +376,16 @@ def update_invoice(
             f"This invoice is one facility's share of invoice {item['source_invoice_id']}: edit that one",
             "DISTRIBUTED_CHILD",
         )
-    if is_draft(item):  # read from a document and not filled in yet: the PATCH completes it
-        from carbon_accounting.documents.drafts import complete
-
-        return complete(caller, item, update.changes(), if_match)
-    if update.type is not None and update.type != item["type"]:
-        raise BadRequest("An invoice's type cannot change: create another", "FIELD_NOT_ALLOWED", "type")
     version = int(item["version"])
     expected = parse_if_match(if_match)
     if expected is not None and expected != version:
         raise VersionConflict(version)
+    if is_draft(item):  # read from a document and not filled in yet: the PATCH completes it
+        from carbon_accounting.documents.drafts import complete
+
+        return complete(caller, item, update.changes())
+    if update.type is not None and update.type != item["type"]:
+        raise BadRequest("An invoice's type cannot change: create another", "FIELD_NOT_ALLOWED", "type")
 
     requested = update.changes()
     requested.pop("type", None)

@@ -8,8 +8,7 @@ import hashlib
 from typing import Any
 from uuid import UUID
 
-from carbon_accounting.repository.facilities import facility_sk
-from carbon_accounting.repository.invoices import invoice_item
+from carbon_accounting.repository.invoices import facility_active_check, invoice_item
 from carbon_accounting.repository.table import (
     cancellation_reasons,
     client,
@@ -76,15 +75,7 @@ def fill_draft(
                 },
             }
         },
-        {
-            "ConditionCheck": {
-                "TableName": table,
-                "Key": item_key(org_pk(facility[0]), facility_sk(facility[1])),
-                "ConditionExpression": "#status = :active",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {":active": {"S": "active"}},
-            }
-        },
+        facility_active_check(*facility),
     ]
     if mark is not None:
         identity, replaces = mark

@@ -82,26 +82,27 @@ def new_invoice_actions(invoices: list[tuple[UUID, dict[str, Any]]]) -> list[dic
     ]
 
 
+def facility_active_check(organization_id: UUID, facility_id: UUID) -> dict[str, Any]:
+    """A TransactWriteItems ConditionCheck that the facility is still active."""
+    return {
+        "ConditionCheck": {
+            "TableName": get_settings().table_name,
+            "Key": item_key(org_pk(organization_id), facility_sk(facility_id)),
+            "ConditionExpression": "#status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":active": {"S": "active"}},
+        }
+    }
+
+
 def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
     """Write ``(organization id, invoice)`` pairs all or nothing, if every facility is still active.
 
     One TransactWriteItems (so at most 100 actions: invoices + facilities). Returns False, having
     written nothing, when a facility stopped being active since it was read.
     """
-    table = get_settings().table_name
     actions = new_invoice_actions(invoices)
-    actions += [
-        {
-            "ConditionCheck": {
-                "TableName": table,
-                "Key": item_key(org_pk(org), facility_sk(facility)),
-                "ConditionExpression": "#status = :active",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {":active": {"S": "active"}},
-            }
-        }
-        for org, facility in facilities
-    ]
+    actions += [facility_active_check(org, facility) for org, facility in facilities]
     try:
         client().transact_write_items(TransactItems=actions)
     except client().exceptions.TransactionCanceledException as cancelled:
