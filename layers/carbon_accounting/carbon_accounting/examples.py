@@ -93,6 +93,24 @@ INVOICE_ANSWER: dict[str, Any] = {
         {"scope": 2, "category": None, "co2e": 4383.1461, "co2e_location_based": 1875.0625},
         {"scope": 3, "category": 3, "co2e": 175.46575315032663, "co2e_location_based": 175.46575315032663},
     ],
+    "emissions_by_year": [
+        {
+            "year": 2024,
+            "days": 30,
+            "co2e": 4558.611853150326,
+            "co2e_location_based": 2050.5282531503267,
+            "co2e_biomass": 0.0,
+            "by_scope": [
+                {"scope": 2, "category": None, "co2e": 4383.1461, "co2e_location_based": 1875.0625},
+                {
+                    "scope": 3,
+                    "category": 3,
+                    "co2e": 175.46575315032663,
+                    "co2e_location_based": 175.46575315032663,
+                },
+            ],
+        }
+    ],
     "start_date": "2024-11-01",
     "end_date": "2024-11-30",
     "unit_id": "617e8ff3-f16b-556d-adf7-723f92996f0b",

@@ -268,6 +268,18 @@ class ScopeEmissions(Model):
     co2e_location_based: float = Field(description="kg CO2e; location-based for Scope 2")
 
 
+class YearEmissions(Model):
+    """The part of an invoice's emissions computed for one calendar year of its period, with that
+    year's factors: what the organization's figures for the year add up."""
+
+    year: int
+    days: int = Field(description="Days of the period in that year")
+    co2e: float = Field(description="kg CO2e; market-based for Scope 2")
+    co2e_location_based: float
+    co2e_biomass: float
+    by_scope: list[ScopeEmissions]
+
+
 class FacilityStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"

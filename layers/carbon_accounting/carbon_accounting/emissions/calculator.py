@@ -59,7 +59,7 @@ def calculate(activity: Activity) -> Emissions:
     scope = _SCOPES[activity.type]
     if invoice.fuel is not None and invoice.fuel.purchased:
         scope = 2
-    return ledger.emissions(scope)
+    return ledger.emissions(scope, activity.start_date, activity.end_date)
 
 
 def _heat(invoice: CheckedActivity, ledger: Ledger) -> None:
@@ -81,11 +81,12 @@ def _heat(invoice: CheckedActivity, ledger: Ledger) -> None:
         combustion = factors.fuel_factors(fuel.desnz_fuel, "scope_1", fuel.name)
         biogenic = factors.fuel_factors(fuel.desnz_fuel, "outside_of_scopes", fuel.name)
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        if combustion:
-            ledger.add(Part.COMBUSTION, _fuel_kg(invoice, fuel, "combustion", combustion, part, ledger))
-        if biogenic:  # fossil fuels have none
-            ledger.biomass.append(_fuel_kg(invoice, fuel, "biogenic", biogenic, part, ledger))
-        ledger.add(Part.UPSTREAM, _fuel_kg(invoice, fuel, "upstream", wtt, part, ledger))
+        with ledger.during(part.year):
+            if combustion:
+                ledger.add(Part.COMBUSTION, _fuel_kg(invoice, fuel, "combustion", combustion, part, ledger))
+            if biogenic:  # fossil fuels have none
+                ledger.add_biomass(_fuel_kg(invoice, fuel, "biogenic", biogenic, part, ledger))
+            ledger.add(Part.UPSTREAM, _fuel_kg(invoice, fuel, "upstream", wtt, part, ledger))
 
 
 def _purchased_heat(invoice: CheckedActivity, fuel: Fuel, ledger: Ledger) -> None:
@@ -106,19 +107,22 @@ def _purchased_heat(invoice: CheckedActivity, fuel: Fuel, ledger: Ledger) -> Non
         ledger.add_market(Part.PURCHASED_ENERGY, custom)
     district = fuel.desnz_fuel.startswith("district")
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        year_kwh = kwh * part.share
-        heat = year_kwh * ledger.use(ledger.at(factors.heat(fuel.desnz_fuel), part.year), "location_based")
-        if custom is None:
-            ledger.add(Part.PURCHASED_ENERGY, heat)
-        else:
-            ledger.add_location(Part.PURCHASED_ENERGY, heat)
-        wtt = ledger.at(factors.heat(f"wtt_{fuel.desnz_fuel}"), part.year)
-        ledger.add(Part.UPSTREAM, year_kwh * ledger.use(wtt, "upstream"))
-        if district:
-            loss = ledger.at(factors.heat("district_distribution_loss"), part.year)
-            ledger.add(Part.LOSSES, year_kwh * ledger.use(loss, "transmission_and_distribution"))
-            loss_wtt = ledger.at(factors.heat("wtt_district_distribution_loss"), part.year)
-            ledger.add(Part.UPSTREAM, year_kwh * ledger.use(loss_wtt, "upstream"))
+        with ledger.during(part.year):
+            year_kwh = kwh * part.share
+            heat = year_kwh * ledger.use(
+                ledger.at(factors.heat(fuel.desnz_fuel), part.year), "location_based"
+            )
+            if custom is None:
+                ledger.add(Part.PURCHASED_ENERGY, heat)
+            else:
+                ledger.add_location(Part.PURCHASED_ENERGY, heat)
+            wtt = ledger.at(factors.heat(f"wtt_{fuel.desnz_fuel}"), part.year)
+            ledger.add(Part.UPSTREAM, year_kwh * ledger.use(wtt, "upstream"))
+            if district:
+                loss = ledger.at(factors.heat("district_distribution_loss"), part.year)
+                ledger.add(Part.LOSSES, year_kwh * ledger.use(loss, "transmission_and_distribution"))
+                loss_wtt = ledger.at(factors.heat("wtt_district_distribution_loss"), part.year)
+                ledger.add(Part.UPSTREAM, year_kwh * ledger.use(loss_wtt, "upstream"))
 
 
 def _fuel_kg(
@@ -152,9 +156,10 @@ def _water(invoice: CheckedActivity, ledger: Ledger) -> None:
     _note_uk_factors(invoice, ledger)
     cubic_meters = invoice.quantity_in(CUBIC_METER)
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        for activity, scope_part in _WATER.items():
-            factor = ledger.at(factors.water(activity), part.year)
-            ledger.add(scope_part, cubic_meters * part.share * ledger.use(factor, activity))
+        with ledger.during(part.year):
+            for activity, scope_part in _WATER.items():
+                factor = ledger.at(factors.water(activity), part.year)
+                ledger.add(scope_part, cubic_meters * part.share * ledger.use(factor, activity))
 
 
 def _process(invoice: CheckedActivity, ledger: Ledger) -> None:

@@ -82,10 +82,11 @@ def _location_based(invoice: CheckedActivity, ledger: Ledger) -> list[_Grid]:
     kwh = invoice.quantity_in(KILOWATT_HOUR)
     grids = []
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
-        grid = _grid(invoice, part.year, kwh * part.share, ledger)
-        ledger.add_location(Part.PURCHASED_ENERGY, grid.kwh * ledger.use(grid.rate, "location_based"))
-        _upstream(invoice, grid, ledger)
-        _losses(invoice, grid, ledger)
+        with ledger.during(part.year):
+            grid = _grid(invoice, part.year, kwh * part.share, ledger)
+            ledger.add_location(Part.PURCHASED_ENERGY, grid.kwh * ledger.use(grid.rate, "location_based"))
+            _upstream(invoice, grid, ledger)
+            _losses(invoice, grid, ledger)
         grids.append(grid)
     return grids
 
@@ -197,8 +198,9 @@ def _market_based(
         ledger.add_market(Part.PURCHASED_ENERGY, kg * (1 - covered))
         return
     for grid in grids:
-        rate = _residual_rate(invoice, grid, ledger)
-        ledger.add_market(Part.PURCHASED_ENERGY, grid.kwh * (1 - covered) * rate)
+        with ledger.during(grid.year):
+            rate = _residual_rate(invoice, grid, ledger)
+            ledger.add_market(Part.PURCHASED_ENERGY, grid.kwh * (1 - covered) * rate)
 
 
 def _covered_share(invoice: CheckedActivity, supplier: Supplier | None, ledger: Ledger) -> float:

@@ -3,18 +3,32 @@
 Every kilogram is added to one ``Part``: a scope (and Scope 3 category) and the line of the invoice's
 breakdown it belongs to. Each part keeps its market-based and location-based kilograms; the totals
 are ``math.fsum`` of the parts, so the parts add up to them exactly.
+
+Kilograms are also kept by the calendar year they were computed for: a calculator works one year of
+the period at a time (``during``), and what it adds outside of a year (a custom factor's figure for
+the whole period) is split across the years by days, as the period is. ``Emissions.by_year`` is
+what the organization's yearly figures add up (``rollups``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 
 from carbon_accounting.emissions.catalogues.units import Unit
 from carbon_accounting.emissions.checks import CheckedActivity
-from carbon_accounting.emissions.factors import Factor, Series
-from carbon_accounting.emissions.model import CustomFactor, Emissions, FactorUsed, sum_by_scope
+from carbon_accounting.emissions.factors import Factor, Series, split_by_year
+from carbon_accounting.emissions.model import (
+    CustomFactor,
+    Emissions,
+    FactorUsed,
+    YearEmissions,
+    sum_by_scope,
+)
 
 FUEL_AND_ENERGY = 3  # Scope 3 category 3: fuel- and energy-related activities
 PURCHASED_GOODS = 1  # Scope 3 category 1: purchased goods and services (water supply)
@@ -44,29 +58,46 @@ class Part(Enum):
         return self.value[2]
 
 
+# Kilograms as added: (the year they were computed for, or None for the whole period; kg).
+_Entries = list[tuple[int | None, float]]
+
+
 @dataclass
 class Ledger:
-    """Kilograms by part and basis; the calculators add to them."""
+    """Kilograms by part and basis, each with its year; the calculators add to them."""
 
-    market: dict[Part, list[float]] = field(default_factory=dict)
-    location: dict[Part, list[float]] = field(default_factory=dict)
-    biomass: list[float] = field(default_factory=list)
+    market: dict[Part, _Entries] = field(default_factory=dict)
+    location: dict[Part, _Entries] = field(default_factory=dict)
+    biomass: _Entries = field(default_factory=list)
     factors: dict[FactorUsed, None] = field(default_factory=dict)  # dicts as ordered sets
     notices: dict[str, None] = field(default_factory=dict)
+    year: int | None = None  # the year being computed; None: the whole period
+
+    @contextmanager
+    def during(self, year: int) -> Iterator[None]:
+        """What is added within is one calendar year's."""
+        self.year = year
+        try:
+            yield
+        finally:
+            self.year = None
 
     def add(self, part: Part, kg: float) -> None:
         """Kilograms that are the same on both bases."""
-        self.market.setdefault(part, []).append(kg)
-        self.location.setdefault(part, []).append(kg)
+        self.market.setdefault(part, []).append((self.year, kg))
+        self.location.setdefault(part, []).append((self.year, kg))
 
     def add_market(self, part: Part, kg: float) -> None:
         """Market-based kilograms of a part whose location-based figure is added on its own."""
-        self.market.setdefault(part, []).append(kg)
+        self.market.setdefault(part, []).append((self.year, kg))
         self.location.setdefault(part, [])
 
     def add_location(self, part: Part, kg: float) -> None:
-        self.location.setdefault(part, []).append(kg)
+        self.location.setdefault(part, []).append((self.year, kg))
         self.market.setdefault(part, [])
+
+    def add_biomass(self, kg: float) -> None:
+        self.biomass.append((self.year, kg))
 
     def at(self, series: Series, year: int) -> Factor:
         """The factor of ``series`` for ``year``, noting a fallback to an earlier year."""
@@ -113,24 +144,54 @@ class Ledger:
         )
         return invoice.quantity_in(unit) * custom.kgco2e_per_unit
 
-    def emissions(self, scope: int) -> Emissions:
-        contributions = [
-            (part.scope, part.category, kg, 0.0) for part, kgs in self.market.items() for kg in kgs
-        ] + [(part.scope, part.category, 0.0, kg) for part, kgs in self.location.items() for kg in kgs]
-        scope_parts = sum_by_scope(contributions)
+    def emissions(self, scope: int, start: date, end: date) -> Emissions:
+        """The totals, by scope and by year, of the period ``start``..``end``."""
+        scope_parts = sum_by_scope(self._contributions(lambda year, kg: kg))
 
         def line(name: str) -> float:
-            return math.fsum(kg for part, kgs in self.market.items() if part.line == name for kg in kgs)
+            return math.fsum(kg for part, kgs in self.market.items() if part.line == name for _, kg in kgs)
 
         return Emissions(
             co2e=math.fsum(part.co2e for part in scope_parts),
-            co2e_biomass=math.fsum(self.biomass),
+            co2e_biomass=math.fsum(kg for _, kg in self.biomass),
             co2e_location_based=math.fsum(part.co2e_location_based for part in scope_parts),
             co2e_consumption=line("consumption"),
             co2e_generation=line("generation"),
             co2e_transmission_and_distribution=line("transmission_and_distribution"),
             scope=scope,
             by_scope=scope_parts,
+            by_year=tuple(
+                self._year(share.year, share.days, share.share) for share in split_by_year(start, end)
+            ),
             emission_factors=tuple(self.factors),
             notices=tuple(self.notices),
         )
+
+    def _year(self, year: int, days: int, share: float) -> YearEmissions:
+        """One calendar year's kilograms: those computed for it, and its share of the whole period's."""
+
+        def of_year(added: int | None, kg: float) -> float:
+            return kg if added == year else kg * share if added is None else 0.0
+
+        parts = sum_by_scope(self._contributions(of_year))  # every part of the total, 0 where none
+        return YearEmissions(
+            year=year,
+            days=days,
+            co2e=math.fsum(part.co2e for part in parts),
+            co2e_location_based=math.fsum(part.co2e_location_based for part in parts),
+            co2e_biomass=math.fsum(of_year(added, kg) for added, kg in self.biomass),
+            by_scope=parts,
+        )
+
+    def _contributions(
+        self, kg_of: Callable[[int | None, float], float]
+    ) -> list[tuple[int, int | None, float, float]]:
+        return [
+            (part.scope, part.category, kg_of(year, kg), 0.0)
+            for part, kgs in self.market.items()
+            for year, kg in kgs
+        ] + [
+            (part.scope, part.category, 0.0, kg_of(year, kg))
+            for part, kgs in self.location.items()
+            for year, kg in kgs
+        ]

@@ -105,6 +105,18 @@ def sum_by_scope(contributions: Iterable[tuple[int, int | None, float, float]]) 
 
 
 @dataclass(frozen=True)
+class YearEmissions:
+    """The part of an invoice's emissions computed for one calendar year of its period, in kg."""
+
+    year: int
+    days: int  # of the period in that year
+    co2e: float
+    co2e_location_based: float
+    co2e_biomass: float
+    by_scope: tuple[ScopePart, ...]
+
+
+@dataclass(frozen=True)
 class Emissions:
     """An invoice's emissions in kg: ``co2e`` is the sum of ``by_scope``'s ``co2e`` parts and of the
     breakdown consumption + generation + T&D; ``co2e_location_based`` likewise."""
@@ -117,6 +129,7 @@ class Emissions:
     co2e_transmission_and_distribution: float  # grid or heat-network losses
     scope: int  # the invoice's primary scope, as the public API has it
     by_scope: tuple[ScopePart, ...]
+    by_year: tuple[YearEmissions, ...]  # the same kilograms, by calendar year of the period
     emission_factors: tuple[FactorUsed, ...]
     notices: tuple[str, ...]  # user-facing: fallbacks, splits, substitutions
 

@@ -142,6 +142,10 @@ def _figures(invoice: dict[str, Any]) -> dict[str, Any]:
             invoice, result.scope, [dataclasses.asdict(factor) for factor in result.emission_factors]
         )
         changes["emissions_by_scope"] = [dataclasses.asdict(part) for part in result.by_scope]
+        changes["emissions_by_year"] = [
+            dataclasses.asdict(year) | {"by_scope": [dataclasses.asdict(part) for part in year.by_scope]}
+            for year in result.by_year
+        ]
         changes["notices"] = list(result.notices)
     years = releases.bucket(
         date.fromisoformat(invoice["start_date"]), date.fromisoformat(invoice["end_date"])
@@ -161,7 +165,8 @@ def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]
 
 
 def _failed(messages: list[str]) -> dict[str, Any]:
-    return dict.fromkeys((*_TOTALS, "dataset_version", "emissions_by_scope", "methodology_version")) | {
+    cleared = (*_TOTALS, "dataset_version", "emissions_by_scope", "emissions_by_year", "methodology_version")
+    return dict.fromkeys(cleared) | {
         "status": str(InvoiceStatus.ERROR),
         "error_messages": messages,
         "emission_factors": [],

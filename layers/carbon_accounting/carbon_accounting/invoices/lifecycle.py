@@ -21,6 +21,7 @@ from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, Vers
 from carbon_accounting.invoices.allocation import Allocation, allocate
 from carbon_accounting.invoices.models import (
     FIELDS_BY_TYPE,
+    MAX_PERIOD_DAYS,
     TYPE_SPECIFIC,
     Invoice,
     InvoiceCreate,
@@ -90,7 +91,6 @@ def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate
 # An invoice's period: within the years emission factors are published for (1990 on, the Kyoto base
 # year) up to the end of next year (an invoice billed in advance), and at most two years long.
 EARLIEST_DATE = date(1990, 1, 1)
-MAX_PERIOD_DAYS = 731  # two years, one of them a leap year
 
 
 def _check_period(start: date, end: date) -> None:

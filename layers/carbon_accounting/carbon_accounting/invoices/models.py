@@ -34,12 +34,14 @@ from carbon_accounting.models import (
     Share,
     SupplierId,
     UnitId,
+    YearEmissions,
     ends_in,
     named_ending_in,
     text,
 )
 
 Reference = text(100)
+MAX_PERIOD_DAYS = 731  # an invoice's longest period: two years, one of them a leap year
 CupsText = text(40, blank=True, strip=False)
 FileUrl = text(2048, blank=True, strip=False)
 DisplayName = Annotated[
@@ -251,6 +253,12 @@ class InvoiceCommon(Model):
     )
     emissions_by_scope: list[ScopeEmissions] | None = Field(
         default=None, description="The figures by scope and Scope 3 category, once computed"
+    )
+    emissions_by_year: list[YearEmissions] | None = Field(
+        default=None,
+        description="The same figures by calendar year of the period, each year with its own factors "
+        "(a period across years is split by days); null for a distributed invoice, whose facilities' "
+        "invoices have them, and for figures computed before they were recorded",
     )
     start_date: date | None = Field(default=None, description="null while a document is being read")
     end_date: date | None = Field(default=None, description="null while a document is being read")
