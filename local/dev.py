@@ -87,9 +87,21 @@ def create_resources(stack: Stack, endpoints: Endpoints) -> bool:
     whether the table was resumed."""
     dynamodb = endpoints.client("dynamodb")
     resumed = stack.table.name in dynamodb.list_tables()["TableNames"]
+    definition = table_definition(stack)
     if not resumed:
-        dynamodb.create_table(**table_definition(stack))
+        dynamodb.create_table(**definition)
         dynamodb.get_waiter("table_exists").wait(TableName=stack.table.name, WaiterConfig={"Delay": 1})
+    else:  # a kept table: the indexes the template has gained since, as a deployment adds them
+        existing = dynamodb.describe_table(TableName=stack.table.name)["Table"].get(
+            "GlobalSecondaryIndexes", []
+        )
+        for index in definition.get("GlobalSecondaryIndexes", []):
+            if index["IndexName"] not in {each["IndexName"] for each in existing}:
+                dynamodb.update_table(
+                    TableName=stack.table.name,
+                    AttributeDefinitions=definition["AttributeDefinitions"],
+                    GlobalSecondaryIndexUpdates=[{"Create": index}],
+                )
     s3 = endpoints.client("s3")
     for bucket in stack.buckets.values():
         s3.create_bucket(Bucket=bucket)

@@ -21,7 +21,9 @@ from tests.functions import LambdaContext, load_function
 
 
 class TableStream:
-    def __init__(self) -> None:
+    """``only``: the logical ids of the functions to deliver to (default: every stream function)."""
+
+    def __init__(self, only: tuple[str, ...] | None = None) -> None:
         dynamodb = boto3.client("dynamodb")
         # moto answers the regional endpoint, not the account-based one botocore derives from an ARN.
         self._streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
@@ -31,6 +33,7 @@ class TableStream:
         self._sources = [
             (source, load_function(stack.functions[source.function_id].code_uri.name))
             for source in stack.stream_sources
+            if only is None or source.function_id in only
         ]
 
     def _new_records(self) -> list[dict[str, Any]]:
@@ -81,3 +84,16 @@ class TableStream:
                         }
                     failures += (answer or {}).get("batchItemFailures", [])
         raise AssertionError(f"the stream did not settle in {rounds} rounds")
+
+
+_rollups: dict[str, TableStream] = {}
+
+
+def settle_rollups() -> None:
+    """Apply every invoice change so far to the rollups, as UpdateRollupsFunction does a moment after
+    each write (one reader per test table, which goes on from where it stopped)."""
+    arn = boto3.client("dynamodb").describe_table(TableName=TEST_TABLE)["Table"]["LatestStreamArn"]
+    if arn not in _rollups:
+        _rollups.clear()
+        _rollups[arn] = TableStream(only=("UpdateRollupsFunction",))
+    assert _rollups[arn].drain() == []

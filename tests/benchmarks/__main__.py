@@ -28,6 +28,7 @@ from tests.benchmarks import (
     engine,
     extraction,
     monthly_cost,
+    organization_reads,
     package_size,
     recalculation,
     request_cost,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], Any]] = {
     "The emissions engine": engine.main,
     "Reading PDF bills": extraction.main,
     "DynamoDB requests per API call": request_cost.main,
+    "An organization's reads at 1,000 to 100,000 invoices": organization_reads.main,
     "Bulk import": bulk_import.main,
     "The daily recalculation": recalculation.main,
     "What an invoice costs, and a month": monthly_cost.main,
@@ -103,6 +105,7 @@ def targets(results: dict[str, Any], seconds: float) -> list[tuple[str, str, str
         _writes(results["DynamoDB requests per API call"]),
         _size(results["What ships"]),
         _extraction(results["Reading PDF bills"]),
+        *_organization(results["An organization's reads at 1,000 to 100,000 invoices"]),
     ]
 
 
@@ -151,6 +154,30 @@ def _extraction(read: dict[str, Any]) -> tuple[str, str, str]:
         f"{len(read['silently_wrong'])} filled in wrong; {read['ms_per_page']:.1f} ms a page",
         _met(read["precision"] == 1.0 and not read["silently_wrong"]),
     )
+
+
+def _organization(measured: dict[str, Any]) -> list[tuple[str, str, str]]:
+    reads = measured["reads"]
+    worst = max(reads, key=lambda name: reads[name]["ratio"])
+    slower = [name for name, figures in reads.items() if figures["ratio"] > organization_reads.TARGET]
+    growing = [name for name, figures in reads.items() if not figures["items_same"]]
+    checked = measured["exactness"] or {}
+    return [
+        (
+            f"an organization's reads: p50 at the largest size <= {organization_reads.TARGET}x the smallest, "
+            "items read the same (issue 27)",
+            f"worst {reads[worst]['ratio']:.2f}x ({worst}); over: {', '.join(slower) or 'none'}; items that "
+            f"grow: {', '.join(growing) or 'none'}",
+            _met(not slower and not growing),
+        ),
+        (
+            "rollups exact after 1,000 changes: `rollups verify` finds 0 differences, "
+            "a year's summary equals its recount",
+            f"{checked.get('differences')} differences, {checked.get('pending')} pending; worst relative "
+            f"difference {checked.get('worst_relative_difference', float('nan')):.1e}",
+            _met(checked.get("differences") == 0 and checked.get("worst_relative_difference", 1) <= 1e-9),
+        ),
+    ]
 
 
 def _engine(calculations: dict[str, dict[str, float]]) -> tuple[str, str, str]:

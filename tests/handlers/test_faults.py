@@ -3,7 +3,8 @@ moto: the client never sees a success for work not done, the table never holds h
 and the retry (with its Idempotency-Key; for an event or a stream record, Lambda's) succeeds.
 
 The paths: create (single and distributed), PATCH, DELETE, the stream calculator, a requested
-recalculation's worker, the bulk importer, and the upload check (a file kept, a file refused).
+recalculation's worker, the bulk importer, the upload check (a file kept, a file refused), and the
+rollups' stream consumer (an invoice created, computed and edited: one batch).
 
 For each path, the calls it makes are counted on a clean run; then, for each call N and each fault,
 a fresh run fails at call N (before it is made: AWS never did it; or, for a read timeout, after it
@@ -26,6 +27,7 @@ import pytest
 
 from carbon_accounting import repository
 from carbon_accounting.invoices import bulk
+from carbon_accounting.rollups import verification
 from carbon_accounting.seed import load_seed
 from carbon_accounting.settings import get_settings
 from local.template import load_stack, table_definition
@@ -45,7 +47,14 @@ from tests.tenants import ACME
 # answer lost): the two ways a write can fail.
 FAULTS = [(error, True) for error in ERRORS] + [("ReadTimeoutError", False)]
 IMPORTED_ROWS = [bulk_import.GOOD, bulk_import.GOOD_SPLIT, bulk_import.BAD_DATES]
-STREAM_PATHS = {"calculate", "recalculate", "import", "upload-check", "upload-refused"}  # no client
+STREAM_PATHS = {
+    "calculate",
+    "recalculate",
+    "import",
+    "upload-check",
+    "upload-refused",
+    "rollups",
+}  # no client
 CORRELATED = re.compile(r"Internal server error \(correlation id [0-9a-f-]{36}\)")
 
 
@@ -278,6 +287,33 @@ def _settled(status: str) -> Callable[[dict[str, Any]], bool]:
     return done
 
 
+def _invoice_changes() -> dict[str, Any]:
+    """An invoice created, computed and edited: the table stream's records of it, one batch for the
+    rollups (the other stream functions are not run: their records are only read)."""
+    stream = TableStream(only=())
+    state = _existing_invoice()
+    (item,) = invoices_of(state["reference"])
+    calculation = _batch("calculate_emissions", record(None, item, next(_SEQUENCE)), None)
+    assert calculation.status == 200
+    assert _patch(state, None).status == 200
+    return state | {"records": stream._new_records()}
+
+
+def _roll_up(state: dict[str, Any], fault: Fault | None) -> Answer:
+    try:
+        with injected(fault) if fault else contextlib.nullcontext():
+            load_function("update_rollups").lambda_handler({"Records": state["records"]}, LambdaContext())
+    except Exception:  # the whole batch fails: Lambda retries it
+        return Answer(500, {}, {"detail": "batch failed"})
+    return Answer(200, {}, None)
+
+
+def _rolled_up(state: dict[str, Any]) -> bool:
+    """The rollups are the recount of the invoices: nothing counted twice, nothing lost."""
+    found = verification.recount(ACME)
+    return (found.pending, found.differences) == (0, [])
+
+
 PATHS = {
     "create": _created(electricity),
     "create-distributed": _created(distributed_heat),
@@ -292,6 +328,7 @@ PATHS = {
     "import": Path(_import_job, _import, _imported, lambda state: state["references"][:2]),
     "upload-check": Path(_uploaded_file(files.PDF), _check, _settled("uploaded")),
     "upload-refused": Path(_uploaded_file(files.PNG), _check, _settled("error")),
+    "rollups": Path(_invoice_changes, _roll_up, _rolled_up),
 }
 
 

@@ -313,6 +313,19 @@ def test_recalculating_by_filter_covers_the_matching_invoices_and_keeps_user_sta
     assert get(api, older["id"])["version"] == older["version"]
 
 
+def test_a_filter_too_large_to_count_at_the_request_is_counted_by_its_job(api, stream, monkeypatch):
+    monkeypatch.setattr(recalculation, "COUNTED_UP_TO", 1)
+    for month in ("03", "04"):
+        create(api, stream, power(ACME_MADRID, ACME, f"2025-{month}-01", f"2025-{month}-28"))
+
+    answer = request(api, {"type": ["electricity"]})
+    assert answer.body["count"] is None, "the request read one invoice past what it counts, no more"
+    assert stream.drain() == []
+
+    done = job(api, answer.body["job_id"]).body
+    assert (done["status"], done["count"], done["queued"], done["calculated"]) == ("completed", 2, 2, 2)
+
+
 def test_a_page_that_fails_is_retried_and_a_job_that_keeps_failing_ends_failed(api, stream, monkeypatch):
     invoice = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
     send, calls = recalculation._send, []

@@ -110,7 +110,12 @@ def test_table_definition_creates_the_table_in_moto(real_stack):
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(**table_definition(real_stack, "moto-copy"))
         table = client.describe_table(TableName="moto-copy")["Table"]
-    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
+        "gsi1",
+        "gsi2",
+        "gsi3",
+        "gsi4",
+    }
     assert table["StreamSpecification"]["StreamEnabled"] is True
 
 

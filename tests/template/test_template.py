@@ -136,7 +136,7 @@ def test_every_function_has_its_own_least_privilege_policy(function):
             prefix = statement["Resource"]["Fn::Sub"].removeprefix("${Bucket.Arn}/")
             assert prefix in ("files/*", "imports/*", "reports/*"), statement["Resource"]
             continue
-        indexes = [{"Fn::Sub": f"${{Table.Arn}}/index/gsi{number}"} for number in (1, 2, 3)]
+        indexes = [{"Fn::Sub": f"${{Table.Arn}}/index/gsi{number}"} for number in (1, 2, 3, 4)]
         resources = (
             statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         )
@@ -202,7 +202,7 @@ def test_every_queue_of_the_deployed_stack_has_an_alarm_on_its_messages():
         and resource["Properties"].get("Namespace") == "AWS/SQS"
     }
 
-    assert len(queues) == 5, "three on-failure queues and two event rules' dead-letter queues"
+    assert len(queues) == 6, "four on-failure queues and two event rules' dead-letter queues"
     assert watched == queues
 
 
@@ -212,7 +212,7 @@ def test_alarms_notify_the_topic_only_when_one_is_given():
     ]
     when_given = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
 
-    assert len(alarms) == 8
+    assert len(alarms) == 10
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"] == alarm["Properties"]["OKActions"] == when_given
     assert RAW["Conditions"]["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}

@@ -97,6 +97,18 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("key_id")
     rotate.add_argument("--old-expires-in", type=duration, default=timedelta(hours=24), help="default 24h")
 
+    rollups = groups.add_parser("rollups", help="verify, rebuild").add_subparsers(
+        dest="command", required=True
+    )
+    for name, text in (
+        ("verify", "recount from the invoices and list every difference (exit 1 if any)"),
+        ("rebuild", "repair to the recount; idempotent, resumable, safe while writes continue"),
+    ):
+        command = rollups.add_parser(name, help=text)
+        which = command.add_mutually_exclusive_group(required=True)
+        which.add_argument("--organization", type=UUID)
+        which.add_argument("--all", action="store_true", help="every organization")
+
     seed = groups.add_parser("seed", help="load a seed file (make dev's format); idempotent")
     seed.add_argument("file", type=Path)
     return main
@@ -110,13 +122,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         _point_at_table(arguments)
-        print(json.dumps(_run(arguments), indent=2, default=str))
+        result = _run(arguments)
+        print(json.dumps(result, indent=2, default=str))
     except (TenantError, BotoCoreError, ClientError) as error:  # AWS's: no stack, no credentials...
         print(f"error: {error}", file=sys.stderr)
         return 1
     except ValidationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if (
+        arguments.group == "rollups"
+        and arguments.command == "verify"
+        and any(r["differences"] for r in result)
+    ):
+        return 1  # a verification found differences
     return 0
 
 
@@ -193,6 +212,17 @@ def _run(arguments: argparse.Namespace) -> Any:
                 arguments.organization, arguments.key_id, arguments.old_expires_in
             )
             return {"api_key": issued.secret, **_key(issued.key), "rotated": _key(old)}
+        case "rollups", command:
+            from carbon_accounting.rollups import verification
+
+            organizations = (
+                [each.id for each in repository.list_organizations()]
+                if arguments.all
+                else [tenants.find_organization(arguments.organization).id]
+            )
+            if command == "verify":
+                return [verification.verify(each).as_report() for each in organizations]
+            return [verification.rebuild(each).as_report(repaired=True) for each in organizations]
         case "seed", _:
             return dict(write_seed(read_seed(arguments.file)))
     raise AssertionError(arguments)  # argparse allows nothing else

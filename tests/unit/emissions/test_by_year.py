@@ -9,7 +9,7 @@ from carbon_accounting import emissions
 from carbon_accounting.emissions.catalogues.units import KILOWATT_HOUR
 
 
-def activity(start: date, end: date, kwh: float, country: str) -> emissions.Activity:
+def activity(start: date, end: date, kwh: float, country: str = "ES") -> emissions.Activity:
     return emissions.Activity(
         type=emissions.InvoiceType.ELECTRICITY,
         quantity=kwh,

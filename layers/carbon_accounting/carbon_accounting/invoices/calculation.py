@@ -141,16 +141,23 @@ def _figures(invoice: dict[str, Any]) -> dict[str, Any]:
         changes = {name: getattr(result, name) for name in _TOTALS} | _succeeded(
             invoice, result.scope, [dataclasses.asdict(factor) for factor in result.emission_factors]
         )
-        changes["emissions_by_scope"] = [dataclasses.asdict(part) for part in result.by_scope]
-        changes["emissions_by_year"] = [
-            dataclasses.asdict(year) | {"by_scope": [dataclasses.asdict(part) for part in year.by_scope]}
-            for year in result.by_year
-        ]
+        changes |= stored_parts(result)
         changes["notices"] = list(result.notices)
     years = releases.bucket(
         date.fromisoformat(invoice["start_date"]), date.fromisoformat(invoice["end_date"])
     )
     return changes | {"data_release": releases.current_release(), "data_years": years}
+
+
+def stored_parts(result: emissions.Emissions) -> dict[str, Any]:
+    """An engine result's parts as an invoice keeps them: by scope, and by year (each with its own)."""
+    return {
+        "emissions_by_scope": [dataclasses.asdict(part) for part in result.by_scope],
+        "emissions_by_year": [
+            dataclasses.asdict(year) | {"by_scope": [dataclasses.asdict(part) for part in year.by_scope]}
+            for year in result.by_year
+        ],
+    }
 
 
 def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]]) -> dict[str, Any]:

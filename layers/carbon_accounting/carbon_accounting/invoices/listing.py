@@ -1,25 +1,40 @@
-"""Listing a facility's invoices, as the public API's "casted" list shows them.
+"""Listing invoices: a facility's, as the public API's "casted" list shows them, and the organization's.
 
-One Query on gsi1 reads the facility's invoices (single ones and the children of distributed ones
-allocated to it) that start by the end of the asked period; filters, counts, sorting and paging run
-on those. The cost therefore follows the facility's own invoices, never the size of the table.
+A page reads about ``page * size`` index entries in the index's order (the billing period), and its
+counts come from the rollups (``n|<status>|<type>``: ``carbon_accounting.rollups``), never from
+reading every invoice: the cost of a page does not grow with the invoices an organization has filed.
+
+What the counts and the index cannot serve is answered from a bounded read: a sort by another field
+than the period, and the casted list's counts under a filter the counts do not keep (dates, invoice
+number, supplier, fuel, CUPS), read at most ``BOUNDED_READ`` invoices of the range asked (dates narrow
+it), and answer 400 (``SORT_TOO_BROAD``, ``FILTER_TOO_BROAD``) saying what to narrow when it holds
+more. The organization's list then gives ``total`` only when it is known (null otherwise: page on
+with ``next_token``). ``page * size`` is at most ``DEEPEST`` (``PAGE_TOO_DEEP``: ``next_token`` pages
+on from there at the cost of a page).
 """
 
 import hashlib
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+from pydantic import Field
 
 from carbon_accounting import cursor, emissions, repository
 from carbon_accounting.base import Model
 from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.files import linked
-from carbon_accounting.invoices.models import Invoice, InvoiceCommon, parse_invoice
+from carbon_accounting.invoices.models import MAX_PERIOD_DAYS, Invoice, InvoiceCommon, parse_invoice
 from carbon_accounting.models import Caller, CustomEmissionFactor, InvoiceStatus
+from carbon_accounting.rollups.contribution import counts_sk, invoice_counts
+
+BOUNDED_READ = 1_000  # invoices a sort or a count that no index or counter serves may read
+DEEPEST = 10_000  # page * size: the deepest page=N reaches
 
 # The types the public API lists; wastes and waste water treatment have no invoices here (yet).
 LISTED_TYPES = frozenset({*emissions.InvoiceType, "wastes", "waste_water_treatment"})
@@ -139,33 +154,110 @@ def list_facility_invoices(
             f"sort_by is one of {', '.join(sorted(SORTABLE))} with :asc or :desc", "INVALID_SORT"
         )
     sort_field, _, order = (sort_by or "start_date:desc").partition(":")
+    descending = order == "desc"
     if repository.get_facility(caller.organization_id, facility_id) is None:
         raise FacilityNotFound()
 
     since = _day(start_date) if start_date is not None else None
-    items = [
-        item
-        for item in repository.list_facility_invoices(
-            caller.organization_id, facility_id, _day(end_date) if end_date is not None else None
+    until = _day(end_date) if end_date is not None else None
+    earliest = earliest_start(since)
+
+    def matches(item: dict[str, Any]) -> bool:
+        return (
+            (since is None or item["end_date"] >= since)
+            and (not types or item["type"] in types)
+            and (invoice_id is None or item.get("invoice_id") == invoice_id)
+            and (field is None or str(item.get(field)) == wanted)
         )
-        if (since is None or item["end_date"] >= since)
-        and (not types or item["type"] in types)
-        and (invoice_id is None or item.get("invoice_id") == invoice_id)
-        and (field is None or str(item.get(field)) == wanted)
-    ]
-    ordered = _sorted(items, sort_field, descending=order == "desc")
-    shown = ordered[(page - 1) * size : page * size]
+
+    def read(page_size: int, index_order: bool) -> Iterator[dict[str, Any]]:
+        return repository.facility_invoices(
+            caller.organization_id,
+            facility_id,
+            starting_from=earliest,
+            starting_until=until,
+            descending=descending if index_order else True,
+            page_size=page_size,
+        )
+
+    counted = invoice_id is None and since is None and until is None and field in (None, "status", "type")
+    if sort_field == "start_date" and counted:
+        _deep_enough(page, size)
+        window = list(itertools.islice(filter(matches, read(min(page * size, 100), True)), page * size))
+        shown = window[(page - 1) * size :]
+        counts = _facility_counts(caller.organization_id, facility_id, types, field, wanted)
+    else:
+        what = "a sort by another field than start_date" if counted else "these filters' counts"
+        items = _bounded(read(BOUNDED_READ + 1, sort_field == "start_date"), what, "FILTER_TOO_BROAD")
+        matching = [item for item in items if matches(item)]
+        ordered = matching if sort_field == "start_date" else _sorted(matching, sort_field, descending)
+        shown = ordered[(page - 1) * size : page * size]
+        counts = (
+            sum(item["status"] == InvoiceStatus.ACTIVE for item in matching),
+            sum(item["status"] == InvoiceStatus.LOADING for item in matching),
+            len(matching),
+        )
     users = repository.get_users(
         caller.organization_id, {UUID(i["uploaded_by"]) for i in shown if i.get("uploaded_by")}
     )
+    total, total2, total_general = counts
     return FacilityInvoicePage(
         page=page,
         size=size,
-        total=sum(item["status"] == InvoiceStatus.ACTIVE for item in items),
-        total2=sum(item["status"] == InvoiceStatus.LOADING for item in items),
-        total_general=len(items),
+        total=total,
+        total2=total2,
+        total_general=total_general,
         items=[_casted(item, users) for item in shown],
     )
+
+
+def earliest_start(since: str | None) -> str | None:
+    """The earliest start date of an invoice that ends on or after ``since``: what bounds the index."""
+    day = date.fromisoformat(since) if since is not None else date.min
+    return (
+        (day - timedelta(days=MAX_PERIOD_DAYS)).isoformat()
+        if day - date.min > timedelta(MAX_PERIOD_DAYS)
+        else None
+    )
+
+
+def _deep_enough(page: int, size: int) -> None:
+    if page * size > DEEPEST:
+        raise BadRequest(
+            f"page * size is at most {DEEPEST:,}: narrow the filters, or page on with next_token",
+            "PAGE_TOO_DEEP",
+        )
+
+
+def _bounded(items: Iterator[dict[str, Any]], what: str, code: str) -> list[dict[str, Any]]:
+    """At most ``BOUNDED_READ`` invoices, or a 400 saying what to narrow."""
+    read = list(itertools.islice(items, BOUNDED_READ + 1))
+    if len(read) > BOUNDED_READ:
+        raise BadRequest(
+            f"{what} read at most {BOUNDED_READ:,} invoices, and more are in range: narrow it with "
+            "start_date and end_date (or sort by start_date)",
+            code,
+        )
+    return read
+
+
+def _facility_counts(
+    organization_id: UUID, facility_id: UUID, types: set[str], field: str | None, wanted: str | None
+) -> tuple[int, int, int]:
+    """``total`` (active), ``total2`` (loading) and ``total_general`` from the facility's counts."""
+    counts = invoice_counts(repository.get_rollup(organization_id, counts_sk(str(facility_id))))
+
+    def count(status: str | None) -> int:
+        return sum(
+            number
+            for (each_status, each_type), number in counts.items()
+            if (status is None or each_status == status)
+            and (not types or each_type in types)
+            and (field != "status" or each_status == wanted)
+            and (field != "type" or each_type == wanted)
+        )
+
+    return count(str(InvoiceStatus.ACTIVE)), count(str(InvoiceStatus.LOADING)), count(None)
 
 
 def _casted(item: dict[str, Any], users: dict[UUID, Any]) -> CastedInvoice:
@@ -227,6 +319,17 @@ class InvoiceFilters:
             and (not self.supplier_ids or item.get("supplier_id") in self.supplier_ids)
         )
 
+    def counted(self) -> bool:
+        """Whether the organization's counts (by status and type) give the total of these filters."""
+        return not (
+            self.facility_ids
+            or self.start_date
+            or self.end_date
+            or self.invoice_id
+            or self.cups
+            or self.supplier_ids
+        )
+
     def fingerprint(self) -> str:
         """What a cursor must have been issued for: the same filters and sort."""
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
@@ -234,10 +337,13 @@ class InvoiceFilters:
 
 class InvoicePage(Model):
     items: list[Invoice]
-    total: int
+    total: int | None = Field(
+        description="The invoices matching: null when the filters are not ones the counts keep (dates, "
+        "facility, invoice number, CUPS, supplier) and this page is not the last; page on with next_token"
+    )
     page: int
     size: int
-    pages: int
+    pages: int | None
     next_token: str | None = None
 
 
@@ -246,9 +352,10 @@ def list_invoices(
 ) -> InvoicePage:
     """A page of the organization's own invoices (single ones and distributed parents).
 
-    By ``page``: reads the organization's invoices starting by ``end_date`` once, for the total.
-    By ``next_token`` (only issued for start_date sorts, the index's order): resumes in gsi2 right
-    after the previous page and reads about one page, whatever the organization's size.
+    In the index's order (``start_date``): reads about ``page * size`` matching invoices, and the
+    organization's counts for ``total``. By ``next_token`` (issued for start_date sorts): resumes
+    right after the previous page and reads about one page. Another sort reads the invoices in range,
+    at most ``BOUNDED_READ``.
     """
     field = filters.sort.removeprefix("-")
     if field not in ORGANIZATION_SORTS:
@@ -256,36 +363,44 @@ def list_invoices(
             f"sort is one of {', '.join(sorted(ORGANIZATION_SORTS))}, - for descending", "INVALID_SORT"
         )
     descending = filters.sort.startswith("-")
-    until = filters.end_date.isoformat() if filters.end_date else None
+    index_order = field == "start_date"
+
+    def read(page_size: int, after: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        return repository.organization_invoices(
+            caller.organization_id,
+            statuses=filters.statuses,
+            starting_from=earliest_start(filters.start_date.isoformat() if filters.start_date else None),
+            starting_until=filters.end_date.isoformat() if filters.end_date else None,
+            descending=descending if index_order else True,
+            after=after,
+            page_size=page_size,
+        )
+
     # A cursor continues only the listing it was issued for: this organization, these filters and sort.
     issued_for = f"{caller.organization_id}:{filters.fingerprint()}"
     if next_token:
         position = cursor.decode(next_token, issued_for)
-        matching = (
-            item
-            for item in repository.organization_invoices(
-                caller.organization_id,
-                starting_until=until,
-                descending=descending,
-                after=position["after"],
-                page_size=size + 1,  # one more than shown: is there a next page?
-            )
-            if filters.matches(item)
-        )
-        shown = list(itertools.islice(matching, size + 1))
+        matching = filter(filters.matches, read(size + 1, position["after"]))
+        shown = list(itertools.islice(matching, size + 1))  # one more than shown: is there a next page?
         total, page = position["total"], position["page"]
+    elif index_order:
+        _deep_enough(page, size)
+        wanted = page * size + 1
+        window = list(itertools.islice(filter(filters.matches, read(min(wanted, 100))), wanted))
+        shown = window[(page - 1) * size :]
+        last_page = len(window) < wanted
+        total = _organization_total(caller.organization_id, filters) if filters.counted() else None
+        if total is None and last_page:
+            total = len(window)
     else:
-        everything = repository.organization_invoices(
-            caller.organization_id, starting_until=until, descending=descending
-        )
-        matching_list = [item for item in everything if filters.matches(item)]
-        if field != "start_date":
-            matching_list = _sorted(matching_list, field, descending)
-        total = len(matching_list)
-        shown = matching_list[(page - 1) * size : page * size + 1]
+        _deep_enough(page, size)
+        items = _bounded(read(BOUNDED_READ + 1), f"sort by {field}", "SORT_TOO_BROAD")
+        ordered = _sorted([item for item in items if filters.matches(item)], field, descending)
+        total = len(ordered)
+        shown = ordered[(page - 1) * size : page * size + 1]
     more, shown = len(shown) > size, shown[:size]
     token = None
-    if more and field == "start_date":
+    if more and index_order:
         token = cursor.encode(
             {"after": repository.index_position(shown[-1]), "total": total, "page": page + 1}, issued_for
         )
@@ -294,6 +409,16 @@ def list_invoices(
         total=total,
         page=page,
         size=size,
-        pages=math.ceil(total / size),
+        pages=None if total is None else math.ceil(total / size),
         next_token=token,
+    )
+
+
+def _organization_total(organization_id: UUID, filters: InvoiceFilters) -> int:
+    counts = invoice_counts(repository.get_rollup(organization_id, counts_sk()))
+    return sum(
+        number
+        for (status, kind), number in counts.items()
+        if (not filters.statuses or status in filters.statuses)
+        and (not filters.types or kind in filters.types)
     )

@@ -79,6 +79,8 @@ class JobStatus(StrEnum):
 
 
 _IN_PROGRESS = frozenset({str(JobStatus.QUEUED), str(JobStatus.RUNNING)})
+# A filter's invoices the request counts; beyond, the job counts them as it goes.
+COUNTED_UP_TO = 1_000
 # The daily run's counters.
 _RUN_COUNTS = (
     "found",
@@ -134,7 +136,10 @@ class RecalculationJob(Model):
 
     job_id: UUID
     status: JobStatus
-    count: int
+    count: int | None = Field(
+        description="Invoices to send; for a filter matching more than 1,000, null until the job has "
+        "found them all (it sets it then), so that the request never reads the whole organization"
+    )
     ignored: int
     queued: int
     calculated: int
@@ -205,9 +210,10 @@ def request_recalculation(caller: Caller, request: RecalculationRequest) -> Reca
         }
     else:
         filters = _filters(request)
+        found = sum(1 for _ in itertools.islice(_matching(organization, filters), COUNTED_UP_TO + 1))
         job |= {
             "filter": request.model_dump(mode="json", exclude_none=True),
-            "count": sum(1 for _ in _matching(organization, filters)),
+            "count": found if found <= COUNTED_UP_TO else None,
             "ignored": 0,
         }
     job |= dict.fromkeys(("queued", "calculated", "changed", "failed", "deleted"), 0)
@@ -241,9 +247,12 @@ def _matching(
     organization: UUID, filters: InvoiceFilters, after: dict[str, str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """The organization's own invoices the filter matches, in gsi2 order, resuming ``after``."""
+    from carbon_accounting.invoices.listing import earliest_start
+
     until = filters.end_date.isoformat() if filters.end_date else None
+    since = earliest_start(filters.start_date.isoformat() if filters.start_date else None)
     for item in repository.organization_invoices(
-        organization, starting_until=until, descending=False, after=after, page_size=PAGE
+        organization, starting_from=since, starting_until=until, descending=False, after=after, page_size=PAGE
     ):
         if filters.matches(item) and not is_draft(item):
             yield item
@@ -333,6 +342,8 @@ def _requested_page(job: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {"cursor": cursor, "queued": int(job["queued"]) + sent}
     if done:
         changes |= {"status": str(JobStatus.COMPLETED), "cursor": None}
+        if job.get("count") is None:  # a filter too large to count at the request: what it found
+            changes["count"] = changes["queued"]
     return changes
 
 

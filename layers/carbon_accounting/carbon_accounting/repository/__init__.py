@@ -15,6 +15,8 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
     ORG#<org>              HISTORY#<invoice>#<v>   an invoice's figures after its calculation at version v
     ORG#<org>              RECALC#<job>            a requested recalculation
     ORG#<org>              IDEMPOTENCY#<fn>#<md5>  an Idempotency-Key's record (carbon_accounting.idempotency)
+    ORG#<org>              ROLLUP#...              counts and monthly figures (carbon_accounting.rollups)
+    ORG#<org>              APPLIED#<invoice>       the last change of the invoice the rollups have applied
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
     RECALCULATION          SCHEDULE                the scheduled recalculation's run and checkpoint
 
@@ -58,13 +60,14 @@ from carbon_accounting.repository.imports import (
 from carbon_accounting.repository.invoices import (
     create_invoices,
     delete_invoices,
+    facility_invoices,
+    fix_status_index,
     get_invoice,
     get_invoices,
     index_position,
-    list_facility_invoices,
-    organization_facility_invoices,
     organization_invoices,
     settle_invoice,
+    stale_status_index,
     update_invoices,
 )
 from carbon_accounting.repository.organizations import (
@@ -100,7 +103,23 @@ from carbon_accounting.repository.recalculation import (
     stuck_ranges,
     update_recalculation,
 )
+from carbon_accounting.repository.rollups import (
+    Mark,
+    MarkMove,
+    MarkMoved,
+    RollupWrite,
+    changed_organizations,
+    get_rollup,
+    get_rollup_marks,
+    note_changed_organizations,
+    organization_invoice_items,
+    organization_rollup_marks,
+    organization_rollups,
+    rollup_cells,
+    write_rollups,
+)
 from carbon_accounting.repository.table import client
+from carbon_accounting.repository.table import from_item as decode_item
 
 
 class Reads(Protocol):
@@ -121,16 +140,24 @@ class Reads(Protocol):
 
 __all__ = [
     "IndexRange",
+    "Mark",
+    "MarkMove",
+    "MarkMoved",
     "Reads",
+    "RollupWrite",
     "abandoned_imports_range",
     "abandoned_recalculations_range",
+    "changed_organizations",
     "claim_import_job",
     "client",
     "create_invoices",
+    "decode_item",
     "delete_invoice_history",
     "delete_invoices",
     "delete_user",
+    "facility_invoices",
     "find_api_key",
+    "fix_status_index",
     "get_api_key_and_organization",
     "get_custom_emission_factor",
     "get_facilities",
@@ -143,6 +170,8 @@ __all__ = [
     "get_organizations",
     "get_organizations_and_facilities",
     "get_recalculation",
+    "get_rollup",
+    "get_rollup_marks",
     "get_stored_recalculation",
     "get_users",
     "index_page",
@@ -151,13 +180,15 @@ __all__ = [
     "list_api_keys",
     "list_custom_emission_factors",
     "list_facilities",
-    "list_facility_invoices",
     "list_organizations",
     "list_subsidiaries",
     "list_users",
     "member_of_any",
-    "organization_facility_invoices",
+    "note_changed_organizations",
+    "organization_invoice_items",
     "organization_invoices",
+    "organization_rollup_marks",
+    "organization_rollups",
     "put_api_key",
     "put_custom_emission_factor",
     "put_facility",
@@ -169,15 +200,18 @@ __all__ = [
     "record_api_key_use",
     "rename_organization",
     "revoke_api_key",
+    "rollup_cells",
     "rotate_api_key",
     "set_factor_policy",
     "settle_file",
     "settle_invoice",
     "stale_range",
+    "stale_status_index",
     "stuck_ranges",
     "update_facility",
     "update_import_job",
     "update_invoices",
     "update_recalculation",
     "write_import_chunk",
+    "write_rollups",
 ]

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
+from carbon_accounting.models import InvoiceStatus
 from carbon_accounting.repository.facilities import facility_sk
 from carbon_accounting.repository.history import history_sk
 from carbon_accounting.repository.recalculation import FACTORS, LOADING, recalculation_key, release_text
@@ -16,10 +18,10 @@ from carbon_accounting.repository.table import (
     cancellation_reasons,
     client,
     conditions_failed,
+    from_item,
     get_item,
     item_key,
     org_pk,
-    query,
     to_item,
     update_arguments,
     written_before,
@@ -33,7 +35,7 @@ def invoice_sk(invoice_id: UUID | str) -> str:
     return f"INVOICE#{invoice_id}"
 
 
-def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str) -> dict[str, str]:
+def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str) -> dict[str, str | None]:
     """The invoice's keys in the indexes, as of a write at ``updated_at``.
 
     gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
@@ -49,6 +51,12 @@ def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str)
         keys |= {"gsi1pk": f"ORG#{organization_id}#FACILITY#{invoice['facility_id']}", "gsi1sk": period}
     if not invoice.get("source_invoice_id"):
         keys |= {"gsi2pk": f"ORG#{organization_id}#INVOICE", "gsi2sk": period}
+        # gsi4: the invoices that are not active, by status (None removes a key no longer wanted).
+        waiting = invoice["status"] != InvoiceStatus.ACTIVE
+        keys |= {
+            "gsi4pk": f"ORG#{organization_id}#STATUS#{invoice['status']}" if waiting else None,
+            "gsi4sk": period if waiting else None,
+        }
         own = f"{organization_id}#{invoice['id']}"
         if invoice["status"] == "loading":
             keys |= {"gsi3pk": f"{LOADING}#{invoice['id'][0]}", "gsi3sk": f"{updated_at}#{own}"}
@@ -64,7 +72,7 @@ def invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, An
     """The stored item: the invoice under its organization, with its index keys."""
     keys = {"pk": org_pk(organization_id), "sk": invoice_sk(invoice["id"]), "entity": "invoice"}
     indexed = _index_keys(organization_id, invoice, invoice["updated_at"])
-    return to_item({**keys, **indexed, "organization_id": str(organization_id), **invoice})
+    return to_item({**keys, "organization_id": str(organization_id), **invoice, **indexed})
 
 
 def new_invoice_actions(invoices: list[tuple[UUID, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -225,57 +233,116 @@ def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: dict[str, Any] |
     return True
 
 
-def list_facility_invoices(
-    organization_id: UUID, facility_id: UUID, starting_until: str | None
-) -> list[dict[str, Any]]:
-    """A facility's invoices (single ones and distributed children), from gsi1, never a Scan.
-
-    ``starting_until`` (YYYY-MM-DD) bounds the index key, so only invoices starting by then are read.
-    """
-    condition = "gsi1pk = :facility"
-    values = {":facility": {"S": f"ORG#{organization_id}#FACILITY#{facility_id}"}}
-    if starting_until:
-        condition += " AND gsi1sk <= :until"
-        values[":until"] = {"S": f"{starting_until}#~"}  # "~" sorts after every invoice id
-    return list(query(IndexName="gsi1", KeyConditionExpression=condition, ExpressionAttributeValues=values))
-
-
 _GSI2_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
+_LARGEST_PAGE = 1000  # items a lazy index read asks for at once, at most
+
+
+def _period_query(
+    index: str,
+    partition: str,
+    *,
+    starting_from: str | None,
+    starting_until: str | None,
+    descending: bool,
+    after: str | None,
+    page_size: int | None,
+) -> Iterator[dict[str, Any]]:
+    """One partition of a period-keyed index (``<start date>#<id>``), lazily, in order, after ``after``.
+
+    Each request asks for twice as many items as the last (from ``page_size``, up to 1,000): a page
+    of a dense listing costs one request, and a sparse filter does not take a request per item.
+    """
+    low, high = starting_from, f"{starting_until or DRAFT_PERIOD}#~"
+    if after is not None:
+        if descending:
+            high = min(high, after)
+        else:
+            low = max(low or after, after)
+    condition = f"{index}pk = :partition AND {index}sk " + ("BETWEEN :low AND :high" if low else "<= :high")
+    values = {":partition": {"S": partition}, ":high": {"S": high}} | ({":low": {"S": low}} if low else {})
+    kwargs: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": not descending,
+    }
+    limit = page_size + 1 if page_size and after is not None else page_size  # the position itself
+    while True:
+        if limit:
+            kwargs["Limit"] = limit
+        answer = client().query(**kwargs)
+        for item in answer["Items"]:
+            found = from_item(item)
+            if found[f"{index}sk"] != after:  # BETWEEN includes the position resumed from
+                yield found
+        if "LastEvaluatedKey" not in answer:
+            return
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        limit = min(limit * 2, _LARGEST_PAGE) if limit else None
 
 
 def organization_invoices(
     organization_id: UUID,
     *,
+    statuses: Iterable[str] = (),
+    starting_from: str | None = None,
     starting_until: str | None = None,
     descending: bool = True,
     after: dict[str, str] | None = None,
     page_size: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The organization's own invoices (single ones and distributed parents) by billing period, from gsi2.
+    """The organization's own invoices (single ones and distributed parents) by billing period.
 
-    Lazy: DynamoDB is asked for ``page_size`` items at a time, only as far as the caller reads.
-    ``after`` is ``index_position`` of an item: reading resumes right after it.
+    From gsi2; or, for ``statuses`` that are not ``active``, from their partitions of gsi4 (the
+    invoices not active, which a bulk of active ones would otherwise bury), merged in order. Lazy:
+    DynamoDB is asked for ``page_size`` items at a time at first, only as far as the caller reads.
+    ``starting_from`` and ``starting_until`` (YYYY-MM-DD) bound the start dates read; ``after`` is
+    ``index_position`` of an item: reading resumes right after it.
     """
-    condition = "gsi2pk = :organization"
-    values = {":organization": {"S": f"ORG#{organization_id}#INVOICE"}}
-    if starting_until:
-        condition += " AND gsi2sk <= :until"
-        values[":until"] = {"S": f"{starting_until}#~"}
-    kwargs: dict[str, Any] = {
-        "IndexName": "gsi2",
-        "KeyConditionExpression": condition,
-        "ExpressionAttributeValues": values,
-        "ScanIndexForward": not descending,
+    position = after["gsi2sk"] if after else None
+    common = {
+        "starting_from": starting_from,
+        "starting_until": starting_until,
+        "descending": descending,
+        "after": position,
+        "page_size": page_size,
     }
-    if after:
-        kwargs["ExclusiveStartKey"] = {name: {"S": after[name]} for name in _GSI2_KEYS}
-    if page_size:
-        kwargs["Limit"] = page_size
-    return query(**kwargs)
+    wanted = sorted(set(statuses))
+    if not wanted or str(InvoiceStatus.ACTIVE) in wanted:
+        yield from _period_query("gsi2", f"ORG#{organization_id}#INVOICE", **common)
+        return
+    partitions = [
+        _period_query("gsi4", f"ORG#{organization_id}#STATUS#{status}", **common) for status in wanted
+    ]
+    yield from heapq.merge(*partitions, key=lambda item: item["gsi4sk"], reverse=descending)
+
+
+def facility_invoices(
+    organization_id: UUID,
+    facility_id: UUID,
+    *,
+    starting_from: str | None = None,
+    starting_until: str | None = None,
+    descending: bool = True,
+    page_size: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """A facility's invoices (single ones and distributed children) by billing period, from gsi1:
+    lazily, as ``organization_invoices``, those starting within ``starting_from``..``starting_until``."""
+    return _period_query(
+        "gsi1",
+        f"ORG#{organization_id}#FACILITY#{facility_id}",
+        starting_from=starting_from,
+        starting_until=starting_until,
+        descending=descending,
+        after=None,
+        page_size=page_size,
+    )
 
 
 def index_position(invoice: dict[str, Any]) -> dict[str, str]:
-    """Where an invoice stands in gsi2: what ``organization_invoices(after=...)`` resumes from."""
+    """Where an invoice stands in the organization's list: what ``organization_invoices(after=...)``
+    resumes from (its period key, the same in gsi2 and gsi4)."""
     return {name: invoice[name] for name in _GSI2_KEYS}
 
 
@@ -308,16 +375,33 @@ def update_invoices(
     return written
 
 
-def organization_facility_invoices(organization_id: UUID, status: str) -> Iterator[dict[str, Any]]:
-    """Invoices stored in the organization's partition that have a facility (single invoices and the
-    distributed children allocated to its facilities), in one status: one Query, never a Scan."""
-    return query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :invoice)",
-        FilterExpression="#status = :status AND attribute_exists(facility_id)",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={
-            ":pk": {"S": org_pk(organization_id)},
-            ":invoice": {"S": "INVOICE#"},
-            ":status": {"S": status},
-        },
+_STATUS_INDEX = ("gsi4pk", "gsi4sk")
+
+
+def stale_status_index(organization_id: UUID, item: dict[str, Any]) -> dict[str, str | None]:
+    """The gsi4 keys a stored invoice should have and has not (an invoice written before gsi4), or {}."""
+    wanted = _index_keys(organization_id, item, item.get("updated_at", ""))
+    return {name: wanted.get(name) for name in _STATUS_INDEX if wanted.get(name) != item.get(name)}
+
+
+def fix_status_index(organization_id: UUID, item: dict[str, Any], keys: dict[str, str | None]) -> bool:
+    """Write ``keys`` (None removes) on the invoice if it is still the version read; the version stays
+    (nothing of the invoice changes). Whether it was written."""
+    sets = [f"{name} = :{name}" for name, value in keys.items() if value is not None]
+    removes = [name for name, value in keys.items() if value is None]
+    expression = ("SET " + ", ".join(sets) if sets else "") + (
+        " REMOVE " + ", ".join(removes) if removes else ""
     )
+    try:
+        client().update_item(
+            TableName=get_settings().table_name,
+            Key=item_key(org_pk(organization_id), invoice_sk(item["id"])),
+            UpdateExpression=expression.strip(),
+            ConditionExpression="#version = :version",
+            ExpressionAttributeNames={"#version": "version"},
+            ExpressionAttributeValues={":version": {"N": str(int(item["version"]))}}
+            | {f":{name}": {"S": value} for name, value in keys.items() if value is not None},
+        )
+    except client().exceptions.ConditionalCheckFailedException:
+        return False  # it changed since: its write set its keys
+    return True
