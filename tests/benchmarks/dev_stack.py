@@ -26,7 +26,8 @@ HEADERS = api_key_headers(ACME_KEY, ACME)
 READS = {
     "GET /v1/invoices?size=50": "/v1/invoices?size=50",
     "casted list, its counts": f"/api/v1/invoices/casted/facility/{ACME_MADRID}?size=50",
-    "summary, 2024 by scope": "/v1/emissions/summary?group_by=scope&start_date=2024-01-01&end_date=2024-12-31",
+    "summary, 2024 by scope": "/v1/emissions/summary?group_by=scope&start_date=2024-01-01"
+    "&end_date=2024-12-31",
 }
 
 
@@ -97,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
         settled(arguments.url, size)
         results[size] = measure(arguments.url)
     first, last = arguments.sizes[0], arguments.sizes[-1]
-    print(f"\n{'read (p50 of 5, ms)':<28}" + "".join(f"{f'{size:,}':>12}" for size in arguments.sizes) + "   ratio")
+    header = "".join(f"{f'{size:,}':>12}" for size in arguments.sizes)
+    print(f"\n{'read (p50 of 5, ms)':<28}{header}   ratio")
     for name in READS:
         cells = "".join(f"{results[size][name]:>12.1f}" for size in arguments.sizes)
         print(f"{name:<28}{cells}   {results[last][name] / results[first][name]:.2f}x")
