@@ -4,10 +4,10 @@ imported through the public bulk import, over HTTP, as a new user would measure 
     make dev SEED=tests/e2e/seed.json            # in one terminal
     .venv/bin/python -m tests.benchmarks.dev_stack [--url http://127.0.0.1:3000] [--sizes 1000 10000]
 
-For each size it imports the invoices still missing (10,000-row CSVs of electricity, water and heat of
-2024, as the bulk import benchmark writes them), waits until the stack has computed every one and the
-rollups count them (the casted list's `total_general` and the organization's `total`), then times
-each read (the median of 5 calls). Not part of `make bench`: it needs the stack running.
+For each size it imports the invoices still missing (electricity, water and heat of 2024, all of them
+Madrid's), waits until the stack has computed every one and the rollups count them (the
+organization's `total`, none `loading`), then times each read (the median of 5 calls). Not part of
+`make bench`: it needs the stack running.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from tests.benchmarks.bulk_import import generate_csv
+from tests.benchmarks.bulk_import import COLUMNS
 from tests.tenants import ACME, ACME_KEY, ACME_MADRID, api_key_headers
 
 HEADERS = api_key_headers(ACME_KEY, ACME)
@@ -38,7 +38,36 @@ def call(url: str, path: str, method: str = "GET", body: Any = None) -> tuple[in
     return answer.status_code, answer.json() if answer.content else None, spent
 
 
-def import_rows(url: str, rows: int) -> None:
+def madrid_csv(rows: int, first: int) -> bytes:
+    """``rows`` invoices of Madrid (electricity, water, heat in turn), numbered from ``first``."""
+    from carbon_accounting import emissions
+
+    natural_gas = next(fuel for fuel in emissions.fuels() if fuel.name.lower().startswith("natural gas"))
+    kinds = [("electricity", "kWh", ""), ("water", "m3", ""), ("heat", "kWh", str(natural_gas.id))]
+    lines = [",".join(COLUMNS)]
+    for index in range(first, first + rows):
+        month = index % 12 + 1
+        kind, unit, fuel = kinds[index % 3]
+        period = [f"2024-{month:02d}-01", f"2024-{month:02d}-{28 if month == 2 else 30}"]
+        lines.append(
+            ",".join(
+                [
+                    kind,
+                    f"{100 + index % 9000}.5",
+                    unit,
+                    *period,
+                    str(ACME_MADRID),
+                    "",
+                    f"DEV-{index:06d}",
+                    fuel,
+                    "",
+                ]
+            )
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def import_rows(url: str, rows: int, first: int) -> None:
     """Import ``rows`` invoices through POST /v1/invoices/bulk and its presigned upload."""
     status, job, _ = call(url, "/v1/invoices/bulk", "POST", {"file_name": "invoices_2024.csv"})
     assert status == 201, job
@@ -46,7 +75,7 @@ def import_rows(url: str, rows: int) -> None:
     sent = requests.post(
         upload["presigned_url"],
         data=upload["fields"],
-        files={"file": ("invoices_2024.csv", generate_csv(rows))},
+        files={"file": ("invoices_2024.csv", madrid_csv(rows, first))},
         timeout=120,
     )
     assert sent.status_code in (200, 201, 204), sent.text
@@ -93,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     for size in arguments.sizes:
         print(f"{size:,} invoices:", flush=True)
         if size > have:
-            import_rows(arguments.url, size - have)
+            import_rows(arguments.url, size - have, have)
             have = size
         settled(arguments.url, size)
         results[size] = measure(arguments.url)

@@ -183,7 +183,7 @@ def list_facility_invoices(
     counted = invoice_id is None and since is None and until is None and field in (None, "status", "type")
     if sort_field == "start_date" and counted:
         _deep_enough(page, size)
-        window = list(itertools.islice(filter(matches, read(min(page * size, 100), True)), page * size))
+        window = list(itertools.islice(filter(matches, read(min(page * size, 1000), True)), page * size))
         shown = window[(page - 1) * size :]
         counts = _facility_counts(caller.organization_id, facility_id, types, field, wanted)
     else:
@@ -386,7 +386,7 @@ def list_invoices(
     elif index_order:
         _deep_enough(page, size)
         wanted = page * size + 1
-        window = list(itertools.islice(filter(filters.matches, read(min(wanted, 100))), wanted))
+        window = list(itertools.islice(filter(filters.matches, read(min(wanted, 1000))), wanted))
         shown = window[(page - 1) * size :]
         last_page = len(window) < wanted
         total = _organization_total(caller.organization_id, filters) if filters.counted() else None

@@ -68,7 +68,7 @@ class Change:
 
 
 def is_invoice(image: Mapping[str, Any] | None) -> bool:
-    return bool(image) and image.get("entity") == "invoice"  # type: ignore[union-attr]
+    return image is not None and image.get("entity") == "invoice"
 
 
 def apply_records(records: Iterable[Mapping[str, Any]]) -> int:
