@@ -19,10 +19,11 @@ Biogenic CO2, outside of the scopes, stays with the invoice's primary scope; its
 are in every group it has a part in, and once in the total.
 """
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -111,7 +112,7 @@ class _Accumulator:
 
 
 def _month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def _month(day: date) -> str:

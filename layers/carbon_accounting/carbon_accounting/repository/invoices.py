@@ -258,6 +258,8 @@ def _period_query(
             high = min(high, after)
         else:
             low = max(low or after, after)
+    if low and low > high:  # an empty range (a window ending before it starts): nothing to ask for
+        return
     condition = f"{index}pk = :partition AND {index}sk " + ("BETWEEN :low AND :high" if low else "<= :high")
     values = {":partition": {"S": partition}, ":high": {"S": high}} | ({":low": {"S": low}} if low else {})
     kwargs: dict[str, Any] = {

@@ -28,6 +28,7 @@ was, whatever the order.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -78,10 +79,11 @@ def months(first: date, last: date) -> Iterator[tuple[str, date, date]]:
     """``(YYYY-MM, first day, last day)`` of each month the inclusive period touches, clipped to it."""
     day = first
     while day <= last:
-        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        end = min(last, following - timedelta(days=1))
+        end = min(last, day.replace(day=calendar.monthrange(day.year, day.month)[1]))
         yield day.strftime("%Y-%m"), day, end
-        day = following
+        if end == date.max:
+            return
+        day = end + timedelta(days=1)
 
 
 def _part_key(part: Mapping[str, Any]) -> str:
