@@ -39,6 +39,7 @@ from carbon_accounting.rollups.contribution import (
     TOTAL,
     Window,
     facility_month_sk,
+    month_of,
     month_sk,
     monthly,
 )
@@ -115,10 +116,6 @@ def _month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _month(day: date) -> str:
-    return day.strftime("%Y-%m")
-
-
 def _part_key(part: str) -> dict[str, int]:
     scope, _, category = part.partition(".")
     return {"scope": int(scope), **({"category": int(category)} if category else {})}
@@ -138,7 +135,7 @@ def summarize(
     facilities = {str(facility) for facility in facility_ids or ()}
     by_facility = "facility" in group_by or bool(facilities)
     rows = _rows(caller.organization_id, start_date, end_date, by_facility)
-    first_month = _month(start_date) if start_date else None
+    first_month = month_of(start_date) if start_date else None
     groups: dict[tuple[tuple[str, str | int], ...], _Accumulator] = defaultdict(_Accumulator)
     total = _Accumulator()
     for row in rows:
@@ -180,11 +177,15 @@ def _rows(organization_id: UUID, start: date | None, end: date | None, by_facili
     edges = []
     if start is not None and start.day != 1:
         edges.append(Window(start, min(_month_end(start), end or _month_end(start))))
-    if end is not None and end != _month_end(end) and not (edges and _month(edges[0].first) == _month(end)):
+    if (
+        end is not None
+        and end != _month_end(end)
+        and not (edges and month_of(edges[0].first) == month_of(end))
+    ):
         edges.append(Window(max(start, end.replace(day=1)) if start else end.replace(day=1), end))
-    cut = {_month(edge.first) for edge in edges}
-    whole_from = _month(start) if start else None
-    whole_to = _month(end) if end else None
+    cut = {month_of(edge.first) for edge in edges}
+    whole_from = month_of(start) if start else None
+    whole_to = month_of(end) if end else None
     rows = [
         row
         for row in _rollup_rows(organization_id, whole_from, whole_to, by_facility)
@@ -213,7 +214,7 @@ def _edge_rows(organization_id: UUID, edge: Window, by_facility: bool) -> list[_
     The facility's month in the rollups counts its invoices by the month they start in (``since``):
     one Query per facility with invoices that month reads those starting from the earliest of them
     to the window's end, not the facility's whole history."""
-    month = _month(edge.first)
+    month = month_of(edge.first)
     prefix = facility_month_sk(month, "")
     rows = []
     for cell in repository.rollup_cells(organization_id, prefix, facility_month_sk(month, "~")):

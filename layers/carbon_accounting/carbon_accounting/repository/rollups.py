@@ -192,6 +192,8 @@ def write_rollups(write: RollupWrite, expected_writes: dict[tuple[str, str], int
 
 def rollup_cells(organization_id: UUID, first_sk: str, last_sk: str) -> Iterator[dict[str, Any]]:
     """The organization's rollup items whose sort keys are within ``first_sk``..``last_sk``."""
+    if first_sk > last_sk:  # an empty range, which DynamoDB refuses to be asked
+        return iter(())
     return query(
         KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
         ExpressionAttributeValues={

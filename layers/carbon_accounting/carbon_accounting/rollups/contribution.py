@@ -75,12 +75,17 @@ class Window:
     last: date
 
 
+def month_of(day: date) -> str:
+    """``YYYY-MM``, four digits whatever the year (``strftime`` gives ``7-05`` for the year 7)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def months(first: date, last: date) -> Iterator[tuple[str, date, date]]:
     """``(YYYY-MM, first day, last day)`` of each month the inclusive period touches, clipped to it."""
     day = first
     while day <= last:
         end = min(last, day.replace(day=calendar.monthrange(day.year, day.month)[1]))
-        yield day.strftime("%Y-%m"), day, end
+        yield month_of(day), day, end
         if end == date.max:
             return
         day = end + timedelta(days=1)
