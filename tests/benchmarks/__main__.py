@@ -42,11 +42,12 @@ BENCHMARKS: dict[str, Callable[[list[str]], Any]] = {
     "The emissions engine": engine.main,
     "Reading PDF bills": extraction.main,
     "DynamoDB requests per API call": request_cost.main,
-    "An organization's reads at 1,000 to 100,000 invoices": organization_reads.main,
     "Bulk import": bulk_import.main,
     "The daily recalculation": recalculation.main,
     "What an invoice costs, and a month": monthly_cost.main,
     "What ships": package_size.main,
+    # Last: its 100,000 invoices raise the process's peak memory, which the bulk import reports.
+    "An organization's reads at 1,000 to 100,000 invoices": organization_reads.main,
 }
 BUDGET_SECONDS = 600
 

@@ -44,6 +44,11 @@ FLOORS = {
     "PATCH": (3, "key; the invoice; the new version (one conditional write)"),
     "DELETE": (3, "key; the invoice; the deletion with its history (one conditional write)"),
     "calculator settle": (1, "the record carries the new image: the result, conditional on its version"),
+    "rollups (create+settle)": (
+        3,
+        "the invoice's mark (a batch read); the mark and the counts and months moved (one transaction); "
+        "the day's changed organizations (for the daily verification)",
+    ),
 }
 IMPORT_FLOOR = (
     "the job's claim; the organizations and facilities named (one batch); a transaction per 99 items "
@@ -178,8 +183,10 @@ def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -
         invoke("create_facility", headers, body={"name": f"Site {number}", "country": "ES"}).body["id"]
         for number in range(TEN_FACILITIES)
     ]
-    stream = TableStream()
+    stream = TableStream(only=("CalculateEmissionsFunction",))
+    rollups = TableStream(only=("UpdateRollupsFunction",))
     stream.skip()  # the fill's records: the calculator settles only what is created below
+    rollups.skip()
     meter = CapacityMeter(repository.client())
     costs: dict[str, Cost] = {}
 
@@ -199,6 +206,7 @@ def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -
     created = metered("create", lambda: invoke("create_invoice", headers, body=electricity()))
     assert created.status == 201, created.body
     assert metered("calculator settle", stream.drain) == []
+    assert metered("rollups (create+settle)", rollups.drain) == []
     spread = [share(ACME, facility, 1 / TEN_FACILITIES) for facility in facilities]
     body = electricity(invoice_id="INV-TEN", facility_percentages=spread)
     assert (
@@ -208,6 +216,7 @@ def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -
         == 201
     )
     stream.drain()
+    rollups.drain()
     path = {"invoice_id": created.body["id"]}
     patched = metered(
         "PATCH", lambda: invoke("update_invoice", headers, path=path, body={"base_quantity": 4.75})
@@ -215,6 +224,7 @@ def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -
     assert patched.status == 200, patched.body
     assert metered("DELETE", lambda: invoke("delete_invoice", headers, path=path)).status == 204
     stream.drain()
+    rollups.drain()
 
     _, _, key = bulk_import.new_job()
     version = bulk_import.upload(key, bulk_import.generate_csv(import_rows))

@@ -13,22 +13,14 @@ what the organization's yearly figures add up (``rollups``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
 from carbon_accounting.emissions.catalogues.units import Unit
 from carbon_accounting.emissions.checks import CheckedActivity
-from carbon_accounting.emissions.factors import Factor, Series, split_by_year
-from carbon_accounting.emissions.model import (
-    CustomFactor,
-    Emissions,
-    FactorUsed,
-    YearEmissions,
-    sum_by_scope,
-)
+from carbon_accounting.emissions.factors import Factor, Series, YearShare, split_by_year
+from carbon_accounting.emissions.model import CustomFactor, Emissions, FactorUsed, ScopePart, YearEmissions
 
 FUEL_AND_ENERGY = 3  # Scope 3 category 3: fuel- and energy-related activities
 PURCHASED_GOODS = 1  # Scope 3 category 1: purchased goods and services (water supply)
@@ -58,6 +50,10 @@ class Part(Enum):
         return self.value[2]
 
 
+# A part's (scope, category) and breakdown line, read once: an enum's properties cost a call each.
+_KEY = {part: (part.scope, part.category) for part in Part}
+_LINE = {part: part.line for part in Part}
+
 # Kilograms as added: (the year they were computed for, or None for the whole period; kg).
 _Entries = list[tuple[int | None, float]]
 
@@ -73,14 +69,9 @@ class Ledger:
     notices: dict[str, None] = field(default_factory=dict)
     year: int | None = None  # the year being computed; None: the whole period
 
-    @contextmanager
-    def during(self, year: int) -> Iterator[None]:
-        """What is added within is one calendar year's."""
-        self.year = year
-        try:
-            yield
-        finally:
-            self.year = None
+    def during(self, year: int) -> _During:
+        """What is added within (``with ledger.during(year):``) is one calendar year's."""
+        return _During(self, year)
 
     def add(self, part: Part, kg: float) -> None:
         """Kilograms that are the same on both bases."""
@@ -146,52 +137,102 @@ class Ledger:
 
     def emissions(self, scope: int, start: date, end: date) -> Emissions:
         """The totals, by scope and by year, of the period ``start``..``end``."""
-        scope_parts = sum_by_scope(self._contributions(lambda year, kg: kg))
+        scope_parts = _parts(self._kilograms())
+        biomass = math.fsum(kg for _, kg in self.biomass)
 
         def line(name: str) -> float:
-            return math.fsum(kg for part, kgs in self.market.items() if part.line == name for _, kg in kgs)
+            return math.fsum(kg for part, kgs in self.market.items() if _LINE[part] == name for _, kg in kgs)
 
-        return Emissions(
+        totals = YearEmissions(
+            year=start.year,
+            days=(end - start).days + 1,
             co2e=math.fsum(part.co2e for part in scope_parts),
-            co2e_biomass=math.fsum(kg for _, kg in self.biomass),
             co2e_location_based=math.fsum(part.co2e_location_based for part in scope_parts),
+            co2e_biomass=biomass,
+            by_scope=scope_parts,
+        )
+        shares = split_by_year(start, end)
+        return Emissions(
+            co2e=totals.co2e,
+            co2e_biomass=biomass,
+            co2e_location_based=totals.co2e_location_based,
             co2e_consumption=line("consumption"),
             co2e_generation=line("generation"),
             co2e_transmission_and_distribution=line("transmission_and_distribution"),
             scope=scope,
             by_scope=scope_parts,
-            by_year=tuple(
-                self._year(share.year, share.days, share.share) for share in split_by_year(start, end)
-            ),
+            # A period within one year is that year's whole (the usual invoice: nothing to split).
+            by_year=(totals,) if len(shares) == 1 else self._years(shares),
             emission_factors=tuple(self.factors),
             notices=tuple(self.notices),
         )
 
-    def _year(self, year: int, days: int, share: float) -> YearEmissions:
-        """One calendar year's kilograms: those computed for it, and its share of the whole period's."""
+    def _years(self, shares: list[YearShare]) -> tuple[YearEmissions, ...]:
+        """Each calendar year's kilograms: those computed for it, and its share of the whole period's
+        (one pass over what was added)."""
+        position = {share.year: index for index, share in enumerate(shares)}
+        sums: list[dict[tuple[int, int | None], tuple[list[float], list[float]]]] = [{} for _ in shares]
+        for basis, entries in enumerate((self.market, self.location)):
+            for part, kgs in entries.items():
+                key = _KEY[part]
+                into = [year_sums.setdefault(key, ([], []))[basis] for year_sums in sums]
+                for added, kg in kgs:
+                    if added is None:
+                        for index, share in enumerate(shares):
+                            into[index].append(kg * share.share)
+                    else:
+                        into[position[added]].append(kg)
+        biomass: list[list[float]] = [[] for _ in shares]
+        for added, kg in self.biomass:
+            for index, share in enumerate(shares):
+                if added is None or added == share.year:
+                    biomass[index].append(kg if added is not None else kg * share.share)
+        years = []
+        for index, share in enumerate(shares):
+            parts = _parts(sums[index])
+            years.append(
+                YearEmissions(
+                    year=share.year,
+                    days=share.days,
+                    co2e=math.fsum(part.co2e for part in parts),
+                    co2e_location_based=math.fsum(part.co2e_location_based for part in parts),
+                    co2e_biomass=math.fsum(biomass[index]),
+                    by_scope=parts,
+                )
+            )
+        return tuple(years)
 
-        def of_year(added: int | None, kg: float) -> float:
-            return kg if added == year else kg * share if added is None else 0.0
+    def _kilograms(self) -> dict[tuple[int, int | None], tuple[list[float], list[float]]]:
+        """Market- and location-based kilograms by (scope, category), of every year."""
+        sums: dict[tuple[int, int | None], tuple[list[float], list[float]]] = {}
+        for basis, entries in enumerate((self.market, self.location)):
+            for part, kgs in entries.items():
+                sums.setdefault(_KEY[part], ([], []))[basis].extend([kg for _, kg in kgs])
+        return sums
 
-        parts = sum_by_scope(self._contributions(of_year))  # every part of the total, 0 where none
-        return YearEmissions(
-            year=year,
-            days=days,
-            co2e=math.fsum(part.co2e for part in parts),
-            co2e_location_based=math.fsum(part.co2e_location_based for part in parts),
-            co2e_biomass=math.fsum(of_year(added, kg) for added, kg in self.biomass),
-            by_scope=parts,
+
+class _During:
+    """``Ledger.during``: a plain context manager (``contextlib``'s costs microseconds a year)."""
+
+    __slots__ = ("ledger", "year")
+
+    def __init__(self, ledger: Ledger, year: int) -> None:
+        self.ledger, self.year = ledger, year
+
+    def __enter__(self) -> None:
+        self.ledger.year = self.year
+
+    def __exit__(self, *_: object) -> None:
+        self.ledger.year = None
+
+
+def _parts(sums: dict[tuple[int, int | None], tuple[list[float], list[float]]]) -> tuple[ScopePart, ...]:
+    """One part per scope and category (every part of the ledger, 0 where none), Scope 1 first."""
+    return tuple(
+        ScopePart(
+            scope=scope, category=category, co2e=math.fsum(market), co2e_location_based=math.fsum(location)
         )
-
-    def _contributions(
-        self, kg_of: Callable[[int | None, float], float]
-    ) -> list[tuple[int, int | None, float, float]]:
-        return [
-            (part.scope, part.category, kg_of(year, kg), 0.0)
-            for part, kgs in self.market.items()
-            for year, kg in kgs
-        ] + [
-            (part.scope, part.category, 0.0, kg_of(year, kg))
-            for part, kgs in self.location.items()
-            for year, kg in kgs
-        ]
+        for (scope, category), (market, location) in sorted(
+            sums.items(), key=lambda entry: (entry[0][0], entry[0][1] or 0)
+        )
+    )

@@ -228,30 +228,38 @@ def get_rollup(organization_id: UUID, sk: str) -> dict[str, Any]:
     return get_item(item_key(org_pk(organization_id), sk)) or {}
 
 
-# The organizations whose rollups changed on a day (UTC): what the daily verification recounts.
+# The organizations whose rollups changed on a day (UTC): what the daily verification recounts. One
+# string set per first hex digit of the id, so that a day holds some 160,000 organizations (400 KB
+# an item).
 CHANGED_PK = "ROLLUPS"
 CHANGED_LIFETIME = 7 * 24 * 3600
+_SHARDS = "0123456789abcdef"
+
+
+def _changed_sk(day: str, shard: str) -> str:
+    return f"CHANGED#{day}#{shard}"
 
 
 def note_changed_organizations(organization_ids: Iterable[str], day: str, now: int) -> None:
-    """Add the organizations to ``day``'s set (one UpdateItem; adding is idempotent)."""
-    wanted = sorted(set(organization_ids))
-    if not wanted:
-        return
-    client().update_item(
-        TableName=get_settings().table_name,
-        Key=item_key(CHANGED_PK, f"CHANGED#{day}"),
-        UpdateExpression="ADD organizations :organizations SET entity = :entity, #ttl = :ttl",
-        ExpressionAttributeNames={"#ttl": "ttl"},
-        ExpressionAttributeValues={
-            ":organizations": {"SS": wanted},
-            ":entity": {"S": "rollup_changes"},
-            ":ttl": {"N": str(now + CHANGED_LIFETIME)},
-        },
-    )
+    """Add the organizations to ``day``'s sets (an UpdateItem a shard; adding is idempotent)."""
+    by_shard: dict[str, list[str]] = {}
+    for organization in sorted(set(organization_ids)):
+        by_shard.setdefault(organization[0], []).append(organization)
+    for shard, organizations in by_shard.items():
+        client().update_item(
+            TableName=get_settings().table_name,
+            Key=item_key(CHANGED_PK, _changed_sk(day, shard)),
+            UpdateExpression="ADD organizations :organizations SET entity = :entity, #ttl = :ttl",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={
+                ":organizations": {"SS": organizations},
+                ":entity": {"S": "rollup_changes"},
+                ":ttl": {"N": str(now + CHANGED_LIFETIME)},
+            },
+        )
 
 
 def changed_organizations(day: str) -> set[str]:
-    """The organizations whose rollups changed on ``day`` (YYYY-MM-DD, UTC)."""
-    item = get_item(item_key(CHANGED_PK, f"CHANGED#{day}"), consistent=True) or {}
-    return set(item.get("organizations") or ())
+    """The organizations whose rollups changed on ``day`` (YYYY-MM-DD, UTC): one BatchGetItem."""
+    items = batch_get([item_key(CHANGED_PK, _changed_sk(day, shard)) for shard in _SHARDS])
+    return {organization for item in items for organization in item.get("organizations") or ()}
