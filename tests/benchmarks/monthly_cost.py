@@ -47,8 +47,21 @@ PRICES = {
 }
 # The idle stack: template.yaml's alarms (the metrics they watch: a metric-math alarm counts each)
 # and its one Secrets Manager secret. An empty table, bucket and queues cost nothing.
-ALARM_METRICS = 9
 SECRETS = 1
+
+
+def alarm_metrics() -> int:
+    """The metrics template.yaml's alarms watch (a metric-math alarm's each; its expression none)."""
+    from local.template import read_template
+
+    resources = read_template(ROOT / "template.yaml")["Resources"].values()
+    alarms = [
+        resource["Properties"] for resource in resources if resource["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    return sum(
+        sum(1 for query in alarm["Metrics"] if "MetricStat" in query) if "Metrics" in alarm else 1
+        for alarm in alarms
+    )
 
 
 def _metered(meter: CapacityMeter, call: Callable[[], Any]) -> tuple[Counter[str], float, Any]:
@@ -118,7 +131,7 @@ def monthly(figures: dict[str, dict[str, float]], invoices: int) -> dict[str, fl
 
 def idle() -> dict[str, float]:
     return {
-        "CloudWatch alarms": ALARM_METRICS * PRICES["alarm metric-month"],
+        "CloudWatch alarms": alarm_metrics() * PRICES["alarm metric-month"],
         "Secrets Manager": SECRETS * PRICES["secret-month"],
     }
 
