@@ -105,7 +105,10 @@ def test_next_token_is_only_offered_in_the_indexs_order(api, invoices):
     assert listed(api, size="2", sort="co2e").body["next_token"] is None
 
 
-@pytest.mark.parametrize("tamper", [lambda token: token[:-2] + "AA", lambda token: "x" + token])
+# A changed ending (never the same as the token's: a random cursor ends in "AA" one time in 4,096)
+@pytest.mark.parametrize(
+    "tamper", [lambda token: token[:-2] + ("AB" if token.endswith("AA") else "AA"), lambda token: "x" + token]
+)
 def test_an_altered_next_token_is_refused(api, invoices, tamper):
     token = listed(api, size="2").body["next_token"]
 
