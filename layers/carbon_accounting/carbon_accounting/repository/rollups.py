@@ -80,9 +80,6 @@ class RollupWrite:
     marks: list[MarkMove] = field(default_factory=list)
     cells: Cells = field(default_factory=dict)
 
-    def size(self) -> int:
-        return len(self.marks) + len(self.cells)
-
 
 class MarkMoved(Exception):
     """A mark was not where it was read: another reader applied those changes since."""

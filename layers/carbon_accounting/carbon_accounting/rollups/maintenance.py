@@ -121,18 +121,21 @@ def plan(
             continue
         last = pending[-1]
         expires = None if last.new else now + MARK_LIFETIME
-        total: Cells = {}
-        for change in pending:
-            add(total, change.delta())
-        total = nonzero(total)
-        if (mark is None or mark.piece is None) and len(total) < TRANSACTION_ITEMS:
-            move = MarkMove(organization, invoice, mark, last.mark(), expires)
-            small.append(RollupWrite([move], total))
-            continue
-        # Too large for one transaction: change by change, each in pieces of at most 99 cells.
+        deltas = [change.delta() for change in pending]
+        if mark is None or mark.piece is None:
+            total: Cells = {}
+            for delta in deltas:
+                add(total, delta)
+            total = nonzero(total)
+            if len(total) < TRANSACTION_ITEMS:
+                small.append(
+                    RollupWrite([MarkMove(organization, invoice, mark, last.mark(), expires)], total)
+                )
+                continue
+        # Too large for one transaction, or part applied: change by change, in pieces of at most 99 cells.
         before = mark
-        for change in pending:
-            cells = sorted(change.delta().items())
+        for change, delta in zip(pending, deltas, strict=True):
+            cells = sorted(delta.items())
             size = TRANSACTION_ITEMS - 1  # and the mark
             pieces = [cells[start : start + size] for start in range(0, len(cells), size)] or [[]]
             done = before.piece if before is not None and before.piece is not None else 0
