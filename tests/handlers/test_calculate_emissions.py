@@ -12,7 +12,14 @@ from carbon_accounting.invoices import calculation
 from carbon_accounting.repository import table
 from tests.conftest import ROOT
 from tests.functions import LambdaContext, load_function
-from tests.handlers.test_invoices import ACME_HEADERS, KWH, distributed_heat, electricity
+from tests.handlers.test_invoices import (
+    ACME_HEADERS,
+    KWH,
+    cooling_without_a_factor,
+    distributed_heat,
+    electricity,
+    share,
+)
 from tests.tenants import ACME, ACME_MADRID, IBERIA
 
 SAMPLE = json.loads((ROOT / "events" / "calculate_emissions.json").read_text())["Records"][0]
@@ -81,15 +88,43 @@ def test_a_loading_invoice_becomes_active_with_the_engines_figures(api):
     assert settled["notices"] == list(expected.notices)
 
 
+def test_100_litres_of_diesel_read_back_as_100_litres_computed_per_litre(api):
+    diesel = next(fuel for fuel in emissions.fuels() if fuel.name.startswith("Diesel"))
+    litre = next(unit for unit in emissions.units("volume") if unit.name == "liter_(l)")
+    invoice = create(
+        api,
+        distributed_heat(
+            base_quantity=100,
+            unit_id=str(litre.id),
+            facility_fuel_id=str(diesel.id),
+            start_date="2024-03-01",
+            end_date="2024-03-31",
+            facility_percentages=[share(ACME, ACME_MADRID, 1.0)],
+        ),
+    )
+
+    deliver(record(None, stored(ACME, invoice["id"]), 1))
+
+    settled = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
+    assert (settled["base_quantity"], settled["quantity"], settled["unit_id"]) == (100, 100, str(litre.id))
+    assert (settled["original_quantity"], settled["original_unit_id"]) == (None, None)
+    combustion = next(factor for factor in settled["emission_factors"] if factor["method"] == "combustion")
+    # DESNZ 2024, diesel (average biofuel blend), kg CO2e per litre: no conversion through density.
+    assert (combustion["unit"], settled["co2e_consumption"]) == (
+        "kg CO2e/litre",
+        pytest.approx(100 * combustion["value"]),
+    )
+
+
 def test_what_the_user_must_fix_puts_the_invoice_in_error_with_the_reason(api):
-    invoice = create(api, electricity(start_date="2009-01-01", end_date="2009-01-31"))
+    invoice = create(api, cooling_without_a_factor())
 
     deliver(record(None, stored(ACME, invoice["id"]), 1))
 
     failed = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
     assert failed["status"] == "error"
     assert failed["co2e"] is None
-    assert any("2009" in message for message in failed["error_messages"])
+    assert any("custom emission factor" in message for message in failed["error_messages"])
 
 
 def test_a_stale_or_repeated_record_never_overwrites_newer_figures(api):

@@ -4,7 +4,7 @@ import pytest
 
 from carbon_accounting import repository
 from carbon_accounting.settings import get_settings
-from tests.handlers.test_invoices import ACME_HEADERS, distributed_heat, electricity
+from tests.handlers.test_invoices import ACME_HEADERS, cooling_without_a_factor, distributed_heat, electricity
 from tests.streams import TableStream
 from tests.tenants import ACME, GLOBEX, GLOBEX_KEY, IBERIA, api_key_headers
 
@@ -80,7 +80,7 @@ def test_changes_that_leave_the_figures_as_they_were_add_no_entry(api, stream):
 
 
 def test_an_invoice_that_fails_records_that_it_has_no_figures(api, stream):
-    invoice = created(api, stream, electricity(start_date="2010-01-01", end_date="2010-01-31"))
+    invoice = created(api, stream, cooling_without_a_factor())
 
     (entry,) = history(api, invoice["id"]).body
 

@@ -142,7 +142,7 @@ def test_a_newer_dataset_version_moves_exactly_the_affected_invoices_with_histor
     }
 
 
-def test_invoices_computed_by_methodology_1_move_to_methodology_2_with_history(api, stream):
+def test_invoices_computed_by_methodology_1_move_to_the_current_methodology_with_history(api, stream):
     from carbon_accounting.repository.recalculation import release_text
     from carbon_accounting.settings import get_settings
 
@@ -166,12 +166,12 @@ def test_invoices_computed_by_methodology_1_move_to_methodology_2_with_history(a
 
     after = get(api, invoice["id"])
     assert run["recalculated"] == 1
-    assert (after["methodology_version"], after["co2e"]) == ("2", invoice["co2e"])
+    assert (after["methodology_version"], after["co2e"]) == ("3", invoice["co2e"])
     assert [(part["scope"], part["category"]) for part in after["emissions_by_scope"]] == [(2, None), (3, 3)]
     entries = history(api, invoice["id"])
     assert [entry["reason"] for entry in entries] == ["created", "factor_update"]
     assert entries[-1]["emissions_by_scope"] == after["emissions_by_scope"]
-    assert entries[-1]["methodology_version"] == "2"
+    assert entries[-1]["methodology_version"] == "3"
     assert daily_run(stream)["found"] == 0
 
 

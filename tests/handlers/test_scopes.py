@@ -50,7 +50,7 @@ def test_a_gb_invoice_shows_desnz_scope_2_and_its_scope_3_parts(api):
     assert scope_2["co2e_location_based"] == pytest.approx(2_070.5, rel=1e-3)  # DESNZ 2024: 0.20705
     assert invoice["co2e_transmission_and_distribution"] == pytest.approx(183.0, rel=1e-3)  # DESNZ 0.0183
     assert scope_3["co2e"] == pytest.approx(183.0 + 498.7, rel=1e-3)
-    assert (invoice["scope"], invoice["methodology_version"]) == (2, "2")
+    assert (invoice["scope"], invoice["methodology_version"]) == (2, "3")
     assert adds_up(invoice)
 
 

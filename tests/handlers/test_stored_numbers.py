@@ -67,7 +67,7 @@ def test_a_poisoned_invoice_is_still_read_listed_summarized_and_deleted(api, poi
 
     # The tenant recovers through the API: fix the quantity, or delete the invoice.
     fixed = api("update_invoice", ACME_HEADERS, path=path, body={"base_quantity": 1200})
-    assert (fixed.status, fixed.body["original_quantity"]) == (200, 1200.0)
+    assert (fixed.status, fixed.body["base_quantity"], fixed.body["original_quantity"]) == (200, 1200, None)
     assert api("delete_invoice", ACME_HEADERS, path=path).status == 204
     assert api("get_invoice", ACME_HEADERS, path=path).status == 404
 

@@ -182,7 +182,7 @@ INVOICE_ANSWER: dict[str, Any] = {
         },
     ],
     "dataset_version": "aib-2024+eea-2025ed+worldbank-td-2023",
-    "methodology_version": "2",
+    "methodology_version": "3",
     "extraction": None,
     "duplicate_of": None,
     "version": 2,

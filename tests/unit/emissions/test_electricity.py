@@ -219,13 +219,53 @@ def test_the_parts_add_up_to_the_totals_exactly(country):
     assert [(each.scope, each.category) for each in result.by_scope] == [(2, None), (3, 3)]
 
 
-def test_a_year_with_no_factor_anywhere_is_an_error_naming_country_and_year():
-    with pytest.raises(
-        CalculationError, match="no lifecycle grid factor for ES for 2014 or any earlier year"
-    ):
-        electricity(100, ("2014-01-01", "2014-12-31"), "ES")
+def test_a_year_before_the_official_series_takes_its_nearest_edition_naming_both_years():
+    result = electricity(100, ("2020-01-01", "2020-12-31"), "ES")
+
+    assert ("eea:ES:2023", "location_based", "generation") in methods(result)
+    assert ("aib:ES:2023", "market_based", "residual_mix") in methods(result)
+    assert "no 2020 grid factor for ES; used 2023" in result.notices
+    assert "no 2020 residual mix for ES; used 2023" in result.notices
+
+
+def test_a_country_with_no_factor_at_all_is_an_error_naming_it():
+    with pytest.raises(CalculationError, match="no lifecycle grid factor for XK for any year"):
+        electricity(100, ("2024-01-01", "2024-12-31"), "XK")
 
 
 def test_an_unknown_supplier_is_an_error():
     with pytest.raises(CalculationError, match="not in the suppliers catalogue"):
         electricity(100, ("2024-01-01", "2024-12-31"), "ES", supplier_id=UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    ("year", "generation", "td", "wtt_generation", "wtt_td"),
+    # DESNZ's UK electricity of each year's set: generation, T&D, WTT of both (kg CO2e per kWh).
+    [
+        (2019, 0.2556, 0.0217, 0.03565, 0.00303),
+        (2022, 0.19338, 0.01769, 0.04625, 0.00423),
+        (2026, 0.13096, 0.01299, 0.03682, 0.00359),
+    ],
+)
+def test_gb_electricity_of_each_year_keeps_that_years_td_and_well_to_tank(
+    year, generation, td, wtt_generation, wtt_td
+):
+    result = electricity(10_000, (f"{year}-06-01", f"{year}-06-30"), "GB")
+
+    assert result.co2e_location_based == pytest.approx(10_000 * (generation + td + wtt_generation + wtt_td))
+    assert result.co2e_generation == pytest.approx(10_000 * (wtt_generation + wtt_td))
+    assert result.co2e_transmission_and_distribution == pytest.approx(10_000 * td)
+    assert {used.year for used in result.emission_factors if used.dataset_version.startswith("desnz")} == {
+        year
+    }
+
+
+def test_new_york_2019_is_egrid2019_nycw_in_co2e():
+    result = electricity(10_000, ("2019-05-01", "2019-05-31"), "US", postal_code="10001")
+
+    rate = next(used for used in result.emission_factors if used.method == "location_based")
+    # eGRID2019 NYCW (EPA Hub 2021, Table 6): 553.8 lb CO2 + 25 x 0.021 lb CH4 + 298 x 0.002 lb N2O per MWh.
+    assert (rate.id, rate.value) == ("egrid:NYCW:2019:egrid-2019", pytest.approx(554.921 * 0.45359237 / 1000))
+    assert rate.value == pytest.approx(0.2517, rel=0.005)
+    by_scope = {(part.scope, part.category): part for part in result.by_scope}
+    assert by_scope[2, None].co2e_location_based == pytest.approx(10_000 * rate.value)

@@ -40,10 +40,29 @@ def test_series_falls_back_to_the_latest_earlier_year_and_says_so():
     assert factors.grid_intensity("ES").at(2024)[1] is None
 
 
-def test_series_without_an_earlier_year_is_an_error():
+def test_a_year_without_a_factor_takes_the_nearest_year_the_earlier_of_two_as_near():
+    series = factors.Series("factor", {year: _factor(year) for year in (2019, 2021, 2024)})
+
+    assert [series.at(year)[0].year for year in (2015, 2019, 2020, 2022, 2023, 2030)] == [
+        2019,
+        2019,
+        2019,
+        2021,
+        2024,
+        2024,
+    ]
+    assert series.at(2020)[1] == "no 2020 factor; used 2019"
+    assert series.at(2021)[1] is None
+
+
+def test_an_empty_series_is_an_error():
     with pytest.raises(CalculationError) as raised:
-        factors.residual_mix("ES").at(2022)
-    assert raised.value.messages == ["no residual mix for ES for 2022 or any earlier year"]
+        factors.residual_mix("US").at(2022)
+    assert raised.value.messages == ["no residual mix for US for any year"]
+
+
+def _factor(year: int) -> factors.Factor:
+    return factors.Factor(f"f:{year}", "v", "source", "GB", year, 1.0, "kg CO2e/kWh", 1, "generation")
 
 
 def _rows(path):

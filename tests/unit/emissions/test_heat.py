@@ -14,6 +14,7 @@ from tests.unit.emissions.builders import (
     COAL,
     CUBIC_METER,
     DIESEL,
+    FUEL_OIL,
     GAS_OIL,
     KILOGRAM,
     KILOWATT_HOUR,
@@ -30,6 +31,8 @@ from tests.unit.emissions.builders import (
 NATURAL_GAS_M3_2025 = 2.06672  # desnz:1_100_1004_1_1
 NATURAL_GAS_KWH_2025 = 0.18296  # desnz:1_100_1004_6_1 (Gross CV)
 NATURAL_GAS_KWH_2024 = 0.1829  # desnz:2024:natural-gas:kwh-gross-cv:scope-1
+NATURAL_GAS_KWH_2019 = 0.18385  # desnz:2019:natural-gas:kwh-gross-cv:scope-1
+NATURAL_GAS_KWH_2026 = 0.18231  # desnz:2026:natural-gas:kwh-gross-cv:scope-1 (partial 2026 set)
 GAS_OIL_LITRE_2025 = 2.75541  # desnz:1_101_1014_8_1
 DIESEL_KWH_2025 = 0.24411  # desnz:1_101_1011_6_1
 DIESEL_TONNE_2025 = 3087.94462  # desnz:1_101_1011_15_1
@@ -141,10 +144,10 @@ def test_period_across_two_years_is_prorated_by_days():
 
 
 def test_year_after_the_data_uses_the_latest_with_a_notice():
-    result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, period=("2026-01-01", "2026-01-31"))
+    result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, period=("2028-01-01", "2028-01-31"))
 
-    assert result.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2025)
-    assert "no 2026 DESNZ factor for Natural gas; used 2025" in result.notices
+    assert result.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2026)
+    assert "no 2028 DESNZ factor for Natural gas; used 2026" in result.notices
 
 
 def test_uk_facility_gets_no_notice_about_uk_factors():
@@ -182,10 +185,35 @@ def test_custom_factor_on_biomass_says_biogenic_co2_is_not_estimated():
     )
 
 
-def test_year_before_the_data_is_an_error():
-    with pytest.raises(CalculationError) as raised:
-        heat(1000, KILOWATT_HOUR, NATURAL_GAS, period=("2023-01-01", "2023-01-31"))
-    assert raised.value.messages == ["no DESNZ factor for Natural gas for 2023 or any earlier year"]
+def test_year_before_the_data_uses_the_first_with_a_notice():
+    result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, period=("2018-01-01", "2018-01-31"))
+
+    assert result.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2019)
+    assert "no 2018 DESNZ factor for Natural gas; used 2019" in result.notices
+
+
+@pytest.mark.parametrize(
+    ("year", "scope_1"),
+    # DESNZ's natural gas, kg CO2e per kWh (gross CV), of each year's set (rows desnz:<year>:...).
+    [(2019, 0.18385), (2021, 0.18316), (2023, 0.182928926174497), (2026, 0.18231)],
+)
+def test_each_year_of_natural_gas_is_computed_with_its_own_set(year, scope_1):
+    result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, period=(f"{year}-03-01", f"{year}-03-31"))
+
+    assert result.co2e_consumption == approx(1000 * scope_1)
+    assert {used.year for used in result.emission_factors} == {year}
+    assert not [notice for notice in result.notices if "used" in notice]
+
+
+def test_a_year_a_fuel_has_no_well_to_tank_factor_for_takes_the_nearest_with_a_notice():
+    # DESNZ published no WTT factor for fuel oil before the 2022 set.
+    result = heat(1000, LITER, FUEL_OIL, period=("2020-01-01", "2020-01-31"))
+
+    assert {(used.method, used.year) for used in result.emission_factors} == {
+        ("combustion", 2020),
+        ("upstream", 2022),
+    }
+    assert "no 2020 DESNZ factor for Fuel oil (heavy fuel oil); used 2022" in result.notices
 
 
 def test_missing_fuel_is_an_error():
@@ -256,3 +284,46 @@ def test_district_cooling_needs_the_suppliers_factor():
 def test_purchased_energy_is_measured_in_energy_only():
     with pytest.raises(CalculationError, match="measured in energy units, not cubic_meter"):
         heat(10, CUBIC_METER, DISTRICT_HEATING)
+
+
+PURCHASED_STEAM = UUID("b9c8c46c-26eb-52a2-b7f7-a28dd6928eab")
+DISTRICT_HEATING = UUID("caf9049a-70ce-58ef-a205-975cd672d498")
+MMBTU_IN_KWH = 1055.05585262e6 / 3.6e6  # the IT British thermal unit, by definition
+
+
+@pytest.mark.parametrize("fuel", [PURCHASED_STEAM, DISTRICT_HEATING])
+def test_steam_and_heat_bought_in_the_us_is_epa_table_7_without_uk_upstream(fuel):
+    result = calculate(
+        activity(
+            InvoiceType.HEAT, 1000, KILOWATT_HOUR, ("2025-01-01", "2025-01-31"), "US", facility_fuel_id=fuel
+        )
+    )
+
+    # EPA Hub 2025, Table 7: 66.33 kg CO2, 1.25 g CH4 and 0.125 g N2O per mmBtu; AR5 GWPs 28 and 265.
+    per_kwh = (66.33 + 28 * 1.25e-3 + 265 * 0.125e-3) / MMBTU_IN_KWH
+    assert result.scope == 2
+    assert result.co2e == approx(1000 * per_kwh)
+    assert [(used.id, used.method) for used in result.emission_factors] == [
+        ("epa-hub:2025:table-7:steam-and-heat", "location_based")
+    ]
+    assert not any("DESNZ" in notice for notice in result.notices)
+
+
+def test_district_heat_2023_in_gb_is_desnz_2023_with_its_losses():
+    result = calculate(
+        activity(
+            InvoiceType.HEAT,
+            1000,
+            KILOWATT_HOUR,
+            ("2023-02-01", "2023-02-28"),
+            "GB",
+            facility_fuel_id=DISTRICT_HEATING,
+        )
+    )
+
+    assert result.co2e_consumption == approx(1000 * 0.17964657181208055)  # desnz:2023:district-heat-and-steam
+    # WTT 0.03341, distribution loss 0.00945387785234899, its WTT 0.00175842105263158 (2023 flat file).
+    assert result.co2e - result.co2e_consumption == approx(
+        1000 * (0.03341 + 0.00945387785234899 + 0.00175842105263158)
+    )
+    assert {used.year for used in result.emission_factors} == {2023}

@@ -21,10 +21,12 @@ EMBER_2026 = [
 ]
 
 
-def test_release_2_is_methodology_2_and_makes_every_earlier_figure_stale():
-    assert releases.current_release() == 2
-    assert releases.methodology_version() == "2"
-    assert all(releases.changed_at(kind, years) == 2 for kind in InvoiceType for years in releases.buckets())
+def test_release_3_is_methodology_3_and_makes_every_earlier_figure_stale():
+    # Release 3 adds the base years and 2026; methodology 3 takes the nearest year's factor where a
+    # year has none (before: the latest earlier one, else an error or another source).
+    assert releases.current_release() == 3
+    assert releases.methodology_version() == "3"
+    assert all(releases.changed_at(kind, years) == 3 for kind in InvoiceType for years in releases.buckets())
 
 
 @pytest.mark.parametrize(
@@ -44,7 +46,7 @@ def test_an_invoice_period_falls_in_one_years_bucket(start, end, expected):
 
 def test_a_newer_version_replaces_the_rows_it_revises_and_adds_years(tmp_path):
     with newer_version(tmp_path, "ember-owid-2026.1", "ember", "grid_intensity.csv", EMBER_2026) as release:
-        assert release == releases.current_release() == 3
+        assert release == releases.current_release() == 4
         spain = factors.grid_intensity("ES")
         assert (spain.at(2023)[0].id, spain.at(2023)[0].dataset_version) == (
             "ember:ES:2023:r2026",
@@ -62,7 +64,7 @@ def test_a_newer_version_makes_stale_the_types_and_years_it_changes(tmp_path):
             (kind, years)
             for kind in InvoiceType
             for years in releases.buckets()
-            if releases.changed_at(kind, years) == 3
+            if releases.changed_at(kind, years) == 4
         }
 
     # 2023 revised; 2025 new, and 2026-2027 (no Ember data) now fall back to it. 2024 and heat or water:

@@ -10,10 +10,11 @@ recharge are in ``electricity``; docs/methodology.md is the long form of every r
   DESNZ reports outside of scopes (biomass, biogas, the biofuel in road fuels) goes to
   ``co2e_biomass``. Where DESNZ gives a factor in another unit type only, the quantity is converted
   through the fuel's calorific value and density, with a notice.
-- heat, purchased (district heating, steam): Scope 2 = kWh * DESNZ's heat and steam factor, on both
-  bases unless a custom factor (the supplier's rate) gives the market-based one; Scope 3.3 = its
-  well-to-tank (upstream), and for district heating the network's distribution losses (T&D) and their
-  well-to-tank (upstream).
+- heat, purchased (district heating, steam): Scope 2 = kWh * the heat and steam factor of the
+  facility's country's official set (US: EPA's Emission Factors Hub, Table 7; elsewhere DESNZ's), on
+  both bases unless a custom factor (the supplier's rate) gives the market-based one; with DESNZ's,
+  Scope 3.3 = its well-to-tank (upstream), and for district heating the network's distribution losses
+  (T&D) and their well-to-tank (upstream). EPA publishes neither, so none is estimated in the US.
   District cooling has no published factor: it needs a custom factor.
 - water: m³ * DESNZ water supply (Scope 3 category 1) + m³ * water treatment (Scope 3 category 5).
 - process: the quantity, converted to the custom factor's unit (same type), * the factor (Scope 1). The
@@ -22,10 +23,10 @@ recharge are in ``electricity``; docs/methodology.md is the long form of every r
 A custom factor on a burned fuel or water replaces the default Scope 1 (or water) factor (heat converts
 through the fuel's properties when the factor's unit type differs); it says nothing of biogenic CO2, so
 ``co2e_biomass`` is then 0, with a notice for biogenic fuels, while the fuel's well-to-tank still
-applies. DESNZ is a UK factor set, applied to every country with a notice. For every type: the period
-is prorated by days across calendar years, each year with its own factors, and a year without a factor
-takes the latest earlier one (``factors``); a custom factor must be valid for the whole period; every
-factor used is recorded on the result.
+applies. DESNZ is a UK factor set, applied to every country with no official set of its own, with a
+notice. For every type: the period is prorated by days across calendar years, each year with its own
+factors, and a year without a factor takes the nearest year's, with a notice (``factors``); a custom
+factor must be valid for the whole period; every factor used is recorded on the result.
 """
 
 from __future__ import annotations
@@ -100,22 +101,30 @@ def _purchased_heat(invoice: CheckedActivity, fuel: Fuel, ledger: Ledger) -> Non
             )
         ledger.notice(f"{fuel.name}: no upstream or network losses are estimated, only the custom factor")
         return
-    _note_uk_factors(invoice, ledger)
+    epa = invoice.country == factors.US
+    if epa:
+        ledger.notice(
+            f"{fuel.name} in the US: EPA's factor for purchased steam and heat; EPA publishes no "
+            "upstream or network-loss factor, so Scope 3 category 3 is not estimated"
+        )
+    else:
+        _note_uk_factors(invoice, ledger)
     custom = None
     if invoice.custom_factor is not None:
         custom = ledger.custom_kg(invoice, *invoice.custom_factor, "market_based", "supplier")
         ledger.add_market(Part.PURCHASED_ENERGY, custom)
+    activity = factors.EPA_STEAM_AND_HEAT if epa else fuel.desnz_fuel
     district = fuel.desnz_fuel.startswith("district")
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
         with ledger.during(part.year):
             year_kwh = kwh * part.share
-            heat = year_kwh * ledger.use(
-                ledger.at(factors.heat(fuel.desnz_fuel), part.year), "location_based"
-            )
+            heat = year_kwh * ledger.use(ledger.at(factors.heat(activity), part.year), "location_based")
             if custom is None:
                 ledger.add(Part.PURCHASED_ENERGY, heat)
             else:
                 ledger.add_location(Part.PURCHASED_ENERGY, heat)
+            if epa:
+                continue
             wtt = ledger.at(factors.heat(f"wtt_{fuel.desnz_fuel}"), part.year)
             ledger.add(Part.UPSTREAM, year_kwh * ledger.use(wtt, "upstream"))
             if district:

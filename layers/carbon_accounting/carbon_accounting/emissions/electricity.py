@@ -104,7 +104,7 @@ def _grid(invoice: CheckedActivity, year: int, kwh: float, ledger: Ledger) -> _G
         candidates.append((factors.grid_direct(invoice.activity.subdivision), None))
     candidates.append((factors.grid_direct(invoice.country), None))
     for series, losses in candidates:
-        found = ledger.latest(series, year)
+        found = ledger.nearest(series, year)
         if found is not None:
             if found.basis == "production_mix_co2":
                 ledger.notice(
@@ -138,7 +138,7 @@ def _upstream(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
     if grid.rate.basis == "lifecycle":
         return  # inside the lifecycle rate
     wtt = factors.electricity_upstream("wtt_generation")
-    found = ledger.latest(wtt, grid.year) if invoice.country == "GB" else None
+    found = ledger.nearest(wtt, grid.year) if invoice.country == "GB" else None
     if found is None:
         ledger.notice(
             f"no well-to-tank factor of electricity generation for {invoice.country} in {grid.year}: "
@@ -151,10 +151,10 @@ def _upstream(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
 def _losses(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
     """Transmission and distribution losses: DESNZ's factors for GB, else a loss share."""
     if invoice.country == "GB" and grid.rate.dataset_version.startswith("desnz"):
-        td = ledger.latest(factors.electricity_upstream("td_losses"), grid.year)
+        td = ledger.nearest(factors.electricity_upstream("td_losses"), grid.year)
         if td is not None:
             ledger.add(Part.LOSSES, grid.kwh * ledger.use(td, "transmission_and_distribution"))
-            wtt = factors.electricity_upstream("wtt_td_losses").latest(grid.year)
+            wtt = ledger.nearest(factors.electricity_upstream("wtt_td_losses"), grid.year)
             if wtt is not None:  # the well-to-tank of the electricity lost is upstream, like generation's
                 ledger.add(Part.UPSTREAM, grid.kwh * ledger.use(wtt, "upstream"))
             return
@@ -165,7 +165,7 @@ def _losses(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> None:
 
 def _loss_share(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> float:
     if grid.losses is not None:
-        found = ledger.latest(grid.losses, grid.year)
+        found = ledger.nearest(grid.losses, grid.year)
         if found is not None:
             return ledger.use(found, "transmission_and_distribution") / 100
     series = factors.td_loss(invoice.country)
@@ -269,12 +269,12 @@ def _record_certificates(
 def _residual_rate(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> float:
     """The market-based rate of a year's uncovered kWh: residual mix, total supplier mix, grid."""
     series = factors.residual_mix(invoice.country)
-    found = series.latest(grid.year)
+    found = series.nearest(grid.year)
     if found is not None and found.value is not None:
         ledger.notice(series.fallback_notice(found, grid.year))
         return ledger.use(found, "market_based")
     mix = factors.supplier_mix(invoice.country)
-    total = mix.latest(grid.year)
+    total = mix.nearest(grid.year)
     if found is not None and total is not None:
         ledger.notice(
             f"AIB prints no {found.year} residual mix for {invoice.country} (full disclosure): its total "

@@ -14,8 +14,10 @@ Year rules, for an invoice's period:
 
 - a period spanning several calendar years is split by days, both dates included (``split_by_year``),
   and each year gets its own factors;
-- a year with no factor takes the latest earlier year, with a notice on the invoice ("no 2025 grid
-  factor for ES; used 2024"); a series with no year at or before it is a ``CalculationError``.
+- a year with no factor takes the nearest year that has one (the earlier of two as near), with a notice
+  on the invoice that names both ("no 2025 grid factor for ES; used 2024"): a base year before a
+  series starts takes its first edition, a year after it ends its last; an empty series is a
+  ``CalculationError``.
 
 Nothing is read at import time: a function's cold start pays only for the files it uses.
 """
@@ -34,6 +36,7 @@ from carbon_accounting.emissions.model import CalculationError, FactorUsed
 _DATA = Path(__file__).with_name("data")
 WORLD = "WLD"  # the World Bank's world aggregate, the T&D fallback for countries it does not cover
 US = "US"  # eGRID's national rates, for a US facility whose ZIP code is not given
+EPA_STEAM_AND_HEAT = "epa_steam_and_heat"  # heat_factors.csv's series of EPA's Hub, Table 7 (US)
 
 
 @dataclass(frozen=True)
@@ -106,16 +109,17 @@ class Series:
     label: str
     by_year: Mapping[int, Factor]
 
-    def latest(self, year: int) -> Factor | None:
-        """The factor of ``year``, else of the latest earlier year, else None."""
-        earlier = [each for each in self.by_year if each <= year]
-        return self.by_year[max(earlier)] if earlier else None
+    def nearest(self, year: int) -> Factor | None:
+        """The factor of ``year``, else of the nearest year (the earlier of two as near), else None."""
+        if not self.by_year:
+            return None
+        return self.by_year[min(self.by_year, key=lambda each: (abs(each - year), each))]
 
     def at(self, year: int) -> tuple[Factor, str | None]:
         """The factor for ``year`` and the notice to show if it is another year's."""
-        found = self.latest(year)
+        found = self.nearest(year)
         if found is None:
-            raise CalculationError(f"no {self.label} for {year} or any earlier year")
+            raise CalculationError(f"no {self.label} for any year")
         return found, self.fallback_notice(found, year)
 
     def fallback_notice(self, found: Factor, year: int) -> str | None:
@@ -205,9 +209,14 @@ def water(activity: str) -> Series:
 
 
 def heat(activity: str) -> Series:
-    """A DESNZ heat and steam factor (``district_heat_and_steam``, ``wtt_district_heat_and_steam``,
-    ``district_distribution_loss``, ...), kg CO2e per kWh of heat."""
-    label = f"DESNZ {activity.replace('_', ' ')} factor"
+    """A heat and steam factor, kg CO2e per kWh of heat: DESNZ's (``district_heat_and_steam``,
+    ``wtt_district_heat_and_steam``, ``district_distribution_loss``, ...) or EPA's
+    (``EPA_STEAM_AND_HEAT``)."""
+    label = (
+        "EPA steam and heat factor"
+        if activity == EPA_STEAM_AND_HEAT
+        else f"DESNZ {activity.replace('_', ' ')} factor"
+    )
     return Series(label, _series(HEAT_FACTORS, activity))
 
 

@@ -91,14 +91,14 @@ class Ledger:
         self.biomass.append((self.year, kg))
 
     def at(self, series: Series, year: int) -> Factor:
-        """The factor of ``series`` for ``year``, noting a fallback to an earlier year."""
+        """The factor of ``series`` for ``year``, noting a fallback to another year."""
         found, notice = series.at(year)
         self.notice(notice)
         return found
 
-    def latest(self, series: Series, year: int) -> Factor | None:
-        """Like ``at``, for a series that may have nothing at or before ``year``: then None."""
-        found = series.latest(year)
+    def nearest(self, series: Series, year: int) -> Factor | None:
+        """Like ``at``, for a series that may be empty: then None."""
+        found = series.nearest(year)
         if found is not None:
             self.notice(series.fallback_notice(found, year))
         return found

@@ -48,9 +48,11 @@ _FILES: dict[InvoiceType, tuple[DataFile, ...]] = {
 
 # The methodology (docs/methodology.md) by version, and the release that brought it in for each type:
 # its figures are recomputed like those of a data release. Version 2 splits every invoice by scope and
-# category, and reworks every type's parts (issue 13).
-METHODOLOGY = {"1": 1, "2": 2}
-_METHOD_CHANGED_AT = dict.fromkeys(InvoiceType, METHODOLOGY["2"])
+# category, and reworks every type's parts (issue 13). Version 3 takes the nearest year's factor where a
+# year has none (issue 28; before, the latest earlier year's, else an error or the next source), which
+# changes figures that no row of release 3 changes: every type, every year.
+METHODOLOGY = {"1": 1, "2": 2, "3": 3}
+_METHOD_CHANGED_AT = dict.fromkeys(InvoiceType, METHODOLOGY["3"])
 
 
 def methodology_version() -> str:
@@ -113,9 +115,14 @@ def _changed_in(invoice_type: InvoiceType, year: int) -> int:
 
 
 def _pick(entries: list[_Entry], year: int, release: int) -> _Entry | None:
-    """The row the engine uses for ``year`` with the data of ``release``: the latest year at or before
-    it, and of that year the latest release (``factors.Series.latest`` over ``factors._table``)."""
-    return max((entry for entry in entries if entry[0] <= year and entry[1] <= release), default=None)
+    """The row the engine uses for ``year`` with the data of ``release``: the nearest year (the earlier
+    of two as near), and of that year the latest release (``factors.Series.nearest`` over
+    ``factors._table``)."""
+    known = [entry for entry in entries if entry[1] <= release]
+    if not known:
+        return None
+    nearest = min((abs(entry[0] - year), entry[0]) for entry in known)[1]
+    return max(entry for entry in known if entry[0] == nearest)
 
 
 @cache

@@ -1,8 +1,10 @@
 """An invoice's life: created ``loading``, computed by the stream calculator, then ``active`` or ``error``.
 
-Creating checks everything the user can get wrong, converts the quantity to its unit type's canonical
-unit (keeping what was sent in ``original_quantity``/``original_unit_id``), and writes the invoice (or
-a distributed parent and its children) in one transaction.
+Creating checks everything the user can get wrong, keeps the quantity in the unit it was sent in (the
+engine converts; ``original_quantity``/``original_unit_id`` keep their public meaning, a quantity
+converted from currency, and stay null), and writes the invoice (or a distributed parent and its
+children) in one transaction. Invoices created before issue 28 were stored in their type's canonical
+unit with what was sent in ``original_*``: they read back as stored, and edit as sent.
 """
 
 from __future__ import annotations
@@ -64,8 +66,10 @@ def _check_catalogue_references(data: InvoiceCreate) -> None:
         raise BadRequest(f"Unknown supplier_id {data.supplier_id}", "INVALID_SUPPLIER", "supplier_id")
 
 
-def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> dict[str, Any]:
-    """The quantity in its unit type's canonical unit, with what was sent when that differs."""
+def _checked_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> dict[str, Any]:
+    """The quantity and unit as sent, once the unit is known to fit the type: the engine converts
+    (through the fuel's properties, for heat) where a factor is given in another unit, so that an
+    invoice reads back as its bill printed it (100 litres of diesel stay 100 litres)."""
     unit = emissions.unit(data.unit_id)
     if unit is None:
         raise BadRequest(f"Unknown unit_id {data.unit_id}", "INVALID_UNIT", "unit_id")
@@ -76,16 +80,7 @@ def _canonical_quantity(invoice_type: emissions.InvoiceType, data: InvoiceCreate
             "INVALID_UNIT",
             "unit_id",
         )
-    # A process invoice stays in its own unit: the custom factor it is computed with decides.
-    canonical = unit if invoice_type is emissions.InvoiceType.PROCESS else emissions.canonical_unit(unit.type)
-    if canonical.id == unit.id:
-        return {"base_quantity": data.base_quantity, "unit_id": str(unit.id)}
-    return {
-        "base_quantity": emissions.convert(data.base_quantity, unit.id, canonical.id),
-        "unit_id": str(canonical.id),
-        "original_quantity": data.base_quantity,
-        "original_unit_id": str(unit.id),
-    }
+    return {"base_quantity": data.base_quantity, "unit_id": str(unit.id)}
 
 
 # An invoice's period: within the years emission factors are published for (1990 on, the Kyoto base
@@ -139,7 +134,7 @@ def _checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> 
     invoice_type = _invoice_type(data.type)
     _check_period(data.start_date, data.end_date)
     _check_fields(invoice_type, data)
-    quantity = _canonical_quantity(invoice_type, data)
+    quantity = _checked_quantity(invoice_type, data)
     if data.certified_quantity is not None and data.certified_quantity > data.base_quantity:
         raise BadRequest(
             f"certified_quantity {data.certified_quantity:g} is more than base_quantity "
