@@ -16,6 +16,7 @@ from tests.handlers.test_invoices import (
     share,
     stored_invoices,
 )
+from tests.streams import TableStream
 from tests.tenants import ACME, ACME_MADRID, IBERIA
 
 KILN_UNIT = "336ebb52-69f2-533e-aca6-497a2c698409"
@@ -45,12 +46,17 @@ def test_a_quantity_outside_its_bounds_is_422_and_nothing_is_stored(api, quantit
     assert stored_invoices(ACME) == []
 
 
-def test_the_quantity_bound_is_of_the_unit_sent_and_the_converted_value_stays_storable(api):
-    # 1e36 MWh was accepted and became 1e39 kWh; the bound applies to what the client sent.
+def test_the_quantity_bound_is_of_the_unit_sent_and_the_largest_is_computed_and_stored(api):
+    stream = TableStream()
+    # 1e36 MWh was once accepted and became 1e39 kWh; the bound applies to what the client sent, which
+    # is kept as sent, and the engine's conversion of the largest (1e15 kWh) stays storable.
     assert api("create_invoice", ACME_HEADERS, body=electricity(base_quantity=1e36)).status == 422
     largest = api("create_invoice", ACME_HEADERS, body=electricity(base_quantity=1e12, unit_id=str(MWH.id)))
-    assert (largest.status, largest.body["base_quantity"]) == (201, 1e15)
-    assert api("get_invoice", ACME_HEADERS, path={"invoice_id": largest.body["id"]}).status == 200
+    assert (largest.status, largest.body["base_quantity"]) == (201, 1e12)
+    assert stream.drain() == []
+    computed = api("get_invoice", ACME_HEADERS, path={"invoice_id": largest.body["id"]})
+    assert (computed.status, computed.body["status"]) == (200, "active")
+    assert computed.body["co2e"] > 1e13
 
 
 @pytest.mark.parametrize("percentage", [1e-320, 1e-7, 0, 1.0000001])

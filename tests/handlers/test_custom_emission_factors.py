@@ -44,6 +44,23 @@ def test_invalid_factors_are_refused(api, body, status, code):
     assert (answer.status, answer.body["code"]) == (status, code)
 
 
+@pytest.mark.parametrize("ambiguous", [0.3, 0.99, 1e-6])
+def test_a_renewable_percentage_that_reads_as_a_fraction_is_refused_saying_so(api, ambiguous):
+    answer = api("create_custom_emission_factor", ACME_HEADERS, body=kiln(renewable_percentage=ambiguous))
+
+    assert (answer.status, answer.body["code"]) == (422, "VALIDATION_ERROR")
+    (problem,) = answer.body["detail"]
+    assert problem["loc"][-1] == "renewable_percentage"
+    assert "send 30 for 30%" in problem["msg"]
+
+
+@pytest.mark.parametrize("percentage", [0, 1, 30, 100])
+def test_a_renewable_percentage_of_0_or_1_to_100_is_kept_as_sent(api, percentage):
+    answer = api("create_custom_emission_factor", ACME_HEADERS, body=kiln(renewable_percentage=percentage))
+
+    assert (answer.status, answer.body["renewable_percentage"]) == (201, percentage)
+
+
 def test_a_process_invoice_is_computed_with_its_custom_factor_in_the_factors_unit(api):
     factor = api("create_custom_emission_factor", ACME_HEADERS, body=kiln()).body
     body = electricity(

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from carbon_accounting import emissions, examples
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.invoices import listing, models
-from carbon_accounting.invoices.lifecycle import _canonical_quantity, _check_fields
+from carbon_accounting.invoices.lifecycle import _check_fields, _checked_quantity
 from carbon_accounting.invoices.recalculation import RecalculationRequest
 from carbon_accounting.models import (
     COUNTRY_PATTERN,
@@ -277,7 +277,7 @@ def _type_rules(invoice: models.InvoiceCreate) -> None:
     """What lifecycle checks per type: the fields, then the unit."""
     invoice_type = emissions.InvoiceType(invoice.type)
     _check_fields(invoice_type, invoice)
-    _canonical_quantity(invoice_type, invoice)
+    _checked_quantity(invoice_type, invoice)
 
 
 @pytest.mark.parametrize(

@@ -167,10 +167,10 @@ def _integral(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _zero_or_at_least(minimum: float) -> tuple[Any, ...]:
+def _zero_or_at_least(minimum: float, why: str = "") -> tuple[Any, ...]:
     def check(value: float) -> float:
         if 0 < value < minimum:
-            raise ValueError(f"must be 0 or at least {minimum:g}")
+            raise ValueError(f"must be 0 or at least {minimum:g}{why}")
         return value
 
     return AfterValidator(check), Field(json_schema_extra={"anyOf": [{"const": 0}, {"minimum": minimum}]})
@@ -195,8 +195,18 @@ FactorValue = Annotated[
     Field(strict=True, ge=0, le=MAX_FACTOR, allow_inf_nan=False, description="kg CO2e per unit"),
     *_zero_or_at_least(MIN_FACTOR),
 ]
-Percent = Annotated[
-    float, Field(strict=True, ge=0, le=100, allow_inf_nan=False), *_zero_or_at_least(MIN_PERCENTAGE)
+# A percentage where facility shares are fractions: 0.3 would be read as 0.3%, though its sender most
+# likely meant 30%. Between 0 and 1 it is refused, not guessed (docs/methodology.md, "Certificates").
+RenewablePercent = Annotated[
+    float,
+    Field(
+        strict=True,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="A percentage, 0 to 100 (30 is 30%); between 0 and 1 is refused as ambiguous",
+    ),
+    *_zero_or_at_least(1, ": a percentage, 0 to 100 (send 30 for 30%), not a fraction"),
 ]
 CoveredQuantity = Annotated[
     float,
@@ -402,7 +412,7 @@ class CustomEmissionFactorCreate(RequestModel):
     factor: FactorValue
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
-    renewable_percentage: Percent | None = None
+    renewable_percentage: RenewablePercent | None = None
 
 
 class CustomEmissionFactor(Model):

@@ -150,12 +150,13 @@ def test_unit_types_each_invoice_type_accepts():
 
 
 def _desnz_2025(fuel, component):
-    """The fuel's 2025 factors for ``component``, by unit, read from the shipped file."""
+    """The fuel's DESNZ 2025 factors for ``component``, by unit, read from the shipped file."""
     with FUEL_FACTORS.open(encoding="utf-8") as rows:
         return {
             row["per_unit"]: float(row["value"])
             for row in csv.DictReader(rows)
-            if (row["fuel"], row["component"], row["year"]) == (fuel.desnz_fuel, component, "2025")
+            if (row["region"], row["fuel"], row["component"], row["year"])
+            == ("GB", fuel.desnz_fuel, component, "2025")
         }
 
 

@@ -181,7 +181,7 @@ def test_custom_factor_on_biomass_says_biogenic_co2_is_not_estimated():
     assert result.co2e_biomass == 0
     assert result.notices == (
         UK_NOTICE,  # the fuel's well-to-tank is DESNZ's
-        "co2e_biomass is not estimated: the custom factor replaces DESNZ's for Wood pellets",
+        "co2e_biomass is not estimated: the custom factor replaces the published one for Wood pellets",
     )
 
 
@@ -327,3 +327,55 @@ def test_district_heat_2023_in_gb_is_desnz_2023_with_its_losses():
         1000 * (0.03341 + 0.00945387785234899 + 0.00175842105263158)
     )
     assert {used.year for used in result.emission_factors} == {2023}
+
+
+def test_natural_gas_burned_in_the_us_is_epa_table_1_in_scope_1_and_desnz_upstream():
+    result = calculate(
+        activity(
+            InvoiceType.HEAT,
+            1000,
+            KILOWATT_HOUR,
+            ("2025-01-01", "2025-01-31"),
+            "US",
+            facility_fuel_id=NATURAL_GAS,
+        )
+    )
+
+    # EPA Hub 2025, Table 1, natural gas per mmBtu (HHV, i.e. gross CV): 53.06 kg CO2, 1 g CH4, 0.1 g N2O.
+    per_kwh = (53.06 + 28 * 1e-3 + 265 * 0.1e-3) / MMBTU_IN_KWH
+    assert result.co2e_consumption == approx(1000 * per_kwh)
+    assert result.co2e_generation == approx(1000 * 0.03021)  # DESNZ 2025 WTT natural gas, gross CV
+    assert [used.dataset_version for used in result.emission_factors] == ["epa-hub-2025", "desnz-2025-r2"]
+    assert not any("applied to a facility in US" in notice for notice in result.notices)
+
+
+def test_wood_burned_in_the_us_puts_epas_biogenic_co2_outside_of_scopes():
+    result = heat_in("US", 1, TONNE, WOOD_PELLETS)
+
+    short_tons = 1000 / 907.18474
+    # EPA Hub 2025, wood and wood residuals per short ton: 1,640 kg CO2 (biogenic), 126 g CH4, 63 g N2O.
+    assert result.co2e_biomass == approx(1640 * short_tons)
+    assert result.co2e_consumption == approx((28 * 0.126 + 265 * 0.063) * short_tons)
+
+
+@pytest.mark.parametrize("country", ["ES", "DE", "JP"])
+def test_a_fuel_burned_where_no_national_set_is_held_is_desnz_with_a_notice(country):
+    result = heat_in(country, 1000, KILOWATT_HOUR, NATURAL_GAS)
+
+    assert result.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2025)
+    assert (
+        f"DESNZ factors are the UK's, applied to a facility in {country}: no national set" in result.notices
+    )
+
+
+def heat_in(country, quantity, unit_id, fuel_id):
+    return calculate(
+        activity(
+            InvoiceType.HEAT,
+            quantity,
+            unit_id,
+            ("2025-01-01", "2025-01-31"),
+            country,
+            facility_fuel_id=fuel_id,
+        )
+    )

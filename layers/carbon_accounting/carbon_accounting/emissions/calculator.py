@@ -5,11 +5,12 @@ adds up to the totals. The primary scope (``Emissions.scope``, the public API's)
 recharge 2, heat 1 (2 for purchased heat, steam or cooling), water 3, process 1. Electricity and
 recharge are in ``electricity``; docs/methodology.md is the long form of every rule.
 
-- heat, a fuel burned: Scope 1 = the quantity * the fuel's DESNZ Scope 1 factor (CO2 + CH4 + N2O) in the
-  invoice's unit type, and Scope 3.3 upstream = * its DESNZ well-to-tank factor. The biogenic CO2 that
-  DESNZ reports outside of scopes (biomass, biogas, the biofuel in road fuels) goes to
-  ``co2e_biomass``. Where DESNZ gives a factor in another unit type only, the quantity is converted
-  through the fuel's calorific value and density, with a notice.
+- heat, a fuel burned: Scope 1 = the quantity * the fuel's Scope 1 factor (CO2 + CH4 + N2O) in the
+  invoice's unit type, from the official set of the facility's country where one is held (the US:
+  EPA's Hub, Table 1), else DESNZ's; Scope 3.3 upstream = * its DESNZ well-to-tank factor (no other
+  publisher's is held). The biogenic CO2 reported outside of scopes (biomass, biogas, the biofuel in
+  road fuels) goes to ``co2e_biomass``. Where the set gives a factor in another unit type only, the
+  quantity is converted through the fuel's calorific value and density, with a notice.
 - heat, purchased (district heating, steam): Scope 2 = kWh * the heat and steam factor of the
   facility's country's official set (US: EPA's Emission Factors Hub, Table 7; elsewhere DESNZ's), on
   both bases unless a custom factor (the supplier's rate) gives the market-based one; with DESNZ's,
@@ -69,18 +70,26 @@ def _heat(invoice: CheckedActivity, ledger: Ledger) -> None:
     if fuel.purchased:
         _purchased_heat(invoice, fuel, ledger)
         return
-    _note_uk_factors(invoice, ledger)
     assert fuel.desnz_fuel is not None  # every burned fuel has one
-    wtt = factors.fuel_factors(fuel.desnz_fuel, "wtt", fuel.name)
+    # The country's official set where one is held (the US: EPA's Hub); else DESNZ's, with a notice.
+    region = factors.US if invoice.country == factors.US else "GB"
+    if region == factors.US:
+        ledger.notice(
+            "EPA's Emission Factors Hub for Scope 1 and biogenic CO2 in the US; EPA publishes no "
+            "well-to-tank factor, so the upstream part is DESNZ's (the UK's)"
+        )
+    else:
+        _note_uk_factors(invoice, ledger)
+    wtt = factors.fuel_factors("GB", fuel.desnz_fuel, "wtt", fuel.name)
     if _add_custom(invoice, Part.COMBUSTION, ledger):
         if fuel.biogenic:
             ledger.notice(
-                f"co2e_biomass is not estimated: the custom factor replaces DESNZ's for {fuel.name}"
+                f"co2e_biomass is not estimated: the custom factor replaces the published one for {fuel.name}"
             )
         combustion = biogenic = {}
     else:
-        combustion = factors.fuel_factors(fuel.desnz_fuel, "scope_1", fuel.name)
-        biogenic = factors.fuel_factors(fuel.desnz_fuel, "outside_of_scopes", fuel.name)
+        combustion = factors.fuel_factors(region, fuel.desnz_fuel, "scope_1", fuel.name)
+        biogenic = factors.fuel_factors(region, fuel.desnz_fuel, "outside_of_scopes", fuel.name)
     for part in factors.split_by_year(invoice.activity.start_date, invoice.activity.end_date):
         with ledger.during(part.year):
             if combustion:
@@ -142,17 +151,18 @@ def _fuel_kg(
     part: YearShare,
     ledger: Ledger,
 ) -> float:
-    """One year's kg of a DESNZ component (combustion, biogenic or upstream), per the nearest unit given."""
+    """One year's kg of a component (combustion, biogenic or upstream), per the nearest unit given."""
     given = {units.named(name): series for name, series in by_unit.items()}
     per_unit = min(
         given, key=lambda each: (each.type != invoice.unit.type, _CONVERSION_PREFERENCE.index(each.type))
     )
+    factor = ledger.at(given[per_unit], part.year)
     if per_unit.type != invoice.unit.type:
+        publisher = "EPA" if factor.dataset_version.startswith("epa") else "DESNZ"
         ledger.notice(
-            f"DESNZ gives the {component} factor of {fuel.name} per {per_unit.name}, "
+            f"{publisher} gives the {component} factor of {fuel.name} per {per_unit.name}, "
             f"not per {invoice.unit.type} unit: converted with the fuel's calorific value and density"
         )
-    factor = ledger.at(given[per_unit], part.year)
     return invoice.quantity_in(per_unit) * part.share * ledger.use(factor, component)
 
 

@@ -55,8 +55,8 @@ GRID_INTENSITY = DataFile("grid_intensity.csv", "lifecycle")
 TD_LOSSES = DataFile("td_losses.csv", "loss_share")
 RESIDUAL_MIX = DataFile("residual_mix.csv", "residual_mix")
 SUPPLIER_MIX = DataFile("supplier_mix.csv", "total_supplier_mix")
-FUEL_FACTORS = DataFile("fuel_factors.csv", "desnz_fuel", ("fuel", "component", "per_unit"))
-HEAT_FACTORS = DataFile("heat_factors.csv", "desnz_heat_and_steam", ("activity",))
+FUEL_FACTORS = DataFile("fuel_factors.csv", "fuel", ("region", "fuel", "component", "per_unit"))
+HEAT_FACTORS = DataFile("heat_factors.csv", "heat_and_steam", ("activity",))
 WATER_FACTORS = DataFile("water_factors.csv", "desnz_water", ("activity",))
 ELECTRICITY_UPSTREAM = DataFile("electricity_upstream.csv", "desnz_electricity", ("factor",))
 
@@ -194,11 +194,14 @@ def supplier_mix(country: str) -> Series:
     return Series(f"total supplier mix for {country}", _series(SUPPLIER_MIX, country))
 
 
-def fuel_factors(desnz_fuel: str, component: str, fuel_name: str) -> dict[str, Series]:
-    """A DESNZ fuel's factors for ``component`` (scope_1, outside_of_scopes or wtt), by unit name."""
+def fuel_factors(region: str, fuel: str, component: str, fuel_name: str) -> dict[str, Series]:
+    """A fuel's factors for ``component`` (scope_1, outside_of_scopes or wtt) in the official set of
+    ``region`` (``GB``: DESNZ; ``US``: EPA's Hub, Table 1), by unit name; ``fuel`` is the catalogue's
+    key, DESNZ's name for it."""
+    publisher = "EPA" if region == US else "DESNZ"
     return {
-        per_unit: Series(f"DESNZ factor for {fuel_name}", by_year)
-        for (_, _, per_unit), by_year in _table(FUEL_FACTORS, (desnz_fuel, component)).items()
+        per_unit: Series(f"{publisher} factor for {fuel_name}", by_year)
+        for (_, _, _, per_unit), by_year in _table(FUEL_FACTORS, (region, fuel, component)).items()
     }
 
 
