@@ -116,6 +116,52 @@ def test_100_litres_of_diesel_read_back_as_100_litres_computed_per_litre(api):
     )
 
 
+def test_a_gas_invoice_in_kwh_of_net_cv_reads_back_net_and_is_computed_on_it(api):
+    gross = gas_invoice(api)
+    net = gas_invoice(api, calorific_basis="net")
+
+    assert (net["calorific_basis"], gross["calorific_basis"]) == ("net", None)
+    # The same kWh on a net basis are more gas: the ratio of DESNZ 2025's net and gross factors.
+    assert net["co2e_consumption"] / gross["co2e_consumption"] == pytest.approx(0.2027 / 0.18296)
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code"),
+    [
+        (
+            {"calorific_basis": "net", "unit_id": "9043b644-eb90-5943-8134-c888ac52183b"},
+            400,
+            "INVALID_CALORIFIC_BASIS",
+        ),
+        (
+            {"calorific_basis": "net", "facility_fuel_id": "caf9049a-70ce-58ef-a205-975cd672d498"},
+            400,
+            "INVALID_CALORIFIC_BASIS",
+        ),
+        ({"calorific_basis": "higher"}, 422, "VALIDATION_ERROR"),
+        (
+            {"calorific_basis": "net", "type": "electricity", "facility_fuel_id": None},
+            400,
+            "FIELD_NOT_ALLOWED",
+        ),
+    ],
+)
+def test_a_calorific_basis_without_a_burned_fuels_energy_is_refused(api, changes, status, code):
+    body = distributed_heat(facility_percentages=[share(ACME, ACME_MADRID, 1.0)]) | changes
+
+    answer = api("create_invoice", ACME_HEADERS, body=body)
+
+    assert (answer.status, answer.body["code"]) == (status, code)
+
+
+def gas_invoice(api, **changes):
+    invoice = create(api, distributed_heat(facility_percentages=[share(ACME, ACME_MADRID, 1.0)], **changes))
+    deliver(record(None, stored(ACME, invoice["id"]), 1))
+    settled = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
+    assert settled["status"] == "active", settled["error_messages"]
+    return settled
+
+
 def test_what_the_user_must_fix_puts_the_invoice_in_error_with_the_reason(api):
     invoice = create(api, cooling_without_a_factor())
 

@@ -5,6 +5,7 @@ names the row's id. ``co2e_consumption`` is Scope 1 (a fuel burned) or 2 (heat b
 is the upstream (well-to-tank, Scope 3.3) that every type's ``co2e`` includes.
 """
 
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -377,5 +378,42 @@ def heat_in(country, quantity, unit_id, fuel_id):
             ("2025-01-01", "2025-01-31"),
             country,
             facility_fuel_id=fuel_id,
+        )
+    )
+
+
+def test_natural_gas_in_kwh_of_net_cv_is_converted_to_gross_and_gives_desnzs_net_factor():
+    gross = heat_on_basis(1000, NATURAL_GAS, "gross")
+    net = heat_on_basis(1000, NATURAL_GAS, "net")
+
+    assert gross.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2025)  # as without a basis
+    # DESNZ 2025 publishes 0.2027 kg CO2e per kWh of net CV: the ratio of its two factors, applied.
+    assert net.co2e_consumption == approx(1000 * 0.2027)
+    assert net.co2e_generation == approx(1000 * 0.03021 * 0.2027 / 0.18296)
+    assert any("on a net CV basis is converted to gross CV" in notice for notice in net.notices)
+
+
+def test_bioenergy_on_a_gross_basis_is_an_error_saying_what_to_give():
+    with pytest.raises(CalculationError, match="no published ratio of gross to net calorific value"):
+        heat_on_basis(1000, WOOD_PELLETS, "gross")
+
+
+def test_an_unknown_calorific_basis_is_an_error():
+    with pytest.raises(CalculationError, match="calorific_basis must be gross or net"):
+        heat_on_basis(1000, NATURAL_GAS, "higher")
+
+
+def heat_on_basis(kwh, fuel_id, basis):
+    return calculate(
+        replace(
+            activity(
+                InvoiceType.HEAT,
+                kwh,
+                KILOWATT_HOUR,
+                ("2025-01-01", "2025-01-31"),
+                "GB",
+                facility_fuel_id=fuel_id,
+            ),
+            calorific_basis=basis,
         )
     )

@@ -34,11 +34,11 @@ from __future__ import annotations
 
 from carbon_accounting.emissions import factors
 from carbon_accounting.emissions.catalogues import units
-from carbon_accounting.emissions.catalogues.fuels import Fuel
+from carbon_accounting.emissions.catalogues.fuels import CalorificBasis, Fuel
 from carbon_accounting.emissions.catalogues.units import CUBIC_METER, KILOWATT_HOUR, UnitType
 from carbon_accounting.emissions.checks import CheckedActivity, check
 from carbon_accounting.emissions.electricity import electricity, recharge
-from carbon_accounting.emissions.factors import Series, YearShare
+from carbon_accounting.emissions.factors import Factor, Series, YearShare
 from carbon_accounting.emissions.ledger import Ledger, Part
 from carbon_accounting.emissions.model import Activity, CalculationError, Emissions, InvoiceType
 
@@ -163,7 +163,30 @@ def _fuel_kg(
             f"{publisher} gives the {component} factor of {fuel.name} per {per_unit.name}, "
             f"not per {invoice.unit.type} unit: converted with the fuel's calorific value and density"
         )
-    return invoice.quantity_in(per_unit) * part.share * ledger.use(factor, component)
+    quantity = invoice.quantity_in(per_unit)
+    if per_unit.type == UnitType.ENERGY:
+        quantity = _on_factor_basis(invoice, fuel, quantity, factor, ledger)
+    return quantity * part.share * ledger.use(factor, component)
+
+
+def _on_factor_basis(
+    invoice: CheckedActivity, fuel: Fuel, kwh: float, factor: Factor, ledger: Ledger
+) -> float:
+    """``kwh`` on the calorific basis the factor is published on (its unit says "Gross CV", else it is
+    net: DESNZ's bioenergy). The quantity's own basis is the invoice's ``calorific_basis`` where it is in
+    energy and states one, the factor's where it does not; a mass or volume converted to energy is on
+    the basis of the fuel's calorific value."""
+    wanted = CalorificBasis.GROSS if "Gross CV" in factor.unit else CalorificBasis.NET
+    given = fuel.calorific_value_basis or wanted
+    if invoice.unit.type == UnitType.ENERGY:
+        stated = invoice.activity.calorific_basis
+        given = CalorificBasis(stated) if stated else wanted
+    if given != wanted:
+        ledger.notice(
+            f"{fuel.name}'s energy on a {given} CV basis is converted to {wanted} CV, the basis of the "
+            "published factor, by DESNZ's ratio of the fuel's two"
+        )
+    return fuel.on_basis(kwh, given, wanted)
 
 
 _WATER = {"water_supply": Part.WATER_SUPPLY, "water_treatment": Part.WATER_TREATMENT}

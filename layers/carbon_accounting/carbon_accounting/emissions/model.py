@@ -51,6 +51,7 @@ class Activity:
     subdivision: str | None = None  # ISO 3166-2 of the facility, e.g. AU-NSW
     postal_code: str | None = None  # of the facility; a US ZIP code finds its eGRID subregion
     certified_quantity: float | None = None  # electricity: covered by certificates, in the invoice's unit
+    calorific_basis: str | None = None  # heat in energy units: "gross" or "net" CV; None: the factor's own
 
 
 @dataclass(frozen=True)

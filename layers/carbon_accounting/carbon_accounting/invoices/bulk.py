@@ -54,6 +54,7 @@ COLUMNS = (
     "custom_emission_factor_id",
     "toc",
     "certified_quantity",
+    "calorific_basis",
 )
 REQUIRED_COLUMNS = ("type", "base_quantity", "unit", "start_date", "end_date")
 ERRORS_SHOWN = 100
@@ -63,7 +64,14 @@ CHUNK_INVOICES = 99  # TransactWriteItems takes 100 actions: the invoices and th
 _KEY = re.compile(r"imports/(?P<organization>[0-9a-f-]{36})/(?P<job>[0-9a-f-]{36})")
 # Columns whose value is passed to the create request as it is.
 _AS_IS = ("type", "base_quantity", "start_date", "end_date", "facility_id", "invoice_id", "supplier_id")
-_AS_IS += ("facility_fuel_id", "cups", "custom_emission_factor_id", "toc", "certified_quantity")
+_AS_IS += (
+    "facility_fuel_id",
+    "cups",
+    "custom_emission_factor_id",
+    "toc",
+    "certified_quantity",
+    "calorific_basis",
+)
 
 
 class BadFile(Exception):

@@ -93,6 +93,7 @@ def _activity(invoice: dict[str, Any]) -> emissions.Activity:
         subdivision=invoice.get("subdivision"),
         postal_code=invoice.get("postal_code"),
         certified_quantity=certified,
+        calorific_basis=invoice.get("calorific_basis"),
     )
 
 

@@ -58,10 +58,20 @@ def _check_fields(invoice_type: emissions.InvoiceType, data: InvoiceCreate) -> N
 
 
 def _check_catalogue_references(data: InvoiceCreate) -> None:
-    if data.facility_fuel_id and emissions.fuel(data.facility_fuel_id) is None:
+    fuel = emissions.fuel(data.facility_fuel_id) if data.facility_fuel_id else None
+    if data.facility_fuel_id and fuel is None:
         raise BadRequest(
             f"Unknown facility_fuel_id {data.facility_fuel_id}", "INVALID_FACILITY_FUEL", "facility_fuel_id"
         )
+    if data.calorific_basis is not None:
+        unit = emissions.unit(data.unit_id)
+        if fuel is None or fuel.purchased or unit is None or unit.type != "energy":
+            raise BadRequest(
+                "calorific_basis is the basis of an energy quantity of a fuel burned: give it with an "
+                "energy unit_id and a burned fuel, or leave it out",
+                "INVALID_CALORIFIC_BASIS",
+                "calorific_basis",
+            )
     if data.supplier_id and emissions.supplier(data.supplier_id) is None:
         raise BadRequest(f"Unknown supplier_id {data.supplier_id}", "INVALID_SUPPLIER", "supplier_id")
 
@@ -161,6 +171,7 @@ def _checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> 
         "custom_emission_factor": custom_factor.model_dump(mode="json") if custom_factor else None,
         "toc_id": data.toc,
         "certified_quantity": data.certified_quantity,
+        "calorific_basis": data.calorific_basis,
         "original_quantity": None,
         "original_unit_id": None,
         **quantity,
@@ -322,6 +333,7 @@ _EMISSION_FIELDS = frozenset(
         "custom_emission_factor_id",
         "custom_emission_factor",
         "certified_quantity",
+        "calorific_basis",
     }
 )
 _USER_STATUSES = frozenset({"active", "inactive", "review"})
@@ -344,6 +356,7 @@ def _as_request(item: dict[str, Any]) -> dict[str, Any]:
         "cups",
         "file_id",
         "custom_emission_factor_id",
+        "calorific_basis",
     ):
         request[name] = item.get(name)
     if item.get("certified_quantity") is not None:

@@ -41,6 +41,14 @@ from carbon_accounting.models import (
 )
 
 Reference = text(100)
+CalorificBasis = Annotated[
+    Literal["gross", "net"],
+    Field(
+        description="Heat burned, in an energy unit: whether the kWh are of gross (higher) or net (lower) "
+        "calorific value. Absent: the basis of the factor applied (gross for fossil fuels, as gas bills in "
+        "the UK and the EU print them; net for bioenergy)"
+    ),
+]
 MAX_PERIOD_DAYS = 731  # an invoice's longest period: two years, one of them a leap year
 CupsText = text(40, blank=True, strip=False)
 FileUrl = text(2048, blank=True, strip=False)
@@ -67,7 +75,7 @@ FIELDS_BY_TYPE: dict[InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
         frozenset(),
     ),
     InvoiceType.HEAT: (
-        frozenset({"supplier_id", "custom_emission_factor_id"}),
+        frozenset({"supplier_id", "custom_emission_factor_id", "calorific_basis"}),
         frozenset({"facility_fuel_id"}),
     ),
     InvoiceType.WATER: (frozenset({"supplier_id"}), frozenset()),
@@ -138,6 +146,7 @@ class InvoiceCreate(RequestModel):
         description="Electricity covered by energy attribute certificates (guarantees of origin, RECs) "
         "retired for this invoice, in its unit_id: market-based Scope 2 counts it at 0",
     )
+    calorific_basis: CalorificBasis | None = None
 
     @model_validator(mode="after")
     def _one_way_to_name_facilities(self) -> Self:
@@ -170,6 +179,7 @@ class InvoiceUpdate(PartialUpdate):
     certified_quantity: CoveredQuantity | None = Field(
         default=None, description="Electricity only, in the unit_id the invoice was sent in; null clears"
     )
+    calorific_basis: CalorificBasis | None = None
 
 
 class ExtractedField(Model):
@@ -315,6 +325,7 @@ class ElectricityInvoice(InvoiceCommon):
 class HeatInvoice(InvoiceCommon):
     type: Literal["heat"]
     facility_fuel_id: UUID | None = None
+    calorific_basis: str | None = None
     supplier_id: UUID | None = None
     custom_emission_factor_id: UUID | None = None
     custom_emission_factor: CustomEmissionFactor | None = None

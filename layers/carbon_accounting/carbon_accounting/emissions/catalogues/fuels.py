@@ -7,7 +7,9 @@ Properties come from DESNZ's own factors, so that converting a quantity through 
 DESNZ's factor in the other unit gives DESNZ's factor in the first (for the 2025 set exactly):
 
 - calorific value (kWh per kg) = the fuel's 2025 factor per tonne / its factor per kWh / 1000;
-- density (kg per m³) = its factor per m³ (or 1000 * per litre) / its factor per tonne * 1000.
+- density (kg per m³) = its factor per m³ (or 1000 * per litre) / its factor per tonne * 1000;
+- gross per net (kWh of gross CV in one kWh of net CV) = its 2025 factor per kWh net CV / per kWh gross CV,
+  for fossil fuels (DESNZ gives bioenergy on net CV only, so it has none).
 
 The ratios use the Scope 1 kg CO2e of fossil fuels, and the outside-of-scopes biogenic CO2 of bioenergy
 (its Scope 1 CH4 + N2O figures carry too few digits). Energy is read on the basis of the kWh DESNZ
@@ -23,7 +25,7 @@ and steam factor (none for cooling, which DESNZ does not publish: it needs a cus
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import ConfigDict, computed_field
+from pydantic import ConfigDict, Field, computed_field
 
 from carbon_accounting.base import Model
 from carbon_accounting.emissions.catalogues.units import Unit, UnitType
@@ -59,6 +61,7 @@ class Fuel(Model):
     calorific_value_kwh_per_kg: float | None  # None for purchased energy, measured in energy only
     calorific_value_basis: CalorificBasis | None
     density_kg_per_m3: float | None = None
+    gross_per_net: float | None = Field(default=None, exclude=True)  # fossil fuels: kWh gross in 1 kWh net
 
     @property
     def purchased(self) -> bool:
@@ -83,6 +86,18 @@ class Fuel(Model):
             scale = source_kg / target_kg
         return quantity * source.per_canonical * scale / target.per_canonical
 
+    def on_basis(self, kwh: float, given: CalorificBasis, wanted: CalorificBasis) -> float:
+        """``kwh`` of this fuel's energy on the ``given`` calorific basis, expressed on the ``wanted`` one;
+        ``CalculationError`` where no published ratio links them (bioenergy, purchased energy)."""
+        if given == wanted:
+            return kwh
+        if self.gross_per_net is None:
+            raise CalculationError(
+                f"{self.name} has no published ratio of gross to net calorific value: give its energy "
+                f"on a {wanted} CV basis, or its mass"
+            )
+        return kwh * self.gross_per_net if given == CalorificBasis.NET else kwh / self.gross_per_net
+
     def _kg_per_canonical(self, unit_type: UnitType) -> float | None:
         """Kilograms of this fuel in one kWh, m³ or kg; None where it has no density."""
         if self.calorific_value_kwh_per_kg is None:
@@ -102,6 +117,11 @@ def _kwh_per_kg(per_tonne: float, per_kwh: float) -> float:
 def _kg_per_m3(per_tonne: float, per_m3: float) -> float:
     """The density implied by one fuel's DESNZ factors per tonne and per m³."""
     return per_m3 / per_tonne * 1000
+
+
+def _gross_per_net(per_kwh_net: float, per_kwh_gross: float) -> float:
+    """kWh of gross CV in one kWh of net CV, implied by one fuel's DESNZ factors on the two bases."""
+    return per_kwh_net / per_kwh_gross
 
 
 def _fossil(fuel_id: str, name: str, fuel_type: FuelType, desnz_fuel: str, **properties: float) -> Fuel:
@@ -141,7 +161,8 @@ def _purchased(fuel_id: str, name: str, desnz_heat: str | None) -> Fuel:
 
 
 # Arguments are DESNZ 2025 values from data/fuel_factors.csv: per tonne, per kWh, per m³ (or 1000 * per
-# litre); kg CO2e (Scope 1) for fossil fuels, kg CO2 outside of scopes for bioenergy.
+# litre); kg CO2e (Scope 1) for fossil fuels, kg CO2 outside of scopes for bioenergy. The per-kWh net CV
+# factors (for gross_per_net) are DESNZ 2025's, which the data files do not keep.
 _CATALOGUE = (
     _fossil(
         "bd5fbaa9-fe5a-58ec-a317-e72bfac8b1bf",
@@ -150,6 +171,7 @@ _CATALOGUE = (
         "Natural gas",
         calorific_value_kwh_per_kg=_kwh_per_kg(2575.46441, 0.18296),
         density_kg_per_m3=_kg_per_m3(2575.46441, 2.06672),
+        gross_per_net=_gross_per_net(0.2027, 0.18296),
     ),
     _fossil(
         "adbbc0a2-e40b-5e19-bfd9-173233f984b2",
@@ -158,6 +180,7 @@ _CATALOGUE = (
         "Gas oil",
         calorific_value_kwh_per_kg=_kwh_per_kg(3226.57859, 0.2565),
         density_kg_per_m3=_kg_per_m3(3226.57859, 1000 * 2.75541),
+        gross_per_net=_gross_per_net(0.27288, 0.2565),
     ),
     _fossil(
         "fbc922ef-1d68-5e3c-9b2b-2c8f09503df8",
@@ -166,6 +189,7 @@ _CATALOGUE = (
         "Diesel (average biofuel blend)",
         calorific_value_kwh_per_kg=_kwh_per_kg(3087.94462, 0.24411),
         density_kg_per_m3=_kg_per_m3(3087.94462, 1000 * 2.57082),
+        gross_per_net=_gross_per_net(0.25953, 0.24411),
     ),
     _fossil(
         "7de1a52d-1bef-5ca3-9853-9d64ed145209",
@@ -174,6 +198,7 @@ _CATALOGUE = (
         "Petrol (average biofuel blend)",
         calorific_value_kwh_per_kg=_kwh_per_kg(2772.97935, 0.21956),
         density_kg_per_m3=_kg_per_m3(2772.97935, 1000 * 2.06916),
+        gross_per_net=_gross_per_net(0.23181, 0.21956),
     ),
     _fossil(
         "4cc0e0fa-24cb-545b-add1-d7f957322113",
@@ -182,6 +207,7 @@ _CATALOGUE = (
         "LPG",
         calorific_value_kwh_per_kg=_kwh_per_kg(2939.36095, 0.2145),
         density_kg_per_m3=_kg_per_m3(2939.36095, 1000 * 1.55713),
+        gross_per_net=_gross_per_net(0.23032, 0.2145),
     ),
     _fossil(
         "9ae7070e-2b70-5d9e-89f2-770a2a619815",
@@ -190,6 +216,7 @@ _CATALOGUE = (
         "Propane",
         calorific_value_kwh_per_kg=_kwh_per_kg(2997.63233, 0.2141),
         density_kg_per_m3=_kg_per_m3(2997.63233, 1000 * 1.54358),
+        gross_per_net=_gross_per_net(0.23258, 0.2141),
     ),
     _fossil(
         "2923c824-23b1-5ea4-b35c-2f737e19d01f",
@@ -198,6 +225,7 @@ _CATALOGUE = (
         "Butane",
         calorific_value_kwh_per_kg=_kwh_per_kg(3033.38067, 0.22241),
         density_kg_per_m3=_kg_per_m3(3033.38067, 1000 * 1.74533),
+        gross_per_net=_gross_per_net(0.24107, 0.22241),
     ),
     _fossil(
         "5fc6eba0-8f3b-50e6-a304-dab2cb387ba9",
@@ -206,6 +234,7 @@ _CATALOGUE = (
         "Burning oil",
         calorific_value_kwh_per_kg=_kwh_per_kg(3165.04181, 0.24677),
         density_kg_per_m3=_kg_per_m3(3165.04181, 1000 * 2.54016),
+        gross_per_net=_gross_per_net(0.25975, 0.24677),
     ),
     _fossil(
         "39f8d7d7-9411-57d9-9480-80832e54d667",
@@ -214,6 +243,7 @@ _CATALOGUE = (
         "Fuel oil",
         calorific_value_kwh_per_kg=_kwh_per_kg(3228.89019, 0.26813),
         density_kg_per_m3=_kg_per_m3(3228.89019, 1000 * 3.17492),
+        gross_per_net=_gross_per_net(0.28523, 0.26813),
     ),
     _fossil(
         "944ef324-f1cc-5a6e-b4a6-534bcb5e4b1e",
@@ -221,6 +251,7 @@ _CATALOGUE = (
         FuelType.SOLID,
         "Coal (industrial)",
         calorific_value_kwh_per_kg=_kwh_per_kg(2395.28994, 0.32246),
+        gross_per_net=_gross_per_net(0.33944, 0.32246),
     ),
     _bioenergy(
         "ed7f56ba-a066-523d-8c13-3178c9d29693",
