@@ -175,6 +175,39 @@ def test_invoices_computed_by_methodology_1_move_to_the_current_methodology_with
     assert daily_run(stream)["found"] == 0
 
 
+def test_a_2023_heat_invoice_in_error_before_release_3_is_brought_to_its_2023_figures(api, stream):
+    from carbon_accounting.repository.recalculation import release_text
+    from carbon_accounting.settings import get_settings
+
+    body = distributed_heat(start_date="2023-03-01", end_date="2023-03-31")
+    body["facility_percentages"] = [share(ACME, ACME_MADRID, 1.0)]
+    invoice = create(api, stream, body)
+    # As release 2 left it: no DESNZ factor before 2024, so in error, with no figures.
+    item = repository.get_invoice(ACME, invoice["id"])
+    repository.client().update_item(
+        TableName=get_settings().table_name,
+        Key={"pk": {"S": f"ORG#{ACME}"}, "sk": {"S": item["sk"]}},
+        UpdateExpression="SET data_release = :two, gsi3sk = :key, #status = :error, error_messages = :why "
+        "REMOVE co2e, emissions_by_scope, emission_factors",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":two": {"N": "2"},
+            ":key": {"S": f"{release_text(2)}#{ACME}#{invoice['id']}"},
+            ":error": {"S": "error"},
+            ":why": {"L": [{"S": "no DESNZ factor for Natural gas for 2023 or any earlier year"}]},
+        },
+    )
+
+    run = daily_run(stream)
+
+    after = get(api, invoice["id"])
+    assert run["recalculated"] == 1
+    assert (after["status"], after["error_messages"], after["methodology_version"]) == ("active", [], "3")
+    assert {factor["year"] for factor in after["emission_factors"]} == {2023}
+    assert after["co2e"] == pytest.approx(invoice["co2e"])
+    assert daily_run(stream)["found"] == 0
+
+
 def test_with_the_shipped_data_a_run_finds_nothing(api, stream):
     invoice = create(api, stream, power(ACME_MADRID, ACME, "2025-03-01", "2025-03-31"))
 
