@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.handlers.test_calculate_emissions import deliver, record, stored
-from tests.handlers.test_invoices import ACME_HEADERS, KWH, MWH, NATURAL_GAS, distributed_heat, electricity
+from tests.handlers.test_invoices import ACME_HEADERS, MWH, NATURAL_GAS, distributed_heat, electricity
 from tests.tenants import ACME, ACME_MADRID, ACME_USER, GLOBEX_BERLIN, IBERIA_LISBON
 
 MADRID = {"facility_id": str(ACME_MADRID)}
@@ -58,7 +58,8 @@ def test_items_carry_the_casted_extras(api, invoices):
     items = {item["start_date"]: item for item in listed(api).body["items"]}
 
     january, heat_share = items["2024-01-01"], items["2024-02-01"]
-    assert january["unit"] == {"id": str(KWH.id), "name": "kilowatt_hour_(kwh)", "type": "energy"}
+    # Sent in MWh, kept in MWh.
+    assert january["unit"] == {"id": str(MWH.id), "name": "megawatt_hour_(mwh)", "type": "energy"}
     assert january["user"] == {"id": str(ACME_USER), "email": "ana@acme.test"}
     assert january["percentage"] == "1.0"
     assert january["co2e"] == pytest.approx(
