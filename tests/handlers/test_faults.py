@@ -318,7 +318,7 @@ PATHS = {
     "create": _created(electricity),
     "create-distributed": _created(distributed_heat),
     "patch": Path(
-        _existing_invoice, _patch, lambda state: invoices_of(state["reference"])[0]["base_quantity"] == 4750
+        _existing_invoice, _patch, lambda state: invoices_of(state["reference"])[0]["base_quantity"] == 4.75
     ),
     "delete": Path(_existing_invoice, _delete, lambda state: not invoices_of(state["reference"])),
     "calculate": Path(
