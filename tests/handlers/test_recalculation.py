@@ -71,6 +71,26 @@ def power(facility, organization, start, end, kwh=1000):
     )
 
 
+def as_left_by(release, invoice_id, changes, values, names=None):
+    """Rewrite a stored invoice of Acme as an earlier ``release`` left it: that release (in its gsi3
+    key too), and ``changes`` (an UpdateExpression's SET clauses, and any REMOVE)."""
+    from carbon_accounting.repository.recalculation import release_text
+    from carbon_accounting.settings import get_settings
+
+    item = repository.get_invoice(ACME, invoice_id)
+    repository.client().update_item(
+        TableName=get_settings().table_name,
+        Key={"pk": {"S": f"ORG#{ACME}"}, "sk": {"S": item["sk"]}},
+        UpdateExpression=f"SET data_release = :release, gsi3sk = :key, {changes}",
+        ExpressionAttributeValues={
+            ":release": {"N": str(release)},
+            ":key": {"S": f"{release_text(release)}#{ACME}#{invoice_id}"},
+            **values,
+        },
+        **({"ExpressionAttributeNames": names} if names else {}),
+    )
+
+
 def daily_run(stream):
     """What the schedule does: queue the run; the stream then runs it and the calculator after it."""
     assert load_function("schedule_recalculation").lambda_handler({}, LambdaContext()) == {"queued": True}
@@ -143,22 +163,13 @@ def test_a_newer_dataset_version_moves_exactly_the_affected_invoices_with_histor
 
 
 def test_invoices_computed_by_methodology_1_move_to_the_current_methodology_with_history(api, stream):
-    from carbon_accounting.repository.recalculation import release_text
-    from carbon_accounting.settings import get_settings
-
     invoice = create(api, stream, power(ACME_MADRID, ACME, "2024-03-01", "2024-03-31"))
     # As release 1 left it: one figure under Scope 2, no parts, no methodology version.
-    item = repository.get_invoice(ACME, invoice["id"])
-    repository.client().update_item(
-        TableName=get_settings().table_name,
-        Key={"pk": {"S": f"ORG#{ACME}"}, "sk": {"S": item["sk"]}},
-        UpdateExpression="SET data_release = :one, gsi3sk = :key, co2e = :old REMOVE emissions_by_scope, "
-        "methodology_version",
-        ExpressionAttributeValues={
-            ":one": {"N": "1"},
-            ":key": {"S": f"{release_text(1)}#{ACME}#{invoice['id']}"},
-            ":old": {"N": "338.2"},
-        },
+    as_left_by(
+        1,
+        invoice["id"],
+        "co2e = :old REMOVE emissions_by_scope, methodology_version",
+        {":old": {"N": "338.2"}},
     )
     assert get(api, invoice["id"])["emissions_by_scope"] is None
 
@@ -176,26 +187,19 @@ def test_invoices_computed_by_methodology_1_move_to_the_current_methodology_with
 
 
 def test_a_2023_heat_invoice_in_error_before_release_3_is_brought_to_its_2023_figures(api, stream):
-    from carbon_accounting.repository.recalculation import release_text
-    from carbon_accounting.settings import get_settings
-
     body = distributed_heat(start_date="2023-03-01", end_date="2023-03-31")
     body["facility_percentages"] = [share(ACME, ACME_MADRID, 1.0)]
     invoice = create(api, stream, body)
     # As release 2 left it: no DESNZ factor before 2024, so in error, with no figures.
-    item = repository.get_invoice(ACME, invoice["id"])
-    repository.client().update_item(
-        TableName=get_settings().table_name,
-        Key={"pk": {"S": f"ORG#{ACME}"}, "sk": {"S": item["sk"]}},
-        UpdateExpression="SET data_release = :two, gsi3sk = :key, #status = :error, error_messages = :why "
-        "REMOVE co2e, emissions_by_scope, emission_factors",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={
-            ":two": {"N": "2"},
-            ":key": {"S": f"{release_text(2)}#{ACME}#{invoice['id']}"},
+    as_left_by(
+        2,
+        invoice["id"],
+        "#status = :error, error_messages = :why REMOVE co2e, emissions_by_scope, emission_factors",
+        {
             ":error": {"S": "error"},
             ":why": {"L": [{"S": "no DESNZ factor for Natural gas for 2023 or any earlier year"}]},
         },
+        {"#status": "status"},
     )
 
     run = daily_run(stream)

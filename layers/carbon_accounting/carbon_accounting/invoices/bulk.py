@@ -62,16 +62,8 @@ DETAIL_CHARS = 300  # a detail may quote a cell: the job's first 100 errors must
 CHUNK_ROWS = 200
 CHUNK_INVOICES = 99  # TransactWriteItems takes 100 actions: the invoices and the job's progress
 _KEY = re.compile(r"imports/(?P<organization>[0-9a-f-]{36})/(?P<job>[0-9a-f-]{36})")
-# Columns whose value is passed to the create request as it is.
-_AS_IS = ("type", "base_quantity", "start_date", "end_date", "facility_id", "invoice_id", "supplier_id")
-_AS_IS += (
-    "facility_fuel_id",
-    "cups",
-    "custom_emission_factor_id",
-    "toc",
-    "certified_quantity",
-    "calorific_basis",
-)
+# Columns whose value is passed to the create request as it is (the others are parsed).
+_AS_IS = tuple(column for column in COLUMNS if column not in ("unit", "facility_percentages"))
 
 
 class BadFile(Exception):
