@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 KWH = next(unit for unit in emissions.units("energy") if unit.name == "kilowatt_hour_(kwh)")
 NATURAL_GAS = next(fuel for fuel in emissions.fuels() if fuel.name.lower().startswith("natural gas"))
+COOLING = next(fuel for fuel in emissions.fuels() if fuel.name == "District cooling")
 
 
 def share(organization, facility, percentage):
@@ -99,18 +100,19 @@ def test_a_heat_invoice_split_60_40_totals_its_two_facilities(http):
 
 def test_an_invoice_the_engine_cannot_compute_ends_in_error_with_the_reason(http):
     body = {
-        "type": "electricity",
+        "type": "heat",
         "base_quantity": 100,
         "unit_id": str(KWH.id),
-        "start_date": "2009-01-01",
-        "end_date": "2009-01-31",
+        "facility_fuel_id": str(COOLING.id),  # no published factor: it needs the supplier's
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
         "facility_percentages": [share(ACME, ACME_MADRID, 1.0)],
     }
 
     invoice = settled(http, http("POST", "/api/v1/invoices", ACME_HEADERS, body).body["id"])
 
     assert invoice["status"] == "error"
-    assert invoice["error_messages"]
+    assert any("custom emission factor" in message for message in invoice["error_messages"])
 
 
 def test_invoice_errors_answer_over_http_in_the_api_format(http):
