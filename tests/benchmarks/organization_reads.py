@@ -76,10 +76,10 @@ def _figures(kind: str, first: date, last: date) -> dict[str, Any]:
 
 
 def _unit(kind: str) -> str:
-    """The unit the type's quantities are stored in (kWh, m³)."""
-    from carbon_accounting import emissions
+    """The unit of the type's invoices here: m³ for water, kWh otherwise."""
+    from carbon_accounting.emissions.catalogues import units
 
-    return str(emissions.canonical_unit("volume" if kind == "water" else "energy").id)
+    return str(units.named("cubic_meter_(m³)" if kind == "water" else "kilowatt_hour_(kwh)").id)
 
 
 def _fuel() -> str:

@@ -14,6 +14,7 @@ from tests.tenants import ACME, ACME_MADRID, IBERIA, IBERIA_LISBON
 pytestmark = pytest.mark.e2e
 
 KWH = next(unit for unit in emissions.units("energy") if unit.name == "kilowatt_hour_(kwh)")
+M3 = next(unit for unit in emissions.units("volume") if unit.name == "cubic_meter_(m³)")
 NATURAL_GAS = next(fuel for fuel in emissions.fuels() if fuel.name.lower().startswith("natural gas"))
 COOLING = next(fuel for fuel in emissions.fuels() if fuel.name == "District cooling")
 
@@ -135,7 +136,7 @@ def test_the_organization_list_pages_with_next_token(http):
         body = {
             "type": "water",
             "base_quantity": 12,
-            "unit_id": str(emissions.canonical_unit("volume").id),
+            "unit_id": str(M3.id),
             "start_date": "2023-05-01",
             "end_date": "2023-05-31",
             "invoice_id": reference,

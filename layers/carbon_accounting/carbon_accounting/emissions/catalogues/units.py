@@ -115,11 +115,6 @@ def units(type: UnitType | str | None = None) -> list[Unit]:
     return [each for each in _CATALOGUE if type is None or each.type == type]
 
 
-def canonical_unit(type: UnitType | str) -> Unit:
-    """The unit a type's quantities are stored and computed in: kWh, m³ or kg."""
-    return next(each for each in _CATALOGUE if each.type == type and each.per_canonical == 1)
-
-
 def units_for(invoice_type: InvoiceType | str) -> frozenset[UnitType]:
     """The unit types an invoice of that type may be measured in."""
     return _TYPES_BY_INVOICE[InvoiceType(invoice_type)]
