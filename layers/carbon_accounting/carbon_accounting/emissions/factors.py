@@ -111,8 +111,9 @@ class Series:
 
     def nearest(self, year: int) -> Factor | None:
         """The factor of ``year``, else of the nearest year (the earlier of two as near), else None."""
-        if not self.by_year:
-            return None
+        found = self.by_year.get(year)
+        if found is not None or not self.by_year:
+            return found
         return self.by_year[min(self.by_year, key=lambda each: (abs(each - year), each))]
 
     def at(self, year: int) -> tuple[Factor, str | None]:
