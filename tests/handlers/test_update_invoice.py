@@ -4,7 +4,7 @@ import pytest
 
 from carbon_accounting import repository
 from tests.handlers.test_calculate_emissions import deliver, record, stored
-from tests.handlers.test_invoices import ACME_HEADERS, distributed_heat, electricity
+from tests.handlers.test_invoices import ACME_HEADERS, distributed_heat, electricity, share
 from tests.tenants import (
     ACME,
     ACME_BILBAO_ARCHIVED,
@@ -60,6 +60,27 @@ def test_a_quantity_change_sends_the_invoice_back_to_the_calculator(api, active)
     recomputed = api("get_invoice", ACME_HEADERS, path={"invoice_id": active["id"]}).body
     assert recomputed["status"] == "active"
     assert recomputed["co2e"] == pytest.approx(active["co2e"] * 2)
+
+
+def test_a_calorific_basis_set_by_patch_recomputes_the_gas_and_an_energyless_one_is_refused(api):
+    gas = distributed_heat(facility_percentages=[share(ACME, ACME_MADRID, 1.0)])
+    invoice = api("create_invoice", ACME_HEADERS, body=gas).body
+    compute(ACME, invoice["id"])
+    gross = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
+
+    answer = patch(api, invoice["id"], {"calorific_basis": "net"})
+    compute(ACME, invoice["id"])
+    net = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
+    refused = patch(api, invoice["id"], {"unit_id": "0680caf6-abee-583f-87d5-8a27ab145fd7"})  # m³
+
+    assert (answer.status, answer.body["status"], net["status"], net["calorific_basis"]) == (
+        200,
+        "loading",
+        "active",
+        "net",
+    )
+    assert net["co2e_consumption"] / gross["co2e_consumption"] == pytest.approx(0.2027 / 0.18296)
+    assert (refused.status, refused.body["code"]) == (400, "INVALID_CALORIFIC_BASIS")
 
 
 def test_a_new_start_date_moves_the_invoice_in_its_facilitys_list(api, active):
