@@ -5,7 +5,6 @@ names the row's id. ``co2e_consumption`` is Scope 1 (a fuel burned) or 2 (heat b
 is the upstream (well-to-tank, Scope 3.3) that every type's ``co2e`` includes.
 """
 
-from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -294,11 +293,7 @@ MMBTU_IN_KWH = 1055.05585262e6 / 3.6e6  # the IT British thermal unit, by defini
 
 @pytest.mark.parametrize("fuel", [PURCHASED_STEAM, DISTRICT_HEATING])
 def test_steam_and_heat_bought_in_the_us_is_epa_table_7_without_uk_upstream(fuel):
-    result = calculate(
-        activity(
-            InvoiceType.HEAT, 1000, KILOWATT_HOUR, ("2025-01-01", "2025-01-31"), "US", facility_fuel_id=fuel
-        )
-    )
+    result = heat(1000, KILOWATT_HOUR, fuel, country="US")
 
     # EPA Hub 2025, Table 7: 66.33 kg CO2, 1.25 g CH4 and 0.125 g N2O per mmBtu; AR5 GWPs 28 and 265.
     per_kwh = (66.33 + 28 * 1.25e-3 + 265 * 0.125e-3) / MMBTU_IN_KWH
@@ -311,16 +306,7 @@ def test_steam_and_heat_bought_in_the_us_is_epa_table_7_without_uk_upstream(fuel
 
 
 def test_district_heat_2023_in_gb_is_desnz_2023_with_its_losses():
-    result = calculate(
-        activity(
-            InvoiceType.HEAT,
-            1000,
-            KILOWATT_HOUR,
-            ("2023-02-01", "2023-02-28"),
-            "GB",
-            facility_fuel_id=DISTRICT_HEATING,
-        )
-    )
+    result = heat(1000, KILOWATT_HOUR, DISTRICT_HEATING, period=("2023-02-01", "2023-02-28"), country="GB")
 
     assert result.co2e_consumption == approx(1000 * 0.17964657181208055)  # desnz:2023:district-heat-and-steam
     # WTT 0.03341, distribution loss 0.00945387785234899, its WTT 0.00175842105263158 (2023 flat file).
@@ -331,16 +317,7 @@ def test_district_heat_2023_in_gb_is_desnz_2023_with_its_losses():
 
 
 def test_natural_gas_burned_in_the_us_is_epa_table_1_in_scope_1_and_desnz_upstream():
-    result = calculate(
-        activity(
-            InvoiceType.HEAT,
-            1000,
-            KILOWATT_HOUR,
-            ("2025-01-01", "2025-01-31"),
-            "US",
-            facility_fuel_id=NATURAL_GAS,
-        )
-    )
+    result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, country="US")
 
     # EPA Hub 2025, Table 1, natural gas per mmBtu (HHV, i.e. gross CV): 53.06 kg CO2, 1 g CH4, 0.1 g N2O.
     per_kwh = (53.06 + 28 * 1e-3 + 265 * 0.1e-3) / MMBTU_IN_KWH
@@ -351,7 +328,7 @@ def test_natural_gas_burned_in_the_us_is_epa_table_1_in_scope_1_and_desnz_upstre
 
 
 def test_wood_burned_in_the_us_puts_epas_biogenic_co2_outside_of_scopes():
-    result = heat_in("US", 1, TONNE, WOOD_PELLETS)
+    result = heat(1, TONNE, WOOD_PELLETS, country="US")
 
     short_tons = 1000 / 907.18474
     # EPA Hub 2025, wood and wood residuals per short ton: 1,640 kg CO2 (biogenic), 126 g CH4, 63 g N2O.
@@ -361,7 +338,7 @@ def test_wood_burned_in_the_us_puts_epas_biogenic_co2_outside_of_scopes():
 
 @pytest.mark.parametrize("country", ["ES", "DE", "JP"])
 def test_a_fuel_burned_where_no_national_set_is_held_is_desnz_with_a_notice(country):
-    result = heat_in(country, 1000, KILOWATT_HOUR, NATURAL_GAS)
+    result = heat(1000, KILOWATT_HOUR, NATURAL_GAS, country=country)
 
     assert result.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2025)
     assert (
@@ -369,22 +346,9 @@ def test_a_fuel_burned_where_no_national_set_is_held_is_desnz_with_a_notice(coun
     )
 
 
-def heat_in(country, quantity, unit_id, fuel_id):
-    return calculate(
-        activity(
-            InvoiceType.HEAT,
-            quantity,
-            unit_id,
-            ("2025-01-01", "2025-01-31"),
-            country,
-            facility_fuel_id=fuel_id,
-        )
-    )
-
-
 def test_natural_gas_in_kwh_of_net_cv_is_converted_to_gross_and_gives_desnzs_net_factor():
-    gross = heat_on_basis(1000, NATURAL_GAS, "gross")
-    net = heat_on_basis(1000, NATURAL_GAS, "net")
+    gross = heat(1000, KILOWATT_HOUR, NATURAL_GAS, country="GB", calorific_basis="gross")
+    net = heat(1000, KILOWATT_HOUR, NATURAL_GAS, country="GB", calorific_basis="net")
 
     assert gross.co2e_consumption == approx(1000 * NATURAL_GAS_KWH_2025)  # as without a basis
     # DESNZ 2025 publishes 0.2027 kg CO2e per kWh of net CV: the ratio of its two factors, applied.
@@ -395,25 +359,9 @@ def test_natural_gas_in_kwh_of_net_cv_is_converted_to_gross_and_gives_desnzs_net
 
 def test_bioenergy_on_a_gross_basis_is_an_error_saying_what_to_give():
     with pytest.raises(CalculationError, match="no published ratio of gross to net calorific value"):
-        heat_on_basis(1000, WOOD_PELLETS, "gross")
+        heat(1000, KILOWATT_HOUR, WOOD_PELLETS, calorific_basis="gross")
 
 
 def test_an_unknown_calorific_basis_is_an_error():
     with pytest.raises(CalculationError, match="calorific_basis must be gross or net"):
-        heat_on_basis(1000, NATURAL_GAS, "higher")
-
-
-def heat_on_basis(kwh, fuel_id, basis):
-    return calculate(
-        replace(
-            activity(
-                InvoiceType.HEAT,
-                kwh,
-                KILOWATT_HOUR,
-                ("2025-01-01", "2025-01-31"),
-                "GB",
-                facility_fuel_id=fuel_id,
-            ),
-            calorific_basis=basis,
-        )
-    )
+        heat(1000, KILOWATT_HOUR, NATURAL_GAS, calorific_basis="higher")
