@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from carbon_accounting.emissions.catalogues import fuels, suppliers, units
-from carbon_accounting.emissions.catalogues.fuels import Fuel
+from carbon_accounting.emissions.catalogues.fuels import CalorificBasis, Fuel
 from carbon_accounting.emissions.catalogues.suppliers import Supplier
 from carbon_accounting.emissions.catalogues.units import Unit, UnitType
 from carbon_accounting.emissions.model import Activity, CalculationError, CustomFactor, InvoiceType
@@ -44,8 +44,10 @@ def check(activity: Activity) -> CheckedActivity:
     certified = activity.certified_quantity
     if certified is not None and not 0 <= certified <= activity.quantity:
         problems.append(f"certified_quantity {certified:g} must be 0 to the quantity, {activity.quantity:g}")
-    if activity.calorific_basis not in (None, "gross", "net"):
-        problems.append(f"calorific_basis must be gross or net, not {activity.calorific_basis!r}")
+    if activity.calorific_basis not in (None, *CalorificBasis):
+        problems.append(
+            f"calorific_basis must be {' or '.join(CalorificBasis)}, not {activity.calorific_basis!r}"
+        )
     unit = _unit(activity, problems)
     fuel = _fuel(activity, unit, problems) if activity.type == InvoiceType.HEAT else None
     supplier = _supplier(activity, problems) if activity.type == InvoiceType.ELECTRICITY else None

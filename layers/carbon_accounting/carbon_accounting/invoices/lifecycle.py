@@ -65,7 +65,7 @@ def _check_catalogue_references(data: InvoiceCreate) -> None:
         )
     if data.calorific_basis is not None:
         unit = emissions.unit(data.unit_id)
-        if fuel is None or fuel.purchased or unit is None or unit.type != "energy":
+        if fuel is None or fuel.purchased or unit is None or unit.type != emissions.UnitType.ENERGY:
             raise BadRequest(
                 "calorific_basis is the basis of an energy quantity of a fuel burned: give it with an "
                 "energy unit_id and a burned fuel, or leave it out",

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
 from carbon_accounting import examples
 from carbon_accounting.base import Model
-from carbon_accounting.emissions import FactorUsed, InvoiceType
+from carbon_accounting.emissions import CalorificBasis, FactorUsed, InvoiceType
 from carbon_accounting.files import linked
 from carbon_accounting.models import (
     FILE_TYPES,
@@ -41,8 +41,8 @@ from carbon_accounting.models import (
 )
 
 Reference = text(100)
-CalorificBasis = Annotated[
-    Literal["gross", "net"],
+CalorificBasisField = Annotated[
+    CalorificBasis,
     Field(
         description="Heat burned, in an energy unit: whether the kWh are of gross (higher) or net (lower) "
         "calorific value. Absent: the basis of the factor applied (gross for fossil fuels, as gas bills in "
@@ -146,7 +146,7 @@ class InvoiceCreate(RequestModel):
         description="Electricity covered by energy attribute certificates (guarantees of origin, RECs) "
         "retired for this invoice, in its unit_id: market-based Scope 2 counts it at 0",
     )
-    calorific_basis: CalorificBasis | None = None
+    calorific_basis: CalorificBasisField | None = None
 
     @model_validator(mode="after")
     def _one_way_to_name_facilities(self) -> Self:
@@ -179,7 +179,7 @@ class InvoiceUpdate(PartialUpdate):
     certified_quantity: CoveredQuantity | None = Field(
         default=None, description="Electricity only, in the unit_id the invoice was sent in; null clears"
     )
-    calorific_basis: CalorificBasis | None = None
+    calorific_basis: CalorificBasisField | None = None
 
 
 class ExtractedField(Model):
