@@ -91,21 +91,15 @@ def test_a_loading_invoice_becomes_active_with_the_engines_figures(api):
 def test_100_litres_of_diesel_read_back_as_100_litres_computed_per_litre(api):
     diesel = next(fuel for fuel in emissions.fuels() if fuel.name.startswith("Diesel"))
     litre = next(unit for unit in emissions.units("volume") if unit.name == "liter_(l)")
-    invoice = create(
+    settled = heat_invoice(
         api,
-        distributed_heat(
-            base_quantity=100,
-            unit_id=str(litre.id),
-            facility_fuel_id=str(diesel.id),
-            start_date="2024-03-01",
-            end_date="2024-03-31",
-            facility_percentages=[share(ACME, ACME_MADRID, 1.0)],
-        ),
+        base_quantity=100,
+        unit_id=str(litre.id),
+        facility_fuel_id=str(diesel.id),
+        start_date="2024-03-01",
+        end_date="2024-03-31",
     )
 
-    deliver(record(None, stored(ACME, invoice["id"]), 1))
-
-    settled = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
     assert (settled["base_quantity"], settled["quantity"], settled["unit_id"]) == (100, 100, str(litre.id))
     assert (settled["original_quantity"], settled["original_unit_id"]) == (None, None)
     combustion = next(factor for factor in settled["emission_factors"] if factor["method"] == "combustion")
@@ -117,8 +111,8 @@ def test_100_litres_of_diesel_read_back_as_100_litres_computed_per_litre(api):
 
 
 def test_a_gas_invoice_in_kwh_of_net_cv_reads_back_net_and_is_computed_on_it(api):
-    gross = gas_invoice(api)
-    net = gas_invoice(api, calorific_basis="net")
+    gross = heat_invoice(api)
+    net = heat_invoice(api, calorific_basis="net")
 
     assert (net["calorific_basis"], gross["calorific_basis"]) == ("net", None)
     # The same kWh on a net basis are more gas: the ratio of DESNZ 2025's net and gross factors.
@@ -154,7 +148,8 @@ def test_a_calorific_basis_without_a_burned_fuels_energy_is_refused(api, changes
     assert (answer.status, answer.body["code"]) == (status, code)
 
 
-def gas_invoice(api, **changes):
+def heat_invoice(api, **changes):
+    """A heat invoice of Madrid alone (natural gas, unless ``changes`` say otherwise), computed."""
     invoice = create(api, distributed_heat(facility_percentages=[share(ACME, ACME_MADRID, 1.0)], **changes))
     deliver(record(None, stored(ACME, invoice["id"]), 1))
     settled = api("get_invoice", ACME_HEADERS, path={"invoice_id": invoice["id"]}).body
