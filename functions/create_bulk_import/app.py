@@ -4,8 +4,9 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from carbon_accounting import examples, imports
+from carbon_accounting import examples
 from carbon_accounting.api import CurrentCaller, IdempotencyKey, create_app, responses, serve
+from carbon_accounting.intake import imports
 from carbon_accounting.models import ImportCreated, ImportRequest
 
 app = create_app()

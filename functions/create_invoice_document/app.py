@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from carbon_accounting import examples
 from carbon_accounting.api import CurrentCaller, IdempotencyKey, create_app, responses, serve
-from carbon_accounting.documents import drafts
+from carbon_accounting.intake.documents import drafts
 from carbon_accounting.invoices.models import DocumentRequest, DocumentUpload
 
 app = create_app()

@@ -4,8 +4,8 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 
-from carbon_accounting import imports
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve, versioned
+from carbon_accounting.intake import imports
 from carbon_accounting.models import ImportJob
 
 app = create_app()

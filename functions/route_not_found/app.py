@@ -9,6 +9,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -35,7 +36,7 @@ def _paths() -> list[tuple[re.Pattern[str], str]]:
 
 
 @app.not_found
-def _not_served(_: NotFoundError) -> Response:
+def _not_served(_: NotFoundError) -> Response[Any]:
     event = app.current_event
     allow = next((methods for pattern, methods in _paths() if pattern.match(event.path)), None)
     if allow is None:

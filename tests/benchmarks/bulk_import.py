@@ -130,7 +130,7 @@ def caller() -> Any:
 
 def new_job() -> tuple[UUID, UUID, str]:
     """A pending job of ACME's seeded user: (organization, job id, upload key)."""
-    from carbon_accounting import imports
+    from carbon_accounting.intake import imports
     from carbon_accounting.models import ImportRequest
 
     job = imports.create_import(caller(), ImportRequest(file_name="bench.csv"))
@@ -150,7 +150,7 @@ def checked_rows_heap(content: bytes) -> int:
     tracemalloc over the whole run_import would mostly measure botocore (and take minutes); this is the
     importer's own share, its rows and their prepared invoices. Its reads hit the table (2 requests).
     """
-    from carbon_accounting.invoices import bulk
+    from carbon_accounting.intake import bulk
 
     tracemalloc.start()
     try:
@@ -166,7 +166,7 @@ def checked_rows_heap(content: bytes) -> int:
 def import_once(rows: int, measure_heap: bool) -> dict[str, Any]:
     """Create a job, upload ``rows`` generated rows and run the importer, on fresh local services."""
     from carbon_accounting import repository, storage
-    from carbon_accounting.invoices import bulk
+    from carbon_accounting.intake import bulk
     from carbon_accounting.seed import load_seed
 
     with local_table(bucket=TEST_BUCKET):

@@ -16,8 +16,8 @@ import statistics
 import time
 from typing import Any
 
-from carbon_accounting.documents.extraction import read_bill
-from carbon_accounting.documents.extractors import text_layer_lines
+from carbon_accounting.intake.documents.extraction import read_bill
+from carbon_accounting.intake.documents.extractors import text_layer_lines
 from tests.documents.generator import corpus, render
 from tests.documents.scoring import FACILITIES, Score, given_facility, score
 

@@ -129,7 +129,8 @@ class Cost:
 
 def measure(others: int, import_rows: int) -> tuple[dict[str, Cost], dict[str, Cost]]:
     """Per endpoint, then per write: its cost, with ``others`` foreign invoices in the table."""
-    from carbon_accounting import files, imports, repository
+    from carbon_accounting import files, repository
+    from carbon_accounting.intake import imports
     from carbon_accounting.models import Caller, FileRequest, ImportRequest
     from carbon_accounting.seed import load_seed
     from tests.handlers.conftest import invoke
@@ -173,7 +174,7 @@ def measure(others: int, import_rows: int) -> tuple[dict[str, Cost], dict[str, C
 def writes(headers: dict[str, str], counter: RequestCounter, import_rows: int) -> dict[str, Cost]:
     """The cost of each write, in a table already holding the reads' invoices and the others'."""
     from carbon_accounting import repository
-    from carbon_accounting.invoices import bulk
+    from carbon_accounting.intake import bulk
     from tests.handlers.conftest import invoke
     from tests.handlers.test_invoices import electricity, share
     from tests.streams import TableStream

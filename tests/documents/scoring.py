@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from carbon_accounting import emissions
-from carbon_accounting.documents.extraction import BillReading, read_bill
-from carbon_accounting.documents.extractors import text_layer_lines
 from carbon_accounting.emissions.catalogues.units import named
+from carbon_accounting.intake.documents.extraction import BillReading, read_bill
+from carbon_accounting.intake.documents.extractors import text_layer_lines
 from carbon_accounting.models import Facility, FacilityStatus
 from tests.documents.generator import GAS_CUPS, OTHER_CUPS, SPANISH_CUPS, Bill
 

@@ -15,8 +15,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from carbon_accounting import imports, repository
-from carbon_accounting.invoices import bulk
+from carbon_accounting import repository
+from carbon_accounting.intake import bulk, imports
 from carbon_accounting.seed import load_seed
 from tests.conftest import ROOT, TEST_BUCKET
 from tests.faults import Fault, injected

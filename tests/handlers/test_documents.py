@@ -310,7 +310,7 @@ def test_a_document_is_read_once_however_often_its_records_come(api, stream, pla
     assert stream.drain() == []
     invoice = get(api, answer.body["invoice"]["id"])
 
-    from carbon_accounting.documents import drafts
+    from carbon_accounting.intake.documents import drafts
 
     file = boto3.client("dynamodb").get_item(
         TableName=TEST_TABLE, Key={"pk": {"S": f"ORG#{ACME}"}, "sk": {"S": f"FILE#{presigned['id']}"}}

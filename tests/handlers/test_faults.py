@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from carbon_accounting import repository
-from carbon_accounting.invoices import bulk
+from carbon_accounting.intake import bulk
 from carbon_accounting.rollups import verification
 from carbon_accounting.seed import load_seed
 from carbon_accounting.settings import get_settings

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon_accounting.documents import reading
-from carbon_accounting.documents.extraction import read_bill
-from carbon_accounting.documents.reading import Line, dates_in, lines_of, parse_number
+from carbon_accounting.intake.documents import bill_text
+from carbon_accounting.intake.documents.bill_text import Line, dates_in, lines_of, parse_number
+from carbon_accounting.intake.documents.extraction import read_bill
 from tests.documents.generator import SPANISH_CUPS, en_number, es_number
 
 
@@ -139,8 +139,12 @@ def test_the_language_decides_the_decimal_mark():
     english = lines("Electricity bill", "Invoice number: A-1", "Total consumption 1,234 kWh")
     spanish = lines("Factura de electricidad", "Nº de factura: A-1", "Consumo total 1,234 kWh")
 
-    assert reading.language(english) == "en" and read_bill(english).fields["base_quantity"]["value"] == 1234.0
-    assert reading.language(spanish) == "es" and read_bill(spanish).fields["base_quantity"]["value"] == 1.234
+    assert (
+        bill_text.language(english) == "en" and read_bill(english).fields["base_quantity"]["value"] == 1234.0
+    )
+    assert (
+        bill_text.language(spanish) == "es" and read_bill(spanish).fields["base_quantity"]["value"] == 1.234
+    )
 
 
 def test_an_empty_document_has_no_text_layer_and_a_letter_is_no_bill():
@@ -164,6 +168,6 @@ def test_a_hostile_document_is_bounded_in_what_is_read_and_what_is_kept():
 
     bill = read_bill(lines("Factura de electricidad", long_line, *invalid))
 
-    assert all(len(line.text) <= reading.MAX_LINE_CHARACTERS for line in lines(long_line))
+    assert all(len(line.text) <= bill_text.MAX_LINE_CHARACTERS for line in lines(long_line))
     stored = bill.as_stored()
     assert len(stored["problems"]) == 21 and stored["problems"][-1].startswith("... and ")

@@ -20,8 +20,8 @@ from pydantic import TypeAdapter, ValidationError
 from carbon_accounting import emissions, examples
 from carbon_accounting.errors import BadRequest
 from carbon_accounting.invoices import listing, models
-from carbon_accounting.invoices.lifecycle import _check_fields, _checked_quantity
 from carbon_accounting.invoices.recalculation import RecalculationRequest
+from carbon_accounting.invoices.rules import _check_fields, _checked_quantity
 from carbon_accounting.models import (
     COUNTRY_PATTERN,
     UUID_PATTERN,

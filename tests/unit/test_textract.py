@@ -17,9 +17,9 @@ import pytest
 from botocore.stub import Stubber
 from pypdf import PdfReader
 
-from carbon_accounting.documents import extractors
-from carbon_accounting.documents.extraction import read_bill
-from carbon_accounting.documents.extractors import Textract, Unreadable
+from carbon_accounting.intake.documents import extractors
+from carbon_accounting.intake.documents.extraction import read_bill
+from carbon_accounting.intake.documents.extractors import Textract, Unreadable
 from tests.documents.generator import render, spanish_electricity
 from tests.documents.scoring import FACILITIES, score
 from tests.tenants import ACME

@@ -20,10 +20,13 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from carbon_accounting.models import ApiKey
 
 _DURATION = re.compile(r"^([1-9]\d{0,5})([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -164,7 +167,8 @@ def _point_at_table(arguments: argparse.Namespace) -> None:
 
 def _local_stack(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        stack: dict[str, Any] = json.loads(path.read_text())
+        return stack
     except FileNotFoundError:
         raise SystemExit(
             f"no {path}: start the local stack (make dev), or name a table (--stack-name or --table)"
@@ -228,11 +232,11 @@ def _run(arguments: argparse.Namespace) -> Any:
     raise AssertionError(arguments)  # argparse allows nothing else
 
 
-def _dump(model: Any) -> dict[str, Any]:
+def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-def _key(key: Any) -> dict[str, Any]:
+def _key(key: ApiKey) -> dict[str, Any]:
     """What a list shows of a key: never its hash (a stolen listing must not help find the key)."""
     from carbon_accounting import clock
 

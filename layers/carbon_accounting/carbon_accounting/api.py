@@ -10,7 +10,7 @@ import json
 import warnings
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -38,15 +39,15 @@ metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def responses(status: int, *errors: int, idempotent: bool = False) -> dict[int, dict[str, Any]]:
+def responses(status: int, *errors: int, idempotent: bool = False) -> dict[int, OpenAPIResponse]:
     """OpenAPI ``responses`` of a route: its success (shaped by the handler's return annotation),
     400/401/403/413/415/422 (any request can carry a body that ``serve`` refuses), 503 (any call
     to AWS can be throttled), and the other ``errors`` it answers; an ``idempotent`` route's 409 and
     422 name the Idempotency-Key's codes."""
-    success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    success: OpenAPIResponse = {"description": HTTPStatus(status).phrase}
     if status == HTTPStatus.NO_CONTENT:
         success["content"] = {}  # no body, so no media type (not the return annotation's JSON null)
-    described: dict[int, dict[str, Any]] = {status: success}
+    described: dict[int, OpenAPIResponse] = {status: success}
     conflict, invalid = "Conflict with the resource's state", "Request validation error"
     if idempotent:
         conflict = (
@@ -74,13 +75,13 @@ def responses(status: int, *errors: int, idempotent: bool = False) -> dict[int, 
     return described
 
 
-def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
     )
 
 
-def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response[Any]:
     """``{"detail", "code"}`` with the error's status and headers."""
     return _json(error.status, error.body(), {**error.headers(), **(headers or {})})
 
@@ -101,20 +102,20 @@ def refuse_on_invoice_siblings(app: APIGatewayHttpResolver, method: str) -> None
         app.route(path, method=method, include_in_schema=False)(_refusal(method, allow))
 
 
-def _refusal(method: str, allow: str) -> Callable[[], Response]:
-    def refuse():  # type: ignore[no-untyped-def]  (no annotation: Powertools validates nothing here)
+def _refusal(method: str, allow: str) -> Callable[[], Response[Any]]:
+    def refuse() -> Response[Any]:
         refusal = MethodNotAllowed(f"{method} is not allowed here; use {allow}", "METHOD_NOT_ALLOWED")
         return error_response(refusal, {"Allow": allow})
 
     return refuse
 
 
-def _validation_error(error: RequestValidationError) -> Response:
+def _validation_error(error: RequestValidationError) -> Response[Any]:
     detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
     return _json(HTTPStatus.UNPROCESSABLE_ENTITY, {"detail": detail, "code": "VALIDATION_ERROR"})
 
 
-def _route_not_found(_: NotFoundError) -> Response:
+def _route_not_found(_: NotFoundError) -> Response[Any]:
     return error_response(NotFound("Not found", "NOT_FOUND"))
 
 
@@ -133,11 +134,13 @@ def _fault(error: BaseException) -> ApiError:
     )
 
 
-def fault_response(error: Exception) -> Response:
+def fault_response(error: Exception) -> Response[Any]:
     return error_response(_fault(error))
 
 
-def versioned(resource: Versioned, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def versioned(
+    resource: Versioned, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response[Any]:
     """A resource's answer, with its ``version`` as the ETag that ``If-Match`` sends back."""
     return Response(
         status_code=status_code,
@@ -300,7 +303,7 @@ def serve(
             caller = None if public else caller_from_event(event)
             document = _check_body(event)
             key = idempotency.key_of(event) if idempotent and caller else None
-            if key is None:
+            if key is None or caller is None:
                 return app.resolve(event, context)
             return idempotency.answer_once(
                 event, document, context, caller.organization_id, key, lambda: app.resolve(event, context)
@@ -313,4 +316,5 @@ def serve(
             error = _fault(fault)
             return _plain_answer(error.status, error.body(), error.headers())
 
-    return lambda_handler
+    # Powertools' decorators are untyped: the handler they return is this function, decorated.
+    return cast(Callable[[dict[str, Any], LambdaContext], dict[str, Any]], lambda_handler)

@@ -54,14 +54,15 @@ def is_throttling(error: BaseException) -> bool:
     """Whether ``error`` (or what it was raised from) would succeed if sent again in a moment: AWS
     throttling the caller, or a transaction that met another on the same item."""
     seen: set[int] = set()  # a chain of causes can loop back on itself
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        response = getattr(error, "response", None)
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        response = getattr(cause, "response", None)
         if isinstance(response, dict) and response.get("Error", {}).get("Code") in THROTTLING:
             return True
         if _cancelled_by_throttling(response):
             return True
-        error = error.__cause__ or error.__context__
+        cause = cause.__cause__ or cause.__context__
     return False
 
 

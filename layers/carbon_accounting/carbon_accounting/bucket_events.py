@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -36,4 +36,5 @@ def on_object_created(
             metrics.add_metric(name=f"{metric}_{status}", unit=MetricUnit.Count, value=1)
         return {"key": key, "status": status}
 
-    return lambda_handler
+    # Powertools' decorators are untyped: the handler they return is this function, decorated.
+    return cast(Callable[[dict[str, Any], LambdaContext], dict[str, Any]], lambda_handler)

@@ -13,12 +13,13 @@ import codecs
 import logging
 import re
 import time
-from typing import Any
+from collections.abc import Callable
 from uuid import UUID
 
 from carbon_accounting import clock, ids, repository, storage
 from carbon_accounting.errors import BadRequest, NotFound
 from carbon_accounting.models import Caller, File, FileRequest, FileStatus, FileUpload
+from carbon_accounting.repository.records import FileRecord, InvoiceRecord
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +39,14 @@ def announce_files(caller: Caller, requests: list[FileRequest]) -> list[FileUplo
 
 
 def new_file(
-    caller: Caller, name: str, mime_type: str, size_kb: int, **extra: Any
-) -> tuple[dict[str, Any], FileUpload]:
-    """A new file's record, ``pending`` (with ``extra`` fields), and its presigned POST; not written."""
+    caller: Caller, name: str, mime_type: str, size_kb: int, document_of: UUID | None = None
+) -> tuple[FileRecord, FileUpload]:
+    """A new file's record, ``pending``, and its presigned POST; not written. ``document_of``: the
+    draft invoice a document's file is read into (the stream reader finds it by the file)."""
     now = clock.now()
     file_id = ids.new_id()
     key = object_key(caller.organization_id, file_id)
-    file = {
+    file: FileRecord = {
         "id": str(file_id),
         "name": name,
         "mime_type": mime_type,
@@ -57,8 +59,9 @@ def new_file(
         "updated_at": now,
         "version": 1,
         "ttl": int(time.time()) + PENDING_DAYS * 86400,
-        **extra,
     }
+    if document_of is not None:
+        file |= {"organization_id": str(caller.organization_id), "invoice_id": str(document_of)}
     upload = storage.presigned_upload(key, mime_type, max_bytes=size_kb * 1024)
     presigned = {"presigned_url": upload.presigned_url, "fields": upload.fields, "method": upload.method}
     return file, FileUpload.model_validate(file | presigned | {"expires_at": upload.expires_at})
@@ -77,7 +80,7 @@ def get_file(caller: Caller, file_id: UUID) -> File:
 
 # ------------------------------------------------------------------ attaching to invoices
 
-NO_ATTACHMENT: dict[str, Any] = {
+NO_ATTACHMENT: InvoiceRecord = {
     "file_id": None,
     "file_name": None,
     "file_key": None,
@@ -85,7 +88,7 @@ NO_ATTACHMENT: dict[str, Any] = {
 }
 
 
-def attachment(caller: Caller, file_id: UUID | None, file_url: str | None) -> dict[str, Any]:
+def attachment(caller: Caller, file_id: UUID | None, file_url: str | None) -> InvoiceRecord:
     """An invoice's stored attachment fields for a file named by id or by its ``url``.
 
     The file must be an uploaded file of the caller's organization; anything else is 400 INVALID_FILE.
@@ -115,17 +118,18 @@ def attachment(caller: Caller, file_id: UUID | None, file_url: str | None) -> di
     }
 
 
-def linked(invoice: dict[str, Any]) -> dict[str, Any]:
+def linked(invoice: InvoiceRecord) -> InvoiceRecord:
     """A stored invoice with ``file_url``: a fresh presigned GET of its attachment, if it has one."""
-    if not invoice.get("file_key"):
+    key, name = invoice.get("file_key"), invoice.get("file_name")
+    if not key or name is None:  # no attachment (attachment() sets the two together)
         return invoice
-    link = storage.download_url(invoice["file_key"], invoice.get("file_version_id"), invoice["file_name"])
+    link = storage.download_url(key, invoice.get("file_version_id"), name)
     return invoice | {"file_url": link}
 
 
 # ------------------------------------------------------------------ checking uploads
 
-_SIGNATURES = {
+_SIGNATURES: dict[str, Callable[[bytes], bool]] = {
     "application/pdf": lambda head: head.startswith(b"%PDF-"),
     "image/png": lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
     "image/jpeg": lambda head: head.startswith(b"\xff\xd8\xff"),
@@ -147,7 +151,7 @@ def _is_text(head: bytes) -> bool:
     return b"\x00" not in head
 
 
-def mismatch(file: dict[str, Any], stored: storage.StoredObject, head: bytes) -> str | None:
+def mismatch(file: FileRecord, stored: storage.StoredObject, head: bytes) -> str | None:
     """Why an uploaded object is not the file that was announced; None when it is."""
     limit = int(file["size_kb"]) * 1024
     if stored.size == 0:
@@ -182,6 +186,7 @@ def check_upload(key: str, version_id: str | None) -> FileStatus | None:
             return FileStatus.PENDING  # removed since: a later event will tell
         head = storage.read(key, version_id, first_bytes=SNIFFED_BYTES) if stored.size else b""
         problem = mismatch(file, stored, head)
+        changes: FileRecord
         if problem:  # the object is removed below, once the file says why: a retry finds it settled
             changes = {"status": str(FileStatus.ERROR), "error": problem}
         else:

@@ -116,7 +116,8 @@ def answer_once(
         key_prefix=scope,
     )
     try:
-        return once(request=request)
+        answer: dict[str, Any] = once(request=request)  # the first answer, or the stored one
+        return answer
     except _NotStored as refused:
         return refused.response
     except IdempotencyValidationError:
@@ -136,6 +137,6 @@ def answer_once(
         raise fault.__cause__ or fault from None
 
 
-def _replayed(response: dict[str, Any], _: Any) -> dict[str, Any]:
+def _replayed(response: Any, idempotent_data: Any) -> Any:
     """The stored answer, marked as a replay."""
     return {**response, "headers": {**response.get("headers", {}), "Idempotent-Replayed": "true"}}

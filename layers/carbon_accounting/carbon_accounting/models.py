@@ -67,20 +67,21 @@ UUID_PATTERN = rf"^(?:{_HYPHENATED}|[0-9a-fA-F]{{32}}|\{{{_HYPHENATED}\}}|urn:uu
 
 
 def _one_of_catalogue(catalogue: str) -> Any:
-    """A UUID that must name an entry of an emissions catalogue (``units``, ``suppliers``,
-    ``fuels``): the document lists the ids (read when the schema is generated, not at import)."""
+    """The ``Field`` of a UUID that must name an entry of an emissions catalogue (``units``,
+    ``suppliers``, ``fuels``): the document lists the ids (read when the schema is generated, not at
+    import)."""
 
     def listed(schema: dict[str, Any]) -> None:
         from carbon_accounting import emissions
 
         schema["enum"] = [str(entry.id) for entry in getattr(emissions, catalogue)()]
 
-    return Annotated[UUID, Field(json_schema_extra=listed)]
+    return Field(json_schema_extra=listed)
 
 
-UnitId = _one_of_catalogue("units")
-SupplierId = _one_of_catalogue("suppliers")
-FuelId = _one_of_catalogue("fuels")
+UnitId = Annotated[UUID, _one_of_catalogue("units")]
+SupplierId = Annotated[UUID, _one_of_catalogue("suppliers")]
+FuelId = Annotated[UUID, _one_of_catalogue("fuels")]
 
 # ------------------------------------------------------------------ bounds
 # Every free text and number a request can store is declared here once; the API, the bulk importer
@@ -119,9 +120,10 @@ def _refused(forbid: str = "") -> str:
     return _UNPRINTABLE_CLASS + re.escape(forbid)
 
 
-def text(max_length: int, blank: bool = False, strip: bool = True, forbid: str = "") -> Any:
-    """A free-text field: at most ``max_length`` characters as sent, printable only, none of
-    ``forbid``; stripped of surrounding whitespace (``strip``) and then not empty unless ``blank``."""
+def text(max_length: int, blank: bool = False, strip: bool = True, forbid: str = "") -> tuple[Any, ...]:
+    """The bounds of a free-text field, as ``Annotated[str, *text(...)]``: at most ``max_length``
+    characters as sent, printable only, none of ``forbid``; stripped of surrounding whitespace
+    (``strip``) and then not empty unless ``blank``."""
     refused = _refused(forbid)
     pattern = f"^[^{refused}]*$" if blank else f"^[^{refused}]*[^{refused}{_SPACE_CLASS}][^{refused}]*$"
     checks: list[Any] = [AfterValidator(_printable)]
@@ -131,11 +133,10 @@ def text(max_length: int, blank: bool = False, strip: bool = True, forbid: str =
         checks.append(AfterValidator(str.strip))
     if not blank:
         checks.append(AfterValidator(_not_blank))
-    return Annotated[
-        str,
+    return (
         Field(min_length=0 if blank else 1, max_length=max_length, json_schema_extra={"pattern": pattern}),
         *checks,
-    ]
+    )
 
 
 def _without(characters: str) -> Any:
@@ -147,10 +148,10 @@ def _without(characters: str) -> Any:
     return check
 
 
-Name = text(200)
-ShortText = text(100)
-LongText = text(500)
-CupsList = Annotated[list[text(40, blank=True, strip=False)], Field(max_length=500)]
+Name = Annotated[str, *text(200)]
+ShortText = Annotated[str, *text(100)]
+LongText = Annotated[str, *text(500)]
+CupsList = Annotated[list[Annotated[str, *text(40, blank=True, strip=False)]], Field(max_length=500)]
 
 # Numbers are JSON numbers (a boolean or a string is refused, ``strict``), finite, and bounded to what
 # the domain can mean; the repository stores them with at most 17 significant digits, far inside
@@ -251,12 +252,6 @@ class InvoiceStatus(StrEnum):
     ERROR = "error"
 
 
-def is_draft(invoice: dict[str, Any]) -> bool:
-    """A stored invoice drafted from a document and not filled in yet (``uploaded``, or in ``review``
-    for what it lacks): nothing to compute, recalculate or list by period."""
-    return invoice.get("base_quantity") is None
-
-
 class HistoryReason(StrEnum):
     """Why an invoice was calculated: a history entry's ``reason``."""
 
@@ -306,7 +301,8 @@ Subdivision = Annotated[
     AfterValidator(str.upper),
 ]
 PostalCode = Annotated[
-    text(16),
+    str,
+    *text(16),
     Field(description="A US facility's ZIP code (12345 or 12345-6789) chooses its eGRID subregion"),
 ]
 
@@ -511,7 +507,8 @@ MAX_FILE_KB = 10 * 1024
 MAX_FILES_PER_REQUEST = 10
 NO_PATH = "/\\"
 FileName = Annotated[
-    text(255, strip=False, forbid=NO_PATH),
+    str,
+    *text(255, strip=False, forbid=NO_PATH),
     Field(description="The file's name, with its extension; no path", examples=["electricity_nov_2024.pdf"]),
 ]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 from urllib.parse import quote
 
 from carbon_accounting import aws, clock
@@ -93,14 +93,25 @@ def download_url(key: str, version_id: str | None, file_name: str) -> str:
     return client().generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
 
 
-def _version(version_id: str | None) -> dict[str, str]:
-    return {"VersionId": version_id} if version_id else {}
+class _Version(TypedDict, total=False):
+    """An object's bucket, key and (when given) version, as S3's calls take them."""
+
+    Bucket: Required[str]
+    Key: Required[str]
+    VersionId: str
+
+
+def _version(key: str, version_id: str | None) -> _Version:
+    version: _Version = {"Bucket": get_settings().bucket_name, "Key": key}
+    if version_id:
+        version["VersionId"] = version_id
+    return version
 
 
 def head(key: str, version_id: str | None = None) -> StoredObject | None:
     """The object version's size and content type; None when it does not exist (any more)."""
     try:
-        answer = client().head_object(Bucket=get_settings().bucket_name, Key=key, **_version(version_id))
+        answer = client().head_object(**_version(key, version_id))
     except client().exceptions.ClientError as error:
         if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NoSuchVersion", "405"):
             return None
@@ -110,10 +121,10 @@ def head(key: str, version_id: str | None = None) -> StoredObject | None:
 
 def read(key: str, version_id: str | None = None, first_bytes: int | None = None) -> bytes:
     """The object's content, or only its first bytes (a ranged GET)."""
-    extra = _version(version_id)
-    if first_bytes is not None:
-        extra["Range"] = f"bytes=0-{first_bytes - 1}"
-    answer = client().get_object(Bucket=get_settings().bucket_name, Key=key, **extra)
+    if first_bytes is None:
+        answer = client().get_object(**_version(key, version_id))
+    else:
+        answer = client().get_object(**_version(key, version_id), Range=f"bytes=0-{first_bytes - 1}")
     return answer["Body"].read()
 
 
@@ -123,4 +134,4 @@ def write(key: str, body: bytes, content_type: str) -> None:
 
 def delete(key: str, version_id: str | None = None) -> None:
     """Remove an object version (with no version: hide the object behind a delete marker)."""
-    client().delete_object(Bucket=get_settings().bucket_name, Key=key, **_version(version_id))
+    client().delete_object(**_version(key, version_id))

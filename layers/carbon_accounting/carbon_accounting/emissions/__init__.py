@@ -7,6 +7,8 @@ provenance and caveats in ``factors`` and ``data/SOURCES.md``. Importing is chea
 first use.
 """
 
+from typing import TYPE_CHECKING
+
 from carbon_accounting.emissions.catalogues.fuels import CalorificBasis, Fuel, FuelType, fuel, fuels
 from carbon_accounting.emissions.catalogues.suppliers import Supplier, supplier, suppliers
 from carbon_accounting.emissions.catalogues.units import (
@@ -26,6 +28,9 @@ from carbon_accounting.emissions.model import (
     InvoiceType,
     sum_by_scope,
 )
+
+if TYPE_CHECKING:  # what ``emissions.calculate`` is, for the type checker; loaded lazily below
+    from carbon_accounting.emissions.calculator import calculate
 
 
 def __getattr__(name: str) -> object:

@@ -37,17 +37,10 @@ class Part(Enum):
     WATER_SUPPLY = ("consumption", 3, PURCHASED_GOODS)
     WATER_TREATMENT = ("consumption", 3, WASTE)
 
-    @property
-    def line(self) -> str:
-        return self.value[0]
-
-    @property
-    def scope(self) -> int:
-        return self.value[1]
-
-    @property
-    def category(self) -> int | None:
-        return self.value[2]
+    def __init__(self, line: str, scope: int, category: int | None) -> None:
+        self.line = line
+        self.scope = scope
+        self.category = category
 
 
 # A part's (scope, category) and breakdown line, read once: an enum's properties cost a call each.

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
@@ -30,6 +31,14 @@ from aws_lambda_powertools import Logger
 from carbon_accounting import clock, emissions, repository
 from carbon_accounting.emissions import releases
 from carbon_accounting.models import CustomEmissionFactor, HistoryReason, InvoiceStatus
+from carbon_accounting.repository.records import (
+    Decoded,
+    FactorRecord,
+    HistoryRecord,
+    InvoiceRecord,
+    ScopePartRecord,
+    YearRecord,
+)
 
 logger = Logger(child=True)
 
@@ -54,41 +63,45 @@ _FIGURES = (
     "methodology_version",
 )
 # Marks of a pending calculation, removed once it has settled.
-_PENDING = dict.fromkeys(("pending_reason", "resume_status", "recalculation_job"))
+_PENDING: InvoiceRecord = {"pending_reason": None, "resume_status": None, "recalculation_job": None}
 
 
-def on_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-    """React to one stream record of the table (images already deserialized)."""
-    if not new:
-        if old and old.get("entity") == "invoice":
-            repository.delete_invoice_history(UUID(old["organization_id"]), UUID(old["id"]))
+def on_change(old_image: Decoded | None, new_image: Decoded | None) -> None:
+    """React to one stream record of the table (``repository.stream_images``)."""
+    if not new_image:
+        if old_image and old_image.get("entity") == "invoice":
+            deleted = cast(InvoiceRecord, old_image)
+            repository.delete_invoice_history(UUID(deleted["organization_id"]), UUID(deleted["id"]))
         return
-    if new.get("entity") != "invoice":
+    if new_image.get("entity") != "invoice":
         return
+    new, old = cast(InvoiceRecord, new_image), cast("InvoiceRecord | None", old_image)
+    parent = new.get("source_invoice_id")
     if new["status"] == LOADING and new.get("facility_id"):
         _compute(new)
-    elif new.get("source_invoice_id") and old and old.get("status") == LOADING and new["status"] != LOADING:
-        _total_parent(UUID(new["source_organization_id"]), UUID(new["source_invoice_id"]))
+    elif parent and old and old.get("status") == LOADING and new["status"] != LOADING:
+        _total_parent(UUID(new["source_organization_id"]), UUID(parent))
 
 
-def _activity(invoice: dict[str, Any]) -> emissions.Activity:
-    def uuid_or_none(name: str) -> UUID | None:
-        return UUID(invoice[name]) if invoice.get(name) else None
+def _activity(invoice: InvoiceRecord) -> emissions.Activity:
+    def uuid_or_none(value: str | None) -> UUID | None:
+        return UUID(value) if value else None
 
     quantity = float(invoice["quantity"])
     certified = None
-    if invoice.get("certified_quantity") is not None:  # as sent, of the whole invoice: its share of it
+    certified_sent = invoice.get("certified_quantity")
+    if certified_sent is not None:  # as sent, of the whole invoice: its share of it
         sent = float(invoice.get("original_quantity") or invoice["base_quantity"])
-        certified = min(quantity, quantity * float(invoice["certified_quantity"]) / sent)
+        certified = min(quantity, quantity * float(certified_sent) / sent)
     return emissions.Activity(
-        type=emissions.InvoiceType(invoice["type"]),
+        type=emissions.InvoiceType(str(invoice["type"])),
         quantity=quantity,
         unit_id=UUID(invoice["unit_id"]),
         start_date=date.fromisoformat(invoice["start_date"]),
         end_date=date.fromisoformat(invoice["end_date"]),
-        country=invoice["country"],
-        facility_fuel_id=uuid_or_none("facility_fuel_id"),
-        supplier_id=uuid_or_none("supplier_id"),
+        country=str(invoice["country"]),
+        facility_fuel_id=uuid_or_none(invoice.get("facility_fuel_id")),
+        supplier_id=uuid_or_none(invoice.get("supplier_id")),
         custom_factor=_custom_factor(invoice),
         subdivision=invoice.get("subdivision"),
         postal_code=invoice.get("postal_code"),
@@ -97,7 +110,7 @@ def _activity(invoice: dict[str, Any]) -> emissions.Activity:
     )
 
 
-def _custom_factor(invoice: dict[str, Any]) -> emissions.CustomFactor | None:
+def _custom_factor(invoice: InvoiceRecord) -> emissions.CustomFactor | None:
     """The engine's form of the custom factor the invoice was created with (its stored copy)."""
     copy = invoice.get("custom_emission_factor")
     if not copy:
@@ -120,7 +133,7 @@ UNCALCULABLE = (
 )
 
 
-def _compute(invoice: dict[str, Any]) -> None:
+def _compute(invoice: InvoiceRecord) -> None:
     try:
         changes = _figures(invoice)
     except Exception:
@@ -132,16 +145,16 @@ def _compute(invoice: dict[str, Any]) -> None:
         logger.info("Invoice changed since this record; skipped", extra={"invoice": invoice["id"]})
 
 
-def _figures(invoice: dict[str, Any]) -> dict[str, Any]:
+def _figures(invoice: InvoiceRecord) -> InvoiceRecord:
     """What the engine makes of an invoice: its figures, or ``error`` with what the user must fix."""
     try:
         result = emissions.calculate(_activity(invoice))
     except emissions.CalculationError as error:
-        changes: dict[str, Any] = _failed(error.messages)
+        changes = _failed(error.messages)
     else:
-        changes = {name: getattr(result, name) for name in _TOTALS} | _succeeded(
-            invoice, result.scope, [dataclasses.asdict(factor) for factor in result.emission_factors]
-        )
+        totals = cast(InvoiceRecord, {name: getattr(result, name) for name in _TOTALS})
+        factors = [cast(FactorRecord, dataclasses.asdict(factor)) for factor in result.emission_factors]
+        changes = totals | _succeeded(invoice, result.scope, factors)
         changes |= stored_parts(result)
         changes["notices"] = list(result.notices)
     years = releases.bucket(
@@ -150,18 +163,19 @@ def _figures(invoice: dict[str, Any]) -> dict[str, Any]:
     return changes | {"data_release": releases.current_release(), "data_years": years}
 
 
-def stored_parts(result: emissions.Emissions) -> dict[str, Any]:
+def stored_parts(result: emissions.Emissions) -> InvoiceRecord:
     """An engine result's parts as an invoice keeps them: by scope, and by year (each with its own)."""
+    by_year = [
+        dataclasses.asdict(year) | {"by_scope": [dataclasses.asdict(part) for part in year.by_scope]}
+        for year in result.by_year
+    ]
     return {
-        "emissions_by_scope": [dataclasses.asdict(part) for part in result.by_scope],
-        "emissions_by_year": [
-            dataclasses.asdict(year) | {"by_scope": [dataclasses.asdict(part) for part in year.by_scope]}
-            for year in result.by_year
-        ],
+        "emissions_by_scope": [cast(ScopePartRecord, dataclasses.asdict(part)) for part in result.by_scope],
+        "emissions_by_year": cast(list[YearRecord], by_year),
     }
 
 
-def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]]) -> dict[str, Any]:
+def _succeeded(invoice: InvoiceRecord, scope: int, factors: list[FactorRecord]) -> InvoiceRecord:
     return {
         "status": invoice.get("resume_status") or str(InvoiceStatus.ACTIVE),
         "scope": scope,
@@ -172,9 +186,9 @@ def _succeeded(invoice: dict[str, Any], scope: int, factors: list[dict[str, Any]
     }
 
 
-def _failed(messages: list[str]) -> dict[str, Any]:
+def _failed(messages: list[str]) -> InvoiceRecord:
     cleared = (*_TOTALS, "dataset_version", "emissions_by_scope", "emissions_by_year", "methodology_version")
-    return dict.fromkeys(cleared) | {
+    return cast(InvoiceRecord, dict.fromkeys(cleared)) | {
         "status": str(InvoiceStatus.ERROR),
         "error_messages": messages,
         "emission_factors": [],
@@ -182,15 +196,16 @@ def _failed(messages: list[str]) -> dict[str, Any]:
     }
 
 
-def _settle(invoice: dict[str, Any], changes: dict[str, Any]) -> bool:
+def _settle(invoice: InvoiceRecord, changes: InvoiceRecord) -> bool:
     """Write the figures, with a history entry if they changed and the job's count, if still current."""
     now = clock.now()
     reason = invoice.get("pending_reason") or str(HistoryReason.CREATED)
-    changed = any(_plain(invoice.get(name)) != _plain(changes.get(name)) for name in _FIGURES)
-    history = None
+    before, after = cast(Mapping[str, Any], invoice), cast(Mapping[str, Any], changes)
+    changed = any(_plain(before.get(name)) != _plain(after.get(name)) for name in _FIGURES)
+    history: HistoryRecord | None = None
     if changed or reason == HistoryReason.CREATED:
-        history = {"at": now, "reason": reason, "status": changes["status"]}
-        history |= {name: changes.get(name) for name in _FIGURES}
+        figures = cast(HistoryRecord, {name: after.get(name) for name in _FIGURES})
+        history = {"at": now, "reason": reason, "status": changes["status"], **figures}
     counts = None
     if invoice.get("recalculation_job"):
         failed = changes["status"] == InvoiceStatus.ERROR
@@ -221,7 +236,7 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
         return
     failed = [child for child in children if child["status"] == str(InvoiceStatus.ERROR)]
     if failed:
-        changes: dict[str, Any] = _failed(
+        changes = _failed(
             [
                 f"Facility {child['facility_id']}: {message}"
                 for child in failed
@@ -230,7 +245,9 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
         )
     else:
         factors = _distinct(_plain(factor) for child in children for factor in child["emission_factors"])
-        changes = {name: math.fsum(float(child[name]) for child in children) for name in _TOTALS}
+        stored = [cast(Mapping[str, Any], child) for child in children]
+        totals = {name: math.fsum(float(child[name]) for child in stored) for name in _TOTALS}
+        changes = cast(InvoiceRecord, totals)
         changes["emissions_by_scope"] = parts = _sum_parts(children)
         # The parent's totals are its parts' sums, as a single invoice's are (to the last digit).
         changes["co2e"] = math.fsum(part["co2e"] for part in parts)
@@ -247,19 +264,19 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
     _settle(parent, changes)
 
 
-def _sum_parts(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _sum_parts(children: list[InvoiceRecord]) -> list[ScopePartRecord]:
     """The children's emissions_by_scope, part by part (scope and category)."""
     parts = emissions.sum_by_scope(
         (
             int(part["scope"]),
-            None if part.get("category") is None else int(part["category"]),
+            None if (category := part.get("category")) is None else int(category),
             float(part["co2e"]),
             float(part["co2e_location_based"]),
         )
         for child in children
         for part in child.get("emissions_by_scope") or []
     )
-    return [dataclasses.asdict(part) for part in parts]
+    return [cast(ScopePartRecord, dataclasses.asdict(part)) for part in parts]
 
 
 def _distinct(values: Any) -> list[Any]:

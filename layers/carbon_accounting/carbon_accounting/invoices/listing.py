@@ -17,20 +17,24 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from pydantic import Field
-
 from carbon_accounting import cursor, emissions, repository
-from carbon_accounting.base import Model
 from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.files import linked
-from carbon_accounting.invoices.models import MAX_PERIOD_DAYS, Invoice, InvoiceCommon, parse_invoice
-from carbon_accounting.models import Caller, CustomEmissionFactor, InvoiceStatus
+from carbon_accounting.invoices.models import (
+    MAX_PERIOD_DAYS,
+    CastedInvoice,
+    FacilityInvoicePage,
+    InvoicePage,
+    parse_invoice,
+)
+from carbon_accounting.models import Caller, InvoiceStatus
+from carbon_accounting.repository.records import InvoiceRecord
 from carbon_accounting.rollups.contribution import counts_sk, invoice_counts
 
 BOUNDED_READ = 1_000  # invoices a sort or a count that no index or counter serves may read
@@ -40,55 +44,6 @@ DEEPEST = 10_000  # page * size: the deepest page=N reaches
 LISTED_TYPES = frozenset({*emissions.InvoiceType, "wastes", "waste_water_treatment"})
 FILTERABLE = frozenset({"status", "type", "supplier_id", "facility_fuel_id", "cups", "invoice_id"})
 SORTABLE = frozenset({"start_date", "end_date", "created_at", "co2e", "quantity", "invoice_id"})
-
-
-class UnitRef(Model):
-    id: UUID
-    name: str
-    type: str
-
-
-class SupplierRef(Model):
-    id: UUID
-    name: str
-    country: str
-
-
-class FuelRef(Model):
-    id: UUID
-    name: str
-    fuel_type: str
-
-
-class UserRef(Model):
-    id: UUID
-    email: str
-
-
-class CastedInvoice(InvoiceCommon):
-    """An invoice as the facility list shows it: every type's fields, flat, with the objects they name."""
-
-    type: str
-    percentage: str  # the public list shows the share as text, e.g. "0.6"
-    unit: UnitRef | None = None
-    supplier_id: UUID | None = None
-    supplier: SupplierRef | None = None
-    facility_fuel_id: UUID | None = None
-    facility_fuel: FuelRef | None = None
-    toc: str | None = None
-    custom_emission_factor_id: UUID | None = None
-    custom_emission_factor: CustomEmissionFactor | None = None
-    certified_quantity: float | None = None
-    user: UserRef | None = None
-
-
-class FacilityInvoicePage(Model):
-    page: int
-    size: int
-    total: int
-    total2: int
-    total_general: int
-    items: list[CastedInvoice]
 
 
 def _either(names: frozenset[str]) -> str:
@@ -114,11 +69,15 @@ def _types(filters: str) -> set[str]:
     return names
 
 
-def _sorted(items: list[dict[str, Any]], field: str, descending: bool) -> list[dict[str, Any]]:
+def _sorted(items: list[InvoiceRecord], field: str, descending: bool) -> list[InvoiceRecord]:
     """Items by ``field``; those without a value come last, whichever the direction."""
-    present = [item for item in items if item.get(field) is not None]
-    present.sort(key=lambda item: item[field], reverse=descending)
-    return present + [item for item in items if item.get(field) is None]
+
+    def value(item: InvoiceRecord) -> Any:
+        return cast(Mapping[str, Any], item).get(field)
+
+    present = [item for item in items if value(item) is not None]
+    present.sort(key=value, reverse=descending)
+    return present + [item for item in items if value(item) is None]
 
 
 # The casted list's Unix timestamps are days of the calendar: 0001-01-01 to 9999-12-31 UTC.
@@ -162,15 +121,15 @@ def list_facility_invoices(
     until = _day(end_date) if end_date is not None else None
     earliest = earliest_start(since)
 
-    def matches(item: dict[str, Any]) -> bool:
+    def matches(item: InvoiceRecord) -> bool:
         return (
             (since is None or item["end_date"] >= since)
             and (not types or item["type"] in types)
             and (invoice_id is None or item.get("invoice_id") == invoice_id)
-            and (field is None or str(item.get(field)) == wanted)
+            and (field is None or str(cast(Mapping[str, Any], item).get(field)) == wanted)
         )
 
-    def read(page_size: int, index_order: bool) -> Iterator[dict[str, Any]]:
+    def read(page_size: int, index_order: bool) -> Iterator[InvoiceRecord]:
         return repository.facility_invoices(
             caller.organization_id,
             facility_id,
@@ -229,7 +188,7 @@ def _deep_enough(page: int, size: int) -> None:
         )
 
 
-def _bounded(items: Iterator[dict[str, Any]], what: str, code: str) -> list[dict[str, Any]]:
+def _bounded(items: Iterator[InvoiceRecord], what: str, code: str) -> list[InvoiceRecord]:
     """At most ``BOUNDED_READ`` invoices, or a 400 saying what to narrow."""
     read = list(itertools.islice(items, BOUNDED_READ + 1))
     if len(read) > BOUNDED_READ:
@@ -260,11 +219,16 @@ def _facility_counts(
     return count(str(InvoiceStatus.ACTIVE)), count(str(InvoiceStatus.LOADING)), count(None)
 
 
-def _casted(item: dict[str, Any], users: dict[UUID, Any]) -> CastedInvoice:
+def _casted(item: InvoiceRecord, users: dict[UUID, Any]) -> CastedInvoice:
     unit = emissions.unit(UUID(item["unit_id"])) if item.get("unit_id") else None
-    supplier = emissions.supplier(UUID(item["supplier_id"])) if item.get("supplier_id") else None
-    fuel = emissions.fuel(UUID(item["facility_fuel_id"])) if item.get("facility_fuel_id") else None
-    user = users.get(UUID(item["uploaded_by"])) if item.get("uploaded_by") else None
+    supplier_id, fuel_id, uploader = (
+        item.get("supplier_id"),
+        item.get("facility_fuel_id"),
+        item.get("uploaded_by"),
+    )
+    supplier = emissions.supplier(UUID(supplier_id)) if supplier_id else None
+    fuel = emissions.fuel(UUID(fuel_id)) if fuel_id else None
+    user = users.get(UUID(uploader)) if uploader else None
     return CastedInvoice.model_validate(
         {
             **linked(item),
@@ -300,7 +264,7 @@ class InvoiceFilters:
     supplier_ids: tuple[str, ...] = ()
     sort: str = "-start_date"
 
-    def matches(self, item: dict[str, Any]) -> bool:
+    def matches(self, item: InvoiceRecord) -> bool:
         facilities = {item.get("facility_id")} | {
             s["facility_id"] for s in item.get("facility_percentages") or []
         }
@@ -335,18 +299,6 @@ class InvoiceFilters:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
 
-class InvoicePage(Model):
-    items: list[Invoice]
-    total: int | None = Field(
-        description="The invoices matching: null when the filters are not ones the counts keep (dates, "
-        "facility, invoice number, CUPS, supplier) and this page is not the last; page on with next_token"
-    )
-    page: int
-    size: int
-    pages: int | None
-    next_token: str | None = None
-
-
 def list_invoices(
     caller: Caller, filters: InvoiceFilters, page: int, size: int, next_token: str | None = None
 ) -> InvoicePage:
@@ -365,7 +317,7 @@ def list_invoices(
     descending = filters.sort.startswith("-")
     index_order = field == "start_date"
 
-    def read(page_size: int, after: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    def read(page_size: int, after: dict[str, str] | None = None) -> Iterator[InvoiceRecord]:
         return repository.organization_invoices(
             caller.organization_id,
             statuses=filters.statuses,

@@ -39,8 +39,9 @@ from carbon_accounting.models import (
     named_ending_in,
     text,
 )
+from carbon_accounting.repository.records import InvoiceRecord
 
-Reference = text(100)
+Reference = Annotated[str, *text(100)]
 CalorificBasisField = Annotated[
     CalorificBasis,
     Field(
@@ -50,10 +51,11 @@ CalorificBasisField = Annotated[
     ),
 ]
 MAX_PERIOD_DAYS = 731  # an invoice's longest period: two years, one of them a leap year
-CupsText = text(40, blank=True, strip=False)
-FileUrl = text(2048, blank=True, strip=False)
+CupsText = Annotated[str, *text(40, blank=True, strip=False)]
+FileUrl = Annotated[str, *text(2048, blank=True, strip=False)]
 DisplayName = Annotated[
-    text(200, blank=True),
+    str,
+    *text(200, blank=True),
     Field(description="Ignored: the name is taken from the organization's or facility's record"),
 ]
 
@@ -362,6 +364,71 @@ Invoice = Annotated[
 ]
 
 
+# ------------------------------------------------------------------ the lists' pages
+
+
+class UnitRef(Model):
+    id: UUID
+    name: str
+    type: str
+
+
+class SupplierRef(Model):
+    id: UUID
+    name: str
+    country: str
+
+
+class FuelRef(Model):
+    id: UUID
+    name: str
+    fuel_type: str
+
+
+class UserRef(Model):
+    id: UUID
+    email: str
+
+
+class CastedInvoice(InvoiceCommon):
+    """An invoice as the facility list shows it: every type's fields, flat, with the objects they name."""
+
+    type: str
+    # The public list's contract shows the share as text, e.g. "0.6" (the invoice's is a number).
+    percentage: str  # type: ignore[assignment]
+    unit: UnitRef | None = None
+    supplier_id: UUID | None = None
+    supplier: SupplierRef | None = None
+    facility_fuel_id: UUID | None = None
+    facility_fuel: FuelRef | None = None
+    toc: str | None = None
+    custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
+    certified_quantity: float | None = None
+    user: UserRef | None = None
+
+
+class FacilityInvoicePage(Model):
+    page: int
+    size: int
+    total: int
+    total2: int
+    total_general: int
+    items: list[CastedInvoice]
+
+
+class InvoicePage(Model):
+    items: list[Invoice]
+    total: int | None = Field(
+        description="The invoices matching: null when the filters are not ones the counts keep (dates, "
+        "facility, invoice number, CUPS, supplier) and this page is not the last; page on with next_token"
+    )
+    page: int
+    size: int
+    pages: int | None
+    next_token: str | None = None
+
+
 class DocumentUpload(Model):
     """A document's invoice (``uploaded`` until it is read) and the presigned POST to upload it with."""
 
@@ -374,7 +441,7 @@ def _adapter() -> TypeAdapter[Invoice]:
     return TypeAdapter(Invoice)
 
 
-def parse_invoice(item: dict[str, Any]) -> Invoice:
+def parse_invoice(item: InvoiceRecord) -> Invoice:
     """A stored invoice as the API shows it: its type's model, with a fresh link to its attachment.
 
     The union's adapter is built on first use (cold start).

@@ -28,19 +28,20 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from uuid import UUID
 
 from aws_lambda_powertools import Logger
 from pydantic import ConfigDict, Field, model_validator
 
-from carbon_accounting import clock, emissions, ids, imports, repository
+from carbon_accounting import clock, emissions, ids, repository
 from carbon_accounting.base import Model
 from carbon_accounting.emissions import releases
 from carbon_accounting.errors import NotFound
+from carbon_accounting.intake import imports
 from carbon_accounting.models import (
     GIVEN,
     NULL,
@@ -50,6 +51,11 @@ from carbon_accounting.models import (
     InvoiceStatus,
     IsoDate,
     RequestModel,
+)
+from carbon_accounting.repository.records import (
+    InvoiceRecord,
+    RecalculationJobRecord,
+    ScheduleStepRecord,
     is_draft,
 )
 
@@ -150,7 +156,7 @@ class RecalculationJob(Model):
     updated_at: datetime
 
 
-def _as_job(item: dict[str, Any]) -> RecalculationJob:
+def _as_job(item: RecalculationJobRecord) -> RecalculationJob:
     status = JobStatus(item["status"])
     if status is JobStatus.COMPLETED and int(item["calculated"]) + int(item.get("deleted", 0)) < int(
         item["queued"]
@@ -162,31 +168,29 @@ def _as_job(item: dict[str, Any]) -> RecalculationJob:
 # ------------------------------------------------------------------ sending invoices to the calculator
 
 
-def _send(item: dict[str, Any], reason: HistoryReason | None, job_id: str | None = None) -> bool:
+def _send(item: InvoiceRecord, reason: HistoryReason | None, job_id: str | None = None) -> bool:
     """Send a stored invoice (single or distributed parent) back to the calculator.
 
     ``reason`` None keeps the pending one (a stuck invoice). False when the invoice changed or went
     since it was read: whoever changed it sent it to the calculator, or deleted it.
     """
-    changes: dict[str, Any] = {"status": _LOADING, "error_messages": []}
+    changes: InvoiceRecord = {"status": _LOADING, "error_messages": []}
     if reason is not None and item["status"] != _LOADING:
         changes["pending_reason"] = str(reason)
     if item["status"] in _KEPT_STATUSES:
         changes["resume_status"] = item["status"]
     children = repository.get_invoices((UUID(org), UUID(child)) for org, child in item.get("children", []))
-    updates: list[tuple[dict[str, Any], dict[str, Any], int | None]] = [
-        (child, changes, None) for child in children
-    ]
+    updates = [repository.InvoiceUpdate(child, changes, None) for child in children]
     if job_id is not None:
         changes = changes | {"recalculation_job": job_id}
-    updates.insert(0, (item, changes, int(item["version"])))
+    updates.insert(0, repository.InvoiceUpdate(item, changes, int(item["version"])))
     return repository.update_invoices(updates, clock.now()) is not None
 
 
-def _own_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
+def _own_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[InvoiceRecord]:
     """The stored invoices among ``keys`` that are not distributed children (100 keys per read)."""
     keys = list(keys)
-    found: list[dict[str, Any]] = []
+    found: list[InvoiceRecord] = []
     for start in range(0, len(keys), 100):
         found += repository.get_invoices(keys[start : start + 100])
     return [item for item in found if not item.get("source_invoice_id") and not is_draft(item)]
@@ -199,7 +203,7 @@ def request_recalculation(caller: Caller, request: RecalculationRequest) -> Reca
     """Queue a recalculation of the caller's invoices; the job, with how many it covers."""
     organization = caller.organization_id
     now = clock.now()
-    job: dict[str, Any] = {"id": str(ids.new_id()), "organization_id": str(organization)}
+    job: RecalculationJobRecord = {"id": str(ids.new_id()), "organization_id": str(organization)}
     if request.invoice_ids is not None:
         asked = list(dict.fromkeys(request.invoice_ids))
         own = _own_invoices((organization, invoice_id) for invoice_id in asked)
@@ -216,7 +220,7 @@ def request_recalculation(caller: Caller, request: RecalculationRequest) -> Reca
             "count": found if found <= COUNTED_UP_TO else None,
             "ignored": 0,
         }
-    job |= dict.fromkeys(("queued", "calculated", "changed", "failed", "deleted"), 0)
+    job |= {"queued": 0, "calculated": 0, "changed": 0, "failed": 0, "deleted": 0}
     job |= {"status": str(JobStatus.QUEUED), "created_at": now, "updated_at": now, "version": 1}
     repository.put_recalculation(job)
     return _as_job(job)
@@ -245,7 +249,7 @@ def _filters(request: RecalculationRequest | dict[str, Any]) -> InvoiceFilters:
 
 def _matching(
     organization: UUID, filters: InvoiceFilters, after: dict[str, str] | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[InvoiceRecord]:
     """The organization's own invoices the filter matches, in gsi2 order, resuming ``after``."""
     from carbon_accounting.invoices.listing import earliest_start
 
@@ -264,7 +268,7 @@ def _matching(
 TimeLeft = Callable[[], int]  # milliseconds, as LambdaContext.get_remaining_time_in_millis
 
 
-def run(job: dict[str, Any], time_left: TimeLeft, delivery: str) -> None:
+def run(job: RecalculationJobRecord, time_left: TimeLeft, delivery: str) -> None:
     """Run a queued job (requested or the schedule's) from its checkpoint, page by page, until it is
     done or short of time. A page that fails is retried by handing the job over, ``MAX_FAILURES`` times.
 
@@ -291,7 +295,7 @@ def run(job: dict[str, Any], time_left: TimeLeft, delivery: str) -> None:
         job = saved
 
 
-def _claim(job: dict[str, Any], delivery: str) -> dict[str, Any] | None:
+def _claim(job: RecalculationJobRecord, delivery: str) -> RecalculationJobRecord | None:
     """The queued job, now ``running`` for this delivery; None if another claimed it first.
 
     A retry of the same delivery finds its own claim (the answer to the claim, or to a checkpoint,
@@ -300,7 +304,7 @@ def _claim(job: dict[str, Any], delivery: str) -> dict[str, Any] | None:
     """
     if job["status"] != JobStatus.QUEUED:
         return None
-    changes = {"status": str(JobStatus.RUNNING), "claimed_by": delivery}
+    changes: RecalculationJobRecord = {"status": str(JobStatus.RUNNING), "claimed_by": delivery}
     claimed = repository.update_recalculation(job, changes, clock.now())
     if claimed is not None:
         return claimed
@@ -314,7 +318,9 @@ def _since(timestamp: str) -> timedelta:
     return datetime.now(UTC) - datetime.fromisoformat(timestamp)
 
 
-def _save(job: dict[str, Any], changes: dict[str, Any], time_left: TimeLeft) -> dict[str, Any] | None:
+def _save(
+    job: RecalculationJobRecord, changes: RecalculationJobRecord, time_left: TimeLeft
+) -> RecalculationJobRecord | None:
     """Checkpoint; a job short of time hands itself over. None when the job stops here."""
     if changes.get("status") is None and time_left() < HAND_OVER_MS:
         changes = changes | {"status": str(JobStatus.QUEUED)}
@@ -324,7 +330,7 @@ def _save(job: dict[str, Any], changes: dict[str, Any], time_left: TimeLeft) -> 
     return saved
 
 
-def _requested_page(job: dict[str, Any]) -> dict[str, Any]:
+def _requested_page(job: RecalculationJobRecord) -> RecalculationJobRecord:
     """Send the next page of a requested job's invoices to the calculator; the job's changes."""
     organization = UUID(job["organization_id"])
     if "invoice_ids" in job:
@@ -339,7 +345,7 @@ def _requested_page(job: dict[str, Any]) -> dict[str, Any]:
         cursor = repository.index_position(items[-1]) if items else None
         done = len(items) < PAGE
     sent = sum(_sent_once(item, job["id"]) for item in items)
-    changes: dict[str, Any] = {"cursor": cursor, "queued": int(job["queued"]) + sent}
+    changes: RecalculationJobRecord = {"cursor": cursor, "queued": int(job["queued"]) + sent}
     if done:
         changes |= {"status": str(JobStatus.COMPLETED), "cursor": None}
         if job.get("count") is None:  # a filter too large to count at the request: what it found
@@ -347,7 +353,7 @@ def _requested_page(job: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _sent_once(item: dict[str, Any], job_id: str) -> bool:
+def _sent_once(item: InvoiceRecord, job_id: str) -> bool:
     """Send an invoice for a requested job, unless this job sent it already: a page retried after a
     fault whose send landed (waiting for the calculator, or settled by it) counts it without a second
     calculation, so the job's ``queued`` and ``calculated`` stay exact."""
@@ -373,13 +379,13 @@ def queue_scheduled_run() -> bool:
     return repository.update_recalculation(job, changes, clock.now()) is not None
 
 
-def _new_run() -> dict[str, Any]:
+def _new_run() -> RecalculationJobRecord:
     """A run from the start: where to look (abandoned imports, stuck invoices, then stale ones), from
     the current data."""
     now = datetime.now(UTC)
     abandoned = repository.abandoned_imports_range(clock.text(now - imports.ABANDONED_AFTER))
     requested = repository.abandoned_recalculations_range(clock.text(now - ABANDONED_AFTER))
-    steps: list[dict[str, Any]] = [
+    steps: list[ScheduleStepRecord] = [
         {"partition": abandoned.partition, "below": abandoned.below, "release": None, "imports": True},
         {"partition": requested.partition, "below": requested.below, "release": None, "jobs": True},
     ]
@@ -393,17 +399,17 @@ def _new_run() -> dict[str, Any]:
             if changed_at > 1:
                 where = repository.stale_range(invoice_type, years, changed_at)
                 steps.append({"partition": where.partition, "below": where.below, "release": changed_at})
-    return {
+    run: RecalculationJobRecord = {
         "id": str(uuid.uuid4()),
         "status": str(JobStatus.QUEUED),
         "started_at": clock.text(now),
         "steps": steps,
         "cursor": {"step": 0},
-        **dict.fromkeys(_RUN_COUNTS, 0),
     }
+    return run | cast(RecalculationJobRecord, dict.fromkeys(_RUN_COUNTS, 0))
 
 
-def _scheduled_page(job: dict[str, Any]) -> dict[str, Any]:
+def _scheduled_page(job: RecalculationJobRecord) -> RecalculationJobRecord:
     """Read the next page of the daily run's index ranges and send back what is stuck or stale."""
     steps, cursor = job["steps"], job["cursor"]
     counts: dict[str, int] = {}
@@ -423,9 +429,9 @@ def _scheduled_page(job: dict[str, Any]) -> dict[str, Any]:
         else:
             counts = _refresh(keys, int(step["release"]))
         cursor = {"step": index, "after": after} if after else {"step": index + 1}
-    changes: dict[str, Any] = {"cursor": cursor} | {
-        name: int(job.get(name, 0)) + counts[name] for name in counts
-    }
+    done = cast(Mapping[str, int], job)
+    changes: RecalculationJobRecord = {"cursor": cursor}
+    changes |= cast(RecalculationJobRecord, {name: int(done.get(name, 0)) + counts[name] for name in counts})
     if int(cursor["step"]) >= len(steps):
         changes |= {"status": str(JobStatus.COMPLETED), "finished_at": clock.now()}
     return changes

@@ -24,10 +24,12 @@ The API-key index and the schedule's run are the items outside an organization: 
 tells us the organization, and it can only be addressed by someone who already holds the key; the
 run is the system's own.
 
-One module per aggregate (``organizations``, ``facilities``, ``invoices``, ``files``, ``imports``,
-``history``, ``recalculation``) over ``table``, the shared core: the client, the item codec (numbers
-stored at a fixed precision and read back exactly), keys, paging and conditional writes. Callers use
-the functions this package exports, as ``repository.get_invoice(...)``.
+One module per aggregate (``organizations``, ``facilities``, ``invoices``, ``documents``, ``files``,
+``imports``, ``history``, ``recalculation``, ``rollups``) over ``table``, the shared core: the client,
+the item codec (numbers stored at a fixed precision and read back exactly, for reads and stream
+images alike), keys, paging, conditional writes and transactions. ``records`` names the shape of
+every stored item kind; every function here takes and returns those. Callers use the functions this
+package exports, as ``repository.get_invoice(...)``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from carbon_accounting.repository.imports import (
     write_import_chunk,
 )
 from carbon_accounting.repository.invoices import (
+    InvoiceUpdate,
     create_invoices,
     delete_invoices,
     facility_invoices,
@@ -118,8 +121,7 @@ from carbon_accounting.repository.rollups import (
     rollup_cells,
     write_rollups,
 )
-from carbon_accounting.repository.table import client
-from carbon_accounting.repository.table import from_item as decode_item
+from carbon_accounting.repository.table import client, stream_images
 
 
 class Reads(Protocol):
@@ -140,6 +142,7 @@ class Reads(Protocol):
 
 __all__ = [
     "IndexRange",
+    "InvoiceUpdate",
     "Mark",
     "MarkMove",
     "MarkMoved",
@@ -151,7 +154,6 @@ __all__ = [
     "claim_import_job",
     "client",
     "create_invoices",
-    "decode_item",
     "delete_invoice_history",
     "delete_invoices",
     "delete_user",
@@ -207,6 +209,7 @@ __all__ = [
     "settle_invoice",
     "stale_range",
     "stale_status_index",
+    "stream_images",
     "stuck_ranges",
     "update_facility",
     "update_import_job",

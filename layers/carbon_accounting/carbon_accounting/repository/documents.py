@@ -5,35 +5,38 @@ invoice, and the bill marks that keep one bill from being filled in twice (docs/
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
+from carbon_accounting.repository.files import file_item
 from carbon_accounting.repository.invoices import facility_active_check, invoice_item
+from carbon_accounting.repository.records import BillMarkRecord, FileRecord, InvoiceRecord
 from carbon_accounting.repository.table import (
-    cancellation_reasons,
-    client,
+    Refused,
     get_item,
     item_key,
     org_pk,
+    put_new_action,
     query,
     to_item,
-    written_before,
+    transact,
 )
 from carbon_accounting.settings import get_settings
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
 
-def put_document(organization_id: UUID, file: dict[str, Any], draft: dict[str, Any]) -> None:
+
+def put_document(organization_id: UUID, file: FileRecord, draft: InvoiceRecord) -> None:
     """Record an announced document's file and its draft invoice together (a retry finds them written)."""
-    table = get_settings().table_name
-    file_item = to_item({"pk": org_pk(organization_id), "sk": f"FILE#{file['id']}", "entity": "file", **file})
     actions = [
-        {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
-        for item in (file_item, invoice_item(organization_id, draft))
+        put_new_action(item)
+        for item in (file_item(organization_id, file), invoice_item(organization_id, draft))
     ]
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if not written_before(cancelled, len(actions)):
+        transact(actions)
+    except Refused as refused:
+        if not refused.repeated(len(actions)):
             raise
 
 
@@ -43,14 +46,17 @@ def _mark_sk(identity: str) -> str:
 
 def get_bill_mark(organization_id: UUID, identity: str) -> str | None:
     """The invoice id a bill's identity was filled in as, if one was."""
-    item = get_item(item_key(org_pk(organization_id), _mark_sk(identity)), consistent=True)
+    item = cast(
+        "BillMarkRecord | None",
+        get_item(item_key(org_pk(organization_id), _mark_sk(identity)), consistent=True),
+    )
     return item["invoice_id"] if item else None
 
 
 def fill_draft(
     organization: UUID,
-    draft: dict[str, Any],
-    invoice: dict[str, Any],
+    draft: InvoiceRecord,
+    invoice: InvoiceRecord,
     facility: tuple[UUID, UUID],
     mark: tuple[str, str | None] | None,
 ) -> str:
@@ -62,7 +68,7 @@ def fill_draft(
     written) or ``marked`` (another invoice holds the bill's mark: nothing written).
     """
     table = get_settings().table_name
-    actions: list[dict[str, Any]] = [
+    actions: list[TransactWriteItemTypeDef] = [
         {
             "Put": {
                 "TableName": table,
@@ -71,7 +77,7 @@ def fill_draft(
                 "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
                 "ExpressionAttributeValues": {
                     ":version": {"N": str(int(draft["version"]))},
-                    ":status": {"S": draft["status"]},
+                    ":status": {"S": str(draft["status"])},
                 },
             }
         },
@@ -79,7 +85,7 @@ def fill_draft(
     ]
     if mark is not None:
         identity, replaces = mark
-        put: dict[str, Any] = {
+        put: PutTypeDef = {
             "TableName": table,
             "Item": to_item(
                 {
@@ -96,26 +102,24 @@ def fill_draft(
             put["ExpressionAttributeValues"] = {":replaced": {"S": replaces}}
         actions.append({"Put": put})
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        reasons = cancellation_reasons(cancelled)
-        if "ConditionalCheckFailed" in reasons[:2]:
-            return "changed"
-        if "ConditionalCheckFailed" in reasons[2:]:
-            return "marked"
-        raise
+        transact(actions)
+    except Refused as refused:
+        return "changed" if refused.among(0, 2) else "marked"
     return "written"
 
 
-def invoices_starting(organization_id: UUID, start_date: str) -> list[dict[str, Any]]:
+def invoices_starting(organization_id: UUID, start_date: str) -> list[InvoiceRecord]:
     """The organization's own invoices that start on ``start_date``: one gsi2 Query of that day."""
-    return list(
-        query(
-            IndexName="gsi2",
-            KeyConditionExpression="gsi2pk = :organization AND begins_with(gsi2sk, :day)",
-            ExpressionAttributeValues={
-                ":organization": {"S": f"ORG#{organization_id}#INVOICE"},
-                ":day": {"S": f"{start_date}#"},
-            },
-        )
+    return cast(
+        list[InvoiceRecord],
+        list(
+            query(
+                IndexName="gsi2",
+                KeyConditionExpression="gsi2pk = :organization AND begins_with(gsi2sk, :day)",
+                ExpressionAttributeValues={
+                    ":organization": {"S": f"ORG#{organization_id}#INVOICE"},
+                    ":day": {"S": f"{start_date}#"},
+                },
+            )
+        ),
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from uuid import UUID
 
 from carbon_accounting.errors import FacilityNotFound, VersionConflict
 from carbon_accounting.models import CustomEmissionFactor, Facility, Organization
+from carbon_accounting.repository.records import Changes
 from carbon_accounting.repository.table import (
     Stale,
     batch_get,
@@ -70,7 +70,7 @@ def list_facilities(organization_id: UUID) -> list[Facility]:
 def update_facility(
     organization_id: UUID,
     facility_id: UUID,
-    changes: dict[str, Any],
+    changes: Changes,
     updated_at: str,
     expected_version: int | None = None,
 ) -> Facility:

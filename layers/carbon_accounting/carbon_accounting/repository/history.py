@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from carbon_accounting.repository.records import Decoded, HistoryRecord
 from carbon_accounting.repository.table import (
     client,
     item_key,
@@ -19,7 +20,7 @@ def history_sk(invoice_id: UUID | str, version: int) -> str:
     return f"HISTORY#{invoice_id}#{version:06d}"
 
 
-def _history_query(organization_id: UUID, invoice_id: UUID, **arguments: Any) -> Iterator[dict[str, Any]]:
+def _history_query(organization_id: UUID, invoice_id: UUID, **arguments: Any) -> Iterator[Decoded]:
     return query(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
         ExpressionAttributeValues={
@@ -30,9 +31,9 @@ def _history_query(organization_id: UUID, invoice_id: UUID, **arguments: Any) ->
     )
 
 
-def invoice_history(organization_id: UUID, invoice_id: UUID) -> list[dict[str, Any]]:
+def invoice_history(organization_id: UUID, invoice_id: UUID) -> list[HistoryRecord]:
     """An invoice's history entries, oldest first: one Query of its own items."""
-    return list(_history_query(organization_id, invoice_id))
+    return cast(list[HistoryRecord], list(_history_query(organization_id, invoice_id)))
 
 
 def delete_invoice_history(organization_id: UUID, invoice_id: UUID) -> int:

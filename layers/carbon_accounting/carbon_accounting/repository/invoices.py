@@ -5,37 +5,51 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from uuid import UUID
 
 from carbon_accounting.models import InvoiceStatus
 from carbon_accounting.repository.facilities import facility_sk
 from carbon_accounting.repository.history import history_sk
 from carbon_accounting.repository.recalculation import FACTORS, LOADING, recalculation_key, release_text
+from carbon_accounting.repository.records import HistoryRecord, InvoiceRecord, Item
 from carbon_accounting.repository.table import (
+    Refused,
     batch_get,
-    cancellation_reasons,
     client,
-    conditions_failed,
     from_item,
     get_item,
     item_key,
     org_pk,
+    put_new_action,
     to_item,
+    transact,
+    update_action,
     update_arguments,
-    written_before,
 )
 from carbon_accounting.settings import get_settings
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
+
 DRAFT_PERIOD = "~"
+
+
+class InvoiceUpdate(NamedTuple):
+    """One invoice's part of ``update_invoices``: the invoice as read, its changes, and the version
+    it must still have (None: any, for a distributed child that follows its parent)."""
+
+    invoice: InvoiceRecord
+    changes: InvoiceRecord
+    expected_version: int | None
 
 
 def invoice_sk(invoice_id: UUID | str) -> str:
     return f"INVOICE#{invoice_id}"
 
 
-def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str) -> dict[str, str | None]:
+def _index_keys(organization_id: UUID, invoice: InvoiceRecord, updated_at: str) -> InvoiceRecord:
     """The invoice's keys in the indexes, as of a write at ``updated_at``.
 
     gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
@@ -44,7 +58,7 @@ def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str)
     time it began (16 partitions, so a bulk import's writes spread); once computed, the type, years
     and data release its figures come from (``emissions.releases``).
     """
-    keys = {}
+    keys: InvoiceRecord = {}
     # A document's draft has no period yet: it sorts after every period (first, newest first).
     period = f"{invoice.get('start_date') or DRAFT_PERIOD}#{invoice['id']}"
     if invoice.get("facility_id"):
@@ -68,29 +82,19 @@ def _index_keys(organization_id: UUID, invoice: dict[str, Any], updated_at: str)
     return keys
 
 
-def invoice_item(organization_id: UUID, invoice: dict[str, Any]) -> dict[str, Any]:
+def invoice_item(organization_id: UUID, invoice: InvoiceRecord) -> Item:
     """The stored item: the invoice under its organization, with its index keys."""
     keys = {"pk": org_pk(organization_id), "sk": invoice_sk(invoice["id"]), "entity": "invoice"}
     indexed = _index_keys(organization_id, invoice, invoice["updated_at"])
     return to_item({**keys, "organization_id": str(organization_id), **invoice, **indexed})
 
 
-def new_invoice_actions(invoices: list[tuple[UUID, dict[str, Any]]]) -> list[dict[str, Any]]:
+def new_invoice_actions(invoices: list[tuple[UUID, InvoiceRecord]]) -> list[TransactWriteItemTypeDef]:
     """TransactWriteItems Puts of new invoices (each failing if its key is taken)."""
-    table = get_settings().table_name
-    return [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": invoice_item(org, invoice),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-        for org, invoice in invoices
-    ]
+    return [put_new_action(invoice_item(org, invoice)) for org, invoice in invoices]
 
 
-def facility_active_check(organization_id: UUID, facility_id: UUID) -> dict[str, Any]:
+def facility_active_check(organization_id: UUID, facility_id: UUID) -> TransactWriteItemTypeDef:
     """A TransactWriteItems ConditionCheck that the facility is still active."""
     return {
         "ConditionCheck": {
@@ -103,7 +107,7 @@ def facility_active_check(organization_id: UUID, facility_id: UUID) -> dict[str,
     }
 
 
-def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: list[tuple[UUID, UUID]]) -> bool:
+def create_invoices(invoices: list[tuple[UUID, InvoiceRecord]], facilities: list[tuple[UUID, UUID]]) -> bool:
     """Write ``(organization id, invoice)`` pairs all or nothing, if every facility is still active.
 
     One TransactWriteItems (so at most 100 actions: invoices + facilities). Returns False, having
@@ -112,30 +116,33 @@ def create_invoices(invoices: list[tuple[UUID, dict[str, Any]]], facilities: lis
     actions = new_invoice_actions(invoices)
     actions += [facility_active_check(org, facility) for org, facility in facilities]
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if written_before(cancelled, len(invoices)):
+        transact(actions)
+    except Refused as refused:
+        if refused.repeated(len(invoices)):
             return True
-        if "ConditionalCheckFailed" in cancellation_reasons(cancelled)[len(invoices) :]:
+        if refused.among(len(invoices)):
             return False
         raise
     return True
 
 
-def get_invoice(organization_id: UUID, invoice_id: UUID) -> dict[str, Any] | None:
-    return get_item(item_key(org_pk(organization_id), invoice_sk(invoice_id)))
+def get_invoice(organization_id: UUID, invoice_id: UUID) -> InvoiceRecord | None:
+    return cast("InvoiceRecord | None", get_item(item_key(org_pk(organization_id), invoice_sk(invoice_id))))
 
 
-def get_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[dict[str, Any]]:
+def get_invoices(keys: Iterable[tuple[UUID, UUID]]) -> list[InvoiceRecord]:
     """The invoices that exist among ``(organization id, invoice id)`` keys, read consistently."""
-    return batch_get([item_key(org_pk(org), invoice_sk(invoice)) for org, invoice in set(keys)])
+    return cast(
+        list[InvoiceRecord],
+        batch_get([item_key(org_pk(org), invoice_sk(invoice)) for org, invoice in set(keys)]),
+    )
 
 
 def settle_invoice(
-    invoice: dict[str, Any],
-    changes: dict[str, Any],
+    invoice: InvoiceRecord,
+    changes: InvoiceRecord,
     updated_at: str,
-    history: dict[str, Any] | None = None,
+    history: HistoryRecord | None = None,
     job_counts: dict[str, int] | None = None,
 ) -> bool:
     """Record a ``loading`` invoice's computed figures, if it is still the version they were computed from.
@@ -150,25 +157,15 @@ def settle_invoice(
     version = int(invoice["version"])
     indexed = changes | _index_keys(organization, invoice | changes, updated_at)
     arguments = update_arguments(indexed, updated_at, version, "loading")
-    actions: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": table,
-                "Key": item_key(org_pk(organization), invoice_sk(invoice_id)),
-                **arguments,
-            }
-        }
-    ]
+    actions = [update_action(item_key(org_pk(organization), invoice_sk(invoice_id)), arguments)]
     if history is not None:
         entry = {"pk": org_pk(organization), "sk": history_sk(invoice_id, version), "entity": "history"}
         item = to_item(entry | {"invoice_id": str(invoice_id), "version": version} | history)
-        actions.append(
-            {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
-        )
+        actions.append(put_new_action(item))
     if job_counts:
         names = {f"#c{index}": name for index, name in enumerate(sorted(job_counts))}
         values = {f":c{index}": {"N": str(job_counts[name])} for index, name in enumerate(sorted(job_counts))}
-        update = {
+        update: UpdateTypeDef = {
             "TableName": table,
             "Key": recalculation_key(organization, UUID(invoice["recalculation_job"])),
             "UpdateExpression": "ADD " + ", ".join(f"#c{index} :c{index}" for index in range(len(names))),
@@ -178,15 +175,15 @@ def settle_invoice(
         }
         actions.append({"Update": update})
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if cancellation_reasons(cancelled)[:1] == ["ConditionalCheckFailed"]:
+        transact(actions)
+    except Refused as refused:
+        if refused.among(0, 1):
             return False
         raise
     return True
 
 
-def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: dict[str, Any] | None = None) -> bool:
+def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: InvoiceRecord | None = None) -> bool:
     """Delete ``(organization id, invoice id)`` invoices all or nothing (at most 99).
 
     ``pending_job``, the first invoice as read while a requested recalculation waits for it: the delete
@@ -195,7 +192,7 @@ def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: dict[str, Any] |
     first changed since it was read.
     """
     table = get_settings().table_name
-    actions: list[dict[str, Any]] = [
+    actions: list[TransactWriteItemTypeDef] = [
         {
             "Delete": {
                 "TableName": table,
@@ -225,11 +222,9 @@ def delete_invoices(keys: list[tuple[UUID, UUID]], pending_job: dict[str, Any] |
             }
         )
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if conditions_failed(cancelled):
-            return False
-        raise
+        transact(actions)
+    except Refused:
+        return False
     return True
 
 
@@ -246,7 +241,7 @@ def _period_query(
     descending: bool,
     after: str | None,
     page_size: int | None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[InvoiceRecord]:
     """One partition of a period-keyed index (``<start date>#<id>``), lazily, in order, after ``after``.
 
     Each request asks for twice as many items as the last (from ``page_size``, up to 1,000): a page
@@ -277,7 +272,7 @@ def _period_query(
         for item in answer["Items"]:
             found = from_item(item)
             if found[f"{index}sk"] != after:  # BETWEEN includes the position resumed from
-                yield found
+                yield cast(InvoiceRecord, found)
         if "LastEvaluatedKey" not in answer:
             return
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
@@ -293,7 +288,7 @@ def organization_invoices(
     descending: bool = True,
     after: dict[str, str] | None = None,
     page_size: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[InvoiceRecord]:
     """The organization's own invoices (single ones and distributed parents) by billing period.
 
     From gsi2; or, for ``statuses`` that are not ``active``, from their partitions of gsi4 (the
@@ -303,21 +298,24 @@ def organization_invoices(
     ``index_position`` of an item: reading resumes right after it.
     """
     position = after["gsi2sk"] if after else None
-    common = {
-        "starting_from": starting_from,
-        "starting_until": starting_until,
-        "descending": descending,
-        "after": position,
-        "page_size": page_size,
-    }
+
+    def read(index: str, partition: str) -> Iterator[InvoiceRecord]:
+        return _period_query(
+            index,
+            partition,
+            starting_from=starting_from,
+            starting_until=starting_until,
+            descending=descending,
+            after=position,
+            page_size=page_size,
+        )
+
     wanted = sorted(set(statuses))
     if not wanted or str(InvoiceStatus.ACTIVE) in wanted:
-        yield from _period_query("gsi2", f"ORG#{organization_id}#INVOICE", **common)
+        yield from read("gsi2", f"ORG#{organization_id}#INVOICE")
         return
-    partitions = [
-        _period_query("gsi4", f"ORG#{organization_id}#STATUS#{status}", **common) for status in wanted
-    ]
-    yield from heapq.merge(*partitions, key=lambda item: item["gsi4sk"], reverse=descending)
+    partitions = [read("gsi4", f"ORG#{organization_id}#STATUS#{status}") for status in wanted]
+    yield from heapq.merge(*partitions, key=lambda item: str(item["gsi4sk"]), reverse=descending)
 
 
 def facility_invoices(
@@ -328,7 +326,7 @@ def facility_invoices(
     starting_until: str | None = None,
     descending: bool = True,
     page_size: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[InvoiceRecord]:
     """A facility's invoices (single ones and distributed children) by billing period, from gsi1:
     lazily, as ``organization_invoices``, those starting within ``starting_from``..``starting_until``."""
     return _period_query(
@@ -342,15 +340,14 @@ def facility_invoices(
     )
 
 
-def index_position(invoice: dict[str, Any]) -> dict[str, str]:
+def index_position(invoice: InvoiceRecord) -> dict[str, str]:
     """Where an invoice stands in the organization's list: what ``organization_invoices(after=...)``
     resumes from (its period key, the same in gsi2 and gsi4)."""
-    return {name: invoice[name] for name in _GSI2_KEYS}
+    keys = cast(Mapping[str, str], invoice)
+    return {name: keys[name] for name in _GSI2_KEYS}
 
 
-def update_invoices(
-    updates: list[tuple[dict[str, Any], dict[str, Any], int | None]], updated_at: str
-) -> list[dict[str, Any]] | None:
+def update_invoices(updates: list[InvoiceUpdate], updated_at: str) -> list[InvoiceRecord] | None:
     """Apply ``(stored invoice, changes, expected version)`` updates all or nothing.
 
     The index keys follow the changes (a new start date or facility moves the invoice in its lists).
@@ -358,35 +355,35 @@ def update_invoices(
     on the item as read, so this is what the table holds), or None, changing nothing, when an
     invoice is gone or no longer has its expected version.
     """
-    table = get_settings().table_name
     actions, written = [], []
     for invoice, changes, version in updates:
         organization = UUID(invoice["organization_id"])
         indexed = changes | _index_keys(organization, invoice | changes, updated_at)
         arguments = update_arguments(indexed, updated_at, version, None)
         key = item_key(org_pk(organization), invoice_sk(UUID(invoice["id"])))
-        actions.append({"Update": {"TableName": table, "Key": key, **arguments}})
-        after = {name: value for name, value in (invoice | indexed).items() if value is not None}
+        actions.append(update_action(key, arguments))
+        after = cast(
+            InvoiceRecord, {name: value for name, value in (invoice | indexed).items() if value is not None}
+        )
         written.append(after | {"version": int(invoice["version"]) + 1, "updated_at": updated_at})
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if conditions_failed(cancelled):
-            return None
-        raise
+        transact(actions)
+    except Refused:
+        return None
     return written
 
 
 _STATUS_INDEX = ("gsi4pk", "gsi4sk")
 
 
-def stale_status_index(organization_id: UUID, item: dict[str, Any]) -> dict[str, str | None]:
+def stale_status_index(organization_id: UUID, item: InvoiceRecord) -> dict[str, str | None]:
     """The gsi4 keys a stored invoice should have and has not (an invoice written before gsi4), or {}."""
-    wanted = _index_keys(organization_id, item, item.get("updated_at", ""))
-    return {name: wanted.get(name) for name in _STATUS_INDEX if wanted.get(name) != item.get(name)}
+    wanted = cast(Mapping[str, str | None], _index_keys(organization_id, item, item.get("updated_at", "")))
+    stored = cast(Mapping[str, str | None], item)
+    return {name: wanted.get(name) for name in _STATUS_INDEX if wanted.get(name) != stored.get(name)}
 
 
-def fix_status_index(organization_id: UUID, item: dict[str, Any], keys: dict[str, str | None]) -> bool:
+def fix_status_index(organization_id: UUID, item: InvoiceRecord, keys: dict[str, str | None]) -> bool:
     """Write ``keys`` (None removes) on the invoice if it is still the version read; the version stays
     (nothing of the invoice changes). Whether it was written."""
     sets = [f"{name} = :{name}" for name, value in keys.items() if value is not None]

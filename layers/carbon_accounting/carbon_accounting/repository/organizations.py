@@ -9,16 +9,17 @@ The indexes are eventually consistent: a listing may show a key revoked a moment
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from carbon_accounting.models import ApiKey, Organization, User
+from carbon_accounting.repository.records import AttributeValue, Decoded, Key
 from carbon_accounting.repository.table import (
+    Refused,
     batch_get,
     client,
-    conditions_failed,
     from_item,
     get_item,
     item_key,
@@ -26,8 +27,12 @@ from carbon_accounting.repository.table import (
     put_new,
     query,
     to_item,
+    transact,
 )
 from carbon_accounting.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import UpdateItemInputTypeDef
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -157,8 +162,8 @@ def rotate_api_key(old: ApiKey, new: ApiKey, old_expires_at: str) -> bool:
     else:
         unchanged, values = "expires_at = :was", {":was": {"S": old.expires_at}}
     try:
-        client().transact_write_items(
-            TransactItems=[
+        transact(
+            [
                 {
                     "Put": {
                         "TableName": get_settings().table_name,
@@ -181,10 +186,8 @@ def rotate_api_key(old: ApiKey, new: ApiKey, old_expires_at: str) -> bool:
                 },
             ]
         )
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if conditions_failed(cancelled):
-            return False
-        raise
+    except Refused:
+        return False
     return True
 
 
@@ -256,24 +259,26 @@ def set_factor_policy(organization_id: UUID, policy: str, updated_at: str) -> Or
 
 
 def _update_if(
-    key: dict[str, Any],
+    key: Key,
     update: str,
     condition: str,
-    values: dict[str, Any],
+    values: dict[str, AttributeValue],
     names: dict[str, str] | None = None,
-) -> dict[str, Any] | None:
+) -> Decoded | None:
     """One conditional UpdateItem of a tenancy item (these carry no ``version``); the item as
-    written, or None when the condition fails."""
+    written, for its model to read, or None when the condition fails."""
+    request: UpdateItemInputTypeDef = {
+        "TableName": get_settings().table_name,
+        "Key": key,
+        "UpdateExpression": update,
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
+    }
+    if names:
+        request["ExpressionAttributeNames"] = names
     try:
-        answer = client().update_item(
-            TableName=get_settings().table_name,
-            Key=key,
-            UpdateExpression=update,
-            ConditionExpression=condition,
-            ExpressionAttributeValues=values,
-            **({"ExpressionAttributeNames": names} if names else {}),
-            ReturnValues="ALL_NEW",
-        )
+        answer = client().update_item(**request)
     except client().exceptions.ConditionalCheckFailedException:
         return None
     return from_item(answer["Attributes"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from carbon_accounting.repository.records import Key, RecalculationJobRecord
 from carbon_accounting.repository.table import Stale, client, get_item, item_key, org_pk, put_new, update
 from carbon_accounting.settings import get_settings
 
@@ -15,7 +16,7 @@ def release_text(release: Any) -> str:
 
 
 LOADING, FACTORS = "LOADING", "FACTORS"  # gsi3 partitions of invoices (see invoices._index_keys)
-IMPORTING = "IMPORTING"  # gsi3 partition of the import jobs in progress (see imports._tracked)
+IMPORTING = "IMPORTING"  # gsi3 partition of the import jobs in progress (see repository.imports._tracked)
 RECALCULATING = "RECALCULATING"  # gsi3 partition of the requested jobs in progress (see _tracked)
 
 
@@ -70,20 +71,22 @@ def index_page(
     return keys, ({name: value["S"] for name, value in last.items()} if last else None)
 
 
-def recalculation_key(organization_id: UUID | None, job_id: UUID | None) -> dict[str, Any]:
+def recalculation_key(organization_id: UUID | None, job_id: UUID | None) -> Key:
     """A requested recalculation's key, or (both None) the scheduled recalculation's."""
     if organization_id is None:
         return item_key("RECALCULATION", "SCHEDULE")
     return item_key(org_pk(organization_id), f"RECALC#{job_id}")
 
 
-def _stored_recalculation_key(job: dict[str, Any]) -> dict[str, Any]:
+def _stored_recalculation_key(job: RecalculationJobRecord) -> Key:
     """The key of a stored job: requested (it names its organization) or the schedule's."""
     organization = UUID(job["organization_id"]) if job.get("organization_id") else None
     return recalculation_key(organization, UUID(job["id"]) if organization else None)
 
 
-def _tracked(job: dict[str, Any], changes: dict[str, Any], updated_at: str) -> dict[str, Any]:
+def _tracked(
+    job: RecalculationJobRecord, changes: RecalculationJobRecord, updated_at: str
+) -> RecalculationJobRecord:
     """``changes`` to a requested job with its gsi3 keys: while it is queued or running, when it was
     last written (the daily run hands over a job whose worker stopped for good there); once it is
     done, none. The schedule's own job is not tracked: the schedule hands it over itself."""
@@ -97,7 +100,7 @@ def _tracked(job: dict[str, Any], changes: dict[str, Any], updated_at: str) -> d
     }
 
 
-def put_recalculation(job: dict[str, Any]) -> bool:
+def put_recalculation(job: RecalculationJobRecord) -> bool:
     """Store a new recalculation job (``organization_id`` None: the schedule's); False if it exists."""
     key = _stored_recalculation_key(job)
     job = job | _tracked(job, {}, job.get("updated_at", ""))
@@ -108,21 +111,25 @@ def put_recalculation(job: dict[str, Any]) -> bool:
     return True
 
 
-def get_recalculation(organization_id: UUID | None, job_id: UUID | None = None) -> dict[str, Any] | None:
-    return get_item(recalculation_key(organization_id, job_id), consistent=True)
+def get_recalculation(
+    organization_id: UUID | None, job_id: UUID | None = None
+) -> RecalculationJobRecord | None:
+    item = get_item(recalculation_key(organization_id, job_id), consistent=True)
+    return cast("RecalculationJobRecord | None", item)
 
 
-def get_stored_recalculation(job: dict[str, Any]) -> dict[str, Any] | None:
+def get_stored_recalculation(job: RecalculationJobRecord) -> RecalculationJobRecord | None:
     """A job as stored now, from any version of it."""
-    return get_item(_stored_recalculation_key(job), consistent=True)
+    return cast("RecalculationJobRecord | None", get_item(_stored_recalculation_key(job), consistent=True))
 
 
 def update_recalculation(
-    job: dict[str, Any], changes: dict[str, Any], updated_at: str
-) -> dict[str, Any] | None:
+    job: RecalculationJobRecord, changes: RecalculationJobRecord, updated_at: str
+) -> RecalculationJobRecord | None:
     """Apply ``changes`` to a job if it is still at ``job``'s version; the job as written, or None."""
     try:
         changes = _tracked(job, changes, updated_at)
-        return update(_stored_recalculation_key(job), changes, updated_at, int(job["version"]))
+        written = update(_stored_recalculation_key(job), changes, updated_at, int(job["version"]))
+        return cast(RecalculationJobRecord, written)
     except Stale:
         return None

@@ -15,19 +15,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
+from carbon_accounting.repository.records import InvoiceRecord, MarkRecord, RollupRecord
 from carbon_accounting.repository.table import (
+    Refused,
     batch_get,
-    cancellation_reasons,
     client,
     get_item,
     item_key,
     org_pk,
     query,
+    transact,
 )
 from carbon_accounting.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
 MARK = "APPLIED#"
 ROLLUP = "ROLLUP#"
@@ -53,7 +58,7 @@ class Mark:
         return f"{self.invoice_version}/{self.piece}/{'deleted' if self.deleted else ''}"
 
     @classmethod
-    def of(cls, item: dict[str, Any]) -> Mark:
+    def of(cls, item: MarkRecord) -> Mark:
         version, piece = item.get("invoice_version"), item.get("piece")
         return cls(
             None if version is None else int(version),
@@ -92,11 +97,12 @@ def get_rollup_marks(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], M
     for start in range(0, len(wanted), 100):
         chunk = wanted[start : start + 100]
         for item in batch_get([item_key(org_pk(UUID(org)), mark_sk(invoice)) for org, invoice in chunk]):
-            found[(item["organization_id"], item["invoice_id"])] = Mark.of(item)
+            mark = cast(MarkRecord, item)
+            found[(mark["organization_id"], mark["invoice_id"])] = Mark.of(mark)
     return found
 
 
-def _mark_action(table: str, move: MarkMove) -> dict[str, Any]:
+def _mark_action(table: str, move: MarkMove) -> TransactWriteItemTypeDef:
     after = move.after
     names = {"#state": "state"}
     values: dict[str, Any] = {
@@ -139,8 +145,12 @@ def _mark_action(table: str, move: MarkMove) -> dict[str, Any]:
     }
 
 
-def _cell_action(table: str, organization_id: str, sk: str, numbers: dict[str, Decimal]) -> dict[str, Any]:
-    """Add ``numbers`` to a cell (created at 0), and 1 to its ``writes``: what a rebuild checks."""
+def _cell_action(
+    table: str, organization_id: str, sk: str, numbers: dict[str, Decimal], seen: int | None
+) -> TransactWriteItemTypeDef:
+    """Add ``numbers`` to a cell (created at 0), and 1 to its ``writes``: what a rebuild checks.
+
+    ``seen``: the cell's ``writes`` as a rebuild read it (0: absent), which it must still have."""
     names = {"#entity": "entity", "#writes": "writes"}
     values: dict[str, Any] = {":entity": {"S": "rollup"}, ":one": {"N": "1"}}
     adds = ["#writes :one"]
@@ -148,15 +158,19 @@ def _cell_action(table: str, organization_id: str, sk: str, numbers: dict[str, D
         names[f"#a{index}"] = name
         values[f":a{index}"] = {"N": format(number, "f")}  # no exponent: moto cannot add 1E+48
         adds.append(f"#a{index} :a{index}")
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": item_key(org_pk(UUID(organization_id)), sk),
-            "UpdateExpression": "SET #entity = :entity ADD " + ", ".join(adds),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
+    update: UpdateTypeDef = {
+        "TableName": table,
+        "Key": item_key(org_pk(UUID(organization_id)), sk),
+        "UpdateExpression": "SET #entity = :entity ADD " + ", ".join(adds),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
     }
+    if seen is not None:
+        values[":seen"] = {"N": str(seen)}
+        update["ConditionExpression"] = (
+            "attribute_not_exists(#writes) OR #writes = :seen" if seen == 0 else "#writes = :seen"
+        )
+    return {"Update": update}
 
 
 def write_rollups(write: RollupWrite, expected_writes: dict[tuple[str, str], int] | None = None) -> None:
@@ -168,26 +182,17 @@ def write_rollups(write: RollupWrite, expected_writes: dict[tuple[str, str], int
     table = get_settings().table_name
     actions = [_mark_action(table, move) for move in write.marks]
     for (organization, sk), numbers in sorted(write.cells.items()):
-        action = _cell_action(table, organization, sk, numbers)
-        if expected_writes is not None:
-            seen = expected_writes.get((organization, sk), 0)
-            update = action["Update"]
-            update["ExpressionAttributeValues"][":seen"] = {"N": str(seen)}
-            update["ConditionExpression"] = (
-                "attribute_not_exists(#writes) OR #writes = :seen" if seen == 0 else "#writes = :seen"
-            )
-        actions.append(action)
+        seen = None if expected_writes is None else expected_writes.get((organization, sk), 0)
+        actions.append(_cell_action(table, organization, sk, numbers, seen))
     if not actions:
         return
     try:
-        client().transact_write_items(TransactItems=actions)
-    except client().exceptions.TransactionCanceledException as cancelled:
-        if "ConditionalCheckFailed" in cancellation_reasons(cancelled):
-            raise MarkMoved() from cancelled
-        raise
+        transact(actions)
+    except Refused as refused:
+        raise MarkMoved() from refused
 
 
-def rollup_cells(organization_id: UUID, first_sk: str, last_sk: str) -> Iterator[dict[str, Any]]:
+def rollup_cells(organization_id: UUID, first_sk: str, last_sk: str) -> Iterator[RollupRecord]:
     """The organization's rollup items whose sort keys are within ``first_sk``..``last_sk``."""
     if first_sk > last_sk:  # an empty range, which DynamoDB refuses to be asked
         return iter(())
@@ -201,26 +206,27 @@ def rollup_cells(organization_id: UUID, first_sk: str, last_sk: str) -> Iterator
     )
 
 
-def organization_rollups(organization_id: UUID) -> Iterator[dict[str, Any]]:
+def organization_rollups(organization_id: UUID) -> Iterator[RollupRecord]:
     """Every rollup item of the organization (for verification)."""
     return rollup_cells(organization_id, ROLLUP, ROLLUP + "~")
 
 
-def organization_rollup_marks(organization_id: UUID) -> Iterator[dict[str, Any]]:
-    return rollup_cells(organization_id, MARK, MARK + "~")
+def organization_rollup_marks(organization_id: UUID) -> Iterator[MarkRecord]:
+    return cast(Iterator[MarkRecord], rollup_cells(organization_id, MARK, MARK + "~"))
 
 
-def organization_invoice_items(organization_id: UUID) -> Iterator[dict[str, Any]]:
+def organization_invoice_items(organization_id: UUID) -> Iterator[InvoiceRecord]:
     """Every invoice stored in the organization's partition, read consistently (for verification)."""
-    return query(
+    items = query(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :invoice)",
         ExpressionAttributeValues={":pk": {"S": org_pk(organization_id)}, ":invoice": {"S": "INVOICE#"}},
         ConsistentRead=True,
         Limit=500,  # pages well within the client's read timeout, however large the partition
     )
+    return cast(Iterator[InvoiceRecord], items)
 
 
-def get_rollup(organization_id: UUID, sk: str) -> dict[str, Any]:
+def get_rollup(organization_id: UUID, sk: str) -> RollupRecord:
     """One rollup item of the organization (empty when nothing was ever counted in it)."""
     return get_item(item_key(org_pk(organization_id), sk)) or {}
 

@@ -6,18 +6,20 @@ boto3 is imported on first use, not at import time: it is the largest part of a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from uuid import UUID
 
 from carbon_accounting import aws, ids
+from carbon_accounting.repository.records import AttributeValue, Changes, Decoded, Item, Key
 from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
 @cache
@@ -40,9 +42,10 @@ def _serializer() -> Any:
     return TypeSerializer()
 
 
-def attribute(value: Any) -> dict[str, Any]:
+def attribute(value: Any) -> AttributeValue:
     """A DynamoDB attribute value (see ``_number`` for numbers)."""
-    return _serializer().serialize(_decimals(value))
+    serialized: AttributeValue = _serializer().serialize(_decimals(value))
+    return serialized
 
 
 def _number(value: float | int | Decimal) -> Decimal:
@@ -72,15 +75,15 @@ def _decimals(value: Any) -> Any:
     return value
 
 
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
+def to_item(values: Mapping[str, Any]) -> Item:
     return {name: attribute(value) for name, value in values.items() if value is not None}
 
 
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
+def from_item(item: Mapping[str, Any]) -> Decoded:
     return {name: _value(value) for name, value in item.items()}
 
 
-def _value(attribute: dict[str, Any]) -> Any:
+def _value(attribute: Mapping[str, Any]) -> Any:
     """A DynamoDB attribute value as Python, as boto3's TypeDeserializer gives it but for numbers,
     read as the exact decimal stored (boto3 rounds to 38 digits and raises on a longer one, which
     would make such an item unreadable). Our own dispatch: boto3's made a warm list of 50 invoices
@@ -102,10 +105,19 @@ def _value(attribute: dict[str, Any]) -> Any:
         return set(value)
     from boto3.dynamodb.types import TypeDeserializer  # binary, which this table does not store
 
-    return TypeDeserializer().deserialize(attribute)
+    # boto3's stubs type the attribute as their own TypedDict; this one is as DynamoDB sent it.
+    return TypeDeserializer().deserialize(attribute)  # type: ignore[arg-type]
 
 
-def item_key(pk: str, sk: str) -> dict[str, Any]:
+def stream_images(record: Mapping[str, Any]) -> tuple[Decoded | None, Decoded | None]:
+    """A table stream record's old and new images (None where the change has none), decoded by this
+    codec, as the reads decode items: every stream reader sees an item exactly as a read returns it."""
+    change = record["dynamodb"]
+    old, new = change.get("OldImage"), change.get("NewImage")
+    return (from_item(old) if old is not None else None, from_item(new) if new is not None else None)
+
+
+def item_key(pk: str, sk: str) -> Key:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
@@ -113,13 +125,13 @@ def org_pk(organization_id: UUID) -> str:
     return f"ORG#{organization_id}"
 
 
-def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def batch_get(keys: list[Key]) -> list[Decoded]:
     """BatchGetItem with the retry of unprocessed keys that DynamoDB asks for (at most 100 keys)."""
     if not keys:
         return []
     table = get_settings().table_name
     request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-    found: list[dict[str, Any]] = []
+    found: list[Item] = []
     while request:
         answer = client().batch_get_item(RequestItems=request)
         found.extend(answer["Responses"].get(table, []))
@@ -127,7 +139,7 @@ def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [from_item(item) for item in found]
 
 
-def query(**kwargs: Any) -> Iterator[dict[str, Any]]:
+def query(**kwargs: Any) -> Iterator[Decoded]:
     """Every item of a Query, following LastEvaluatedKey."""
     kwargs["TableName"] = get_settings().table_name
     while True:
@@ -138,7 +150,7 @@ def query(**kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
-def put_new(pk: str, sk: str, entity: str, values: dict[str, Any]) -> None:
+def put_new(pk: str, sk: str, entity: str, values: Mapping[str, Any]) -> None:
     """Create an item; fails (ConditionalCheckFailedException) if one already has that key, unless
     its id was derived from this request's Idempotency-Key: then an earlier attempt of the same
     request wrote it, and there is nothing to write again."""
@@ -153,25 +165,64 @@ def put_new(pk: str, sk: str, entity: str, values: dict[str, Any]) -> None:
             raise
 
 
-def cancellation_reasons(cancelled: Exception) -> list[str | None]:
-    """The code of each action of a cancelled transaction, in order ("None" for one that passed)."""
-    reasons = getattr(cancelled, "response", {}).get("CancellationReasons", [])
-    return [reason.get("Code") for reason in reasons]
+class Refused(Exception):
+    """A transaction cancelled because a condition failed; ``reasons`` holds each action's code, in
+    order (None for an action that passed)."""
+
+    def __init__(self, reasons: list[str | None]) -> None:
+        super().__init__(f"transaction refused: {reasons}")
+        self.reasons = reasons
+
+    def among(self, start: int = 0, stop: int | None = None) -> bool:
+        """Whether a condition of one of the actions ``start``..``stop`` failed."""
+        return _FAILED in self.reasons[start:stop]
+
+    def repeated(self, puts: int) -> bool:
+        """Whether the first ``puts`` actions, which create items, found them all written by an
+        earlier attempt of this request (their ids derived from its Idempotency-Key)."""
+        return ids.derived() and self.reasons[:puts] == [_FAILED] * puts
 
 
-def conditions_failed(cancelled: Exception) -> bool:
-    """Whether a cancelled transaction was refused by a condition (not by a fault or a conflicting
-    transaction: those are raised, for the caller to answer 503 or 500)."""
-    return "ConditionalCheckFailed" in cancellation_reasons(cancelled)
+_FAILED = "ConditionalCheckFailed"
 
 
-def written_before(cancelled: Exception, puts: int) -> bool:
-    """Whether a cancelled transaction whose first ``puts`` actions create items found them all
-    written by an earlier attempt of this request (their ids derived from its Idempotency-Key)."""
-    return ids.derived() and cancellation_reasons(cancelled)[:puts] == ["ConditionalCheckFailed"] * puts
+def put_new_action(item: Item) -> TransactWriteItemTypeDef:
+    """A transaction's Put of a new item (its condition fails if the key is taken)."""
+    table = get_settings().table_name
+    return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
-def get_item(key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | None:
+def update_action(key: Key, expressions: Expressions) -> TransactWriteItemTypeDef:
+    """A transaction's Update of the item with ``key`` (``update_arguments``' expressions)."""
+    return {
+        "Update": {
+            "TableName": get_settings().table_name,
+            "Key": key,
+            "UpdateExpression": expressions["UpdateExpression"],
+            "ConditionExpression": expressions["ConditionExpression"],
+            "ExpressionAttributeNames": expressions["ExpressionAttributeNames"],
+            "ExpressionAttributeValues": expressions["ExpressionAttributeValues"],
+        }
+    }
+
+
+def transact(actions: Sequence[TransactWriteItemTypeDef]) -> None:
+    """One TransactWriteItems, all or nothing (at most 100 actions).
+
+    Raises ``Refused`` with the cancellation reasons when a condition failed; a cancellation for
+    anything else (a fault, a conflicting transaction) is raised as it came, for the caller to
+    answer 503 or 500.
+    """
+    try:
+        client().transact_write_items(TransactItems=actions)
+    except client().exceptions.TransactionCanceledException as cancelled:
+        reasons = [reason.get("Code") for reason in cancelled.response.get("CancellationReasons", [])]
+        if _FAILED in reasons:
+            raise Refused(reasons) from cancelled
+        raise
+
+
+def get_item(key: Key, consistent: bool = False) -> Decoded | None:
     """The item with that key, or None."""
     answer = client().get_item(TableName=get_settings().table_name, Key=key, ConsistentRead=consistent)
     return from_item(answer["Item"]) if "Item" in answer else None
@@ -180,7 +231,7 @@ def get_item(key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | 
 class Stale(Exception):
     """A conditional update found the item missing (``current`` None) or not as expected."""
 
-    def __init__(self, current: dict[str, Any] | None) -> None:
+    def __init__(self, current: Decoded | None) -> None:
         self.current = current
 
 
@@ -190,23 +241,32 @@ class Condition:
 
     expression: str
     names: dict[str, str]
-    values: dict[str, Any]
+    values: dict[str, AttributeValue]
+
+
+class Expressions(TypedDict):
+    """An UpdateItem's expressions, as ``update_item`` and a transaction's ``Update`` take them."""
+
+    UpdateExpression: str
+    ConditionExpression: str
+    ExpressionAttributeNames: dict[str, str]
+    ExpressionAttributeValues: dict[str, AttributeValue]
 
 
 def update_arguments(
-    changes: dict[str, Any],
+    changes: Changes,
     updated_at: str,
     expected_version: int | None,
     expected_status: str | tuple[str, ...] | None,
     also: Condition | None = None,
-) -> dict[str, Any]:
+) -> Expressions:
     """UpdateItem's expressions: apply ``changes`` (``None`` removes), bump ``version``, under conditions.
 
     The item must exist and, when given, still have ``expected_version`` and (one of) ``expected_status``
     and meet ``also``.
     """
     names = {"#version": "version", "#updated_at": "updated_at"}
-    values: dict[str, Any] = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
+    values: dict[str, AttributeValue] = {":one": {"N": "1"}, ":updated_at": {"S": updated_at}}
     sets = ["#version = #version + :one", "#updated_at = :updated_at"]
     removes = []
     for index, (field, value) in enumerate(sorted(changes.items())):
@@ -238,13 +298,13 @@ def update_arguments(
 
 
 def update(
-    key: dict[str, Any],
-    changes: dict[str, Any],
+    key: Key,
+    changes: Changes,
     updated_at: str,
     expected_version: int | None,
     expected_status: str | tuple[str, ...] | None = None,
     also: Condition | None = None,
-) -> dict[str, Any]:
+) -> Decoded:
     """One conditional UpdateItem (see ``update_arguments``); returns the item as written.
 
     Raises ``Stale`` with the current item (None if there is none) when a condition fails.
@@ -258,6 +318,7 @@ def update(
             **update_arguments(changes, updated_at, expected_version, expected_status, also),
         )
     except client().exceptions.ConditionalCheckFailedException as failure:
-        current = failure.response.get("Item")
+        # The stubs do not type the item that ReturnValuesOnConditionCheckFailure returns.
+        current: Item | None = failure.response.get("Item")  # type: ignore[assignment]
         raise Stale(from_item(current) if current else None) from None
     return from_item(answer["Attributes"])

@@ -30,11 +30,20 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Context, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:  # the records are types only here: this module stays pure
+    from carbon_accounting.repository.records import (
+        Decoded,
+        InvoiceRecord,
+        RollupRecord,
+        ScopePartRecord,
+        YearRecord,
+    )
 
 COUNTS = "ROLLUP#COUNTS"
 MONTH = "ROLLUP#MONTH#"
@@ -91,18 +100,18 @@ def months(first: date, last: date) -> Iterator[tuple[str, date, date]]:
         day = end + timedelta(days=1)
 
 
-def _part_key(part: Mapping[str, Any]) -> str:
+def _part_key(part: ScopePartRecord) -> str:
     category = part.get("category")
     return f"{int(part['scope'])}" if category is None else f"{int(part['scope'])}.{int(category)}"
 
 
-def _segments(item: Mapping[str, Any], start: date, end: date) -> list[tuple[date, int, Mapping[str, Any]]]:
+def _segments(item: InvoiceRecord, start: date, end: date) -> list[tuple[date, int, YearRecord]]:
     """``(first day, days, figures)`` of the period ``start``..``end``: each calendar year's figures
     over that year's days, or the whole period's, for figures computed before they were recorded by
     year."""
     by_year = item.get("emissions_by_year")
     if not by_year:
-        whole = {
+        whole: YearRecord = {
             "co2e": item.get("co2e") or 0,
             "co2e_location_based": item.get("co2e_location_based") or 0,
             "co2e_biomass": item.get("co2e_biomass") or 0,
@@ -119,10 +128,10 @@ def _share(value: Any, days: int, since: int, count: int) -> Decimal:
     return fixed(whole * (since + count) / days) - fixed(whole * since / days)
 
 
-def _parts(item: Mapping[str, Any], figures: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def _parts(item: InvoiceRecord, figures: YearRecord) -> dict[str, dict[str, Any]]:
     """The figures of a segment by part: the whole invoice, and each scope part; biogenic CO2 with
     the primary scope's part (or the first, when the primary scope has none)."""
-    parts = {
+    parts: dict[str, dict[str, Any]] = {
         TOTAL: {
             "co2e": figures.get("co2e") or 0,
             "co2e_location_based": figures.get("co2e_location_based") or 0,
@@ -144,7 +153,7 @@ def _parts(item: Mapping[str, Any], figures: Mapping[str, Any]) -> dict[str, dic
     return parts
 
 
-def monthly(item: Mapping[str, Any], window: Window | None = None) -> dict[str, dict[str, Decimal]]:
+def monthly(item: InvoiceRecord, window: Window | None = None) -> dict[str, dict[str, Decimal]]:
     """An active invoice's figures by month (``YYYY-MM``) and ``<part>|<figure>`` (see the module),
     of the days of its period within ``window`` (all of them when None)."""
     start, end = date.fromisoformat(item["start_date"]), date.fromisoformat(item["end_date"])
@@ -170,11 +179,12 @@ def monthly(item: Mapping[str, Any], window: Window | None = None) -> dict[str, 
     return out
 
 
-def contribution(item: Mapping[str, Any] | None) -> Cells:
+def contribution(image: Decoded | InvoiceRecord | None) -> Cells:
     """What an invoice item (a stream image, or an item read) adds to the rollups; ``{}`` for None or
     any other item."""
-    if not item or item.get("entity") != "invoice":
+    if not image or image.get("entity") != "invoice":
         return {}
+    item = cast("InvoiceRecord", image)
     organization, status, kind = item["organization_id"], item["status"], item.get("type") or ""
     cells: Cells = defaultdict(lambda: defaultdict(Decimal))
     count = f"n|{status}|{kind}"
@@ -193,7 +203,7 @@ def contribution(item: Mapping[str, Any] | None) -> Cells:
     return cells
 
 
-def invoice_counts(item: Mapping[str, Any]) -> dict[tuple[str, str], int]:
+def invoice_counts(item: RollupRecord) -> dict[tuple[str, str], int]:
     """A counts item read: ``{(status, type): number}``."""
     counts = {}
     for name, value in item.items():

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carbon_accounting import repository
+from carbon_accounting.repository.records import Decoded
 from carbon_accounting.repository.rollups import TRANSACTION_ITEMS, Mark, MarkMove, RollupWrite
 from carbon_accounting.rollups.contribution import Cells, add, contribution, difference, nonzero
 
@@ -34,8 +35,8 @@ MARK_LIFETIME = 2 * 24 * 3600  # a deleted invoice's mark outlives the stream's 
 class Change:
     """One stream record of an invoice: the item before and after."""
 
-    old: Mapping[str, Any] | None
-    new: Mapping[str, Any] | None
+    old: Decoded | None
+    new: Decoded | None
 
     @property
     def invoice(self) -> tuple[str, str]:
@@ -76,17 +77,7 @@ def apply_records(records: Iterable[Mapping[str, Any]]) -> int:
 
     The images are decoded by the repository's codec, which reads any number stored exactly (the
     usual deserializer refuses more than 38 digits, and one such item would block the shard)."""
-    return apply_changes(
-        Change(
-            repository.decode_item(record["dynamodb"]["OldImage"])
-            if "OldImage" in record["dynamodb"]
-            else None,
-            repository.decode_item(record["dynamodb"]["NewImage"])
-            if "NewImage" in record["dynamodb"]
-            else None,
-        )
-        for record in records
-    )
+    return apply_changes(Change(*repository.stream_images(record)) for record in records)
 
 
 def apply_changes(changes: Iterable[Change]) -> int:

@@ -24,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from carbon_accounting import repository
+from carbon_accounting.repository.records import InvoiceRecord
 from carbon_accounting.repository.rollups import TRANSACTION_ITEMS, Mark, MarkMove, MarkMoved, RollupWrite
 from carbon_accounting.rollups.contribution import Cells, add, contribution, difference
 from carbon_accounting.rollups.maintenance import MARK_LIFETIME
@@ -47,7 +48,7 @@ class Recount:
     writes: dict[tuple[str, str], int] = field(default_factory=dict)
     repair: Cells = field(default_factory=dict)
     marks: list[MarkMove] = field(default_factory=list)
-    index: list[tuple[dict[str, Any], dict[str, str | None]]] = field(default_factory=list)
+    index: list[tuple[InvoiceRecord, dict[str, str | None]]] = field(default_factory=list)
 
     def as_report(self, repaired: bool = False) -> dict[str, Any]:
         """What ``rollups verify`` prints (``rollups rebuild``: the differences it repaired)."""
@@ -77,21 +78,21 @@ def recount(organization_id: UUID) -> Recount:
     stored: Cells = {}
     writes: dict[tuple[str, str], int] = {}
     organization = str(organization_id)
-    for item in repository.organization_rollups(organization_id):
-        cell = (organization, item["sk"])
-        writes[cell] = int(item.get("writes") or 0)
+    for rollup in repository.organization_rollups(organization_id):
+        cell = (organization, rollup["sk"])
+        writes[cell] = int(rollup.get("writes") or 0)
         stored[cell] = {
             name: value
-            for name, value in item.items()
+            for name, value in rollup.items()
             if name not in _BOOKKEEPING and isinstance(value, Decimal)
         }
     marks = {
-        item["invoice_id"]: Mark.of(item) for item in repository.organization_rollup_marks(organization_id)
+        mark["invoice_id"]: Mark.of(mark) for mark in repository.organization_rollup_marks(organization_id)
     }
     counted: Cells = {}
     moves = []
     invoices = 0
-    stale_index = []
+    stale_index: list[tuple[InvoiceRecord, dict[str, str | None]]] = []
     for item in repository.organization_invoice_items(organization_id):
         invoices += 1
         if keys := repository.stale_status_index(organization_id, item):

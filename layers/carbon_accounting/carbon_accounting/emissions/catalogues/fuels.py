@@ -68,7 +68,7 @@ class Fuel(Model):
         """Heat, steam or cooling bought from a network (Scope 2), rather than a fuel burned (Scope 1)."""
         return self.fuel_type == FuelType.PURCHASED
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form, which mypy refuses
     @property
     def unit_types(self) -> list[UnitType]:
         """The unit types a heat invoice burning this fuel may be measured in."""

@@ -1,7 +1,7 @@
 """What a bill says, field by field: every value with its page, its source text and a confidence, and
 what is missing or contradictory.
 
-``read_bill`` turns a document's lines (``documents.reading``) into the invoice fields the create
+``read_bill`` turns a document's lines (``documents.bill_text``) into the invoice fields the create
 rules take. It fills a field only from one reading, or from several that agree; two readings that
 disagree, a value that fails its own check (a CUPS's control letters, a period that ends before it
 starts, a unit the type cannot be measured in) or a reading below ``MIN_CONFIDENCE`` is a problem,
@@ -10,18 +10,21 @@ and any problem or missing field sends the invoice to review instead of filling 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from carbon_accounting import emissions
 from carbon_accounting.cups import normalize_cups
-from carbon_accounting.documents import reading
-from carbon_accounting.documents.reading import DERIVED, LABELLED, Line, Quantity, Read
 from carbon_accounting.emissions.catalogues.units import named
 from carbon_accounting.errors import InvalidCups
+from carbon_accounting.intake.documents import bill_text
+from carbon_accounting.intake.documents.bill_text import DERIVED, LABELLED, Line, Quantity, Read
 from carbon_accounting.models import Facility, FacilityStatus
+from carbon_accounting.repository.records import ExtractionRecord, FieldReadingRecord
 
 # A field read with less (a scan's OCR unsure of a line) is shown, but never filled in without review.
 MIN_CONFIDENCE = 0.9
@@ -51,13 +54,13 @@ class Reason:
 class BillReading:
     """The ``extraction`` an invoice keeps, before the extractor's name and the time are added."""
 
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fields: dict[str, FieldReadingRecord] = field(default_factory=dict)
     tariff_periods: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     reason: str | None = None
 
-    def as_stored(self) -> dict[str, Any]:
+    def as_stored(self) -> ExtractionRecord:
         """What the invoice keeps: bounded, whatever the document (a hostile one can repeat a bad
         CUPS thousands of times; an item must stay well within DynamoDB's 400 KB)."""
         problems = self.problems[:MAX_PROBLEMS]
@@ -103,7 +106,7 @@ def read_bill(
     *,
     given_type: str | None = None,
     given_facility: UUID | None = None,
-    facilities: list[Facility] = (),  # type: ignore[assignment]
+    facilities: Sequence[Facility] = (),
 ) -> BillReading:
     """Every field a bill's lines give, checked; ``reason`` None when the invoice can be filled in."""
     bill = BillReading()
@@ -111,38 +114,39 @@ def read_bill(
         bill.reason = Reason.NO_TEXT_LAYER
         bill.problems.append("The document has no text layer (a scan?): enter its fields, or use Textract")
         return bill
-    if not reading.is_bill(lines):
+    if not bill_text.is_bill(lines):
         bill.reason = Reason.NOT_A_BILL
         bill.problems.append("The document does not read as a bill or invoice")
         return bill
-    mark = reading.decimal_mark(reading.language(lines))
+    mark = bill_text.decimal_mark(bill_text.language(lines))
 
-    supplier_names = {reading.folded(each.name): each for each in emissions.suppliers()}
+    supplier_names = {bill_text.folded(each.name): each for each in emissions.suppliers()}
     named = [
         Read(supplier, line.page, line.text, LABELLED * line.confidence)
         for line in lines
         for name, supplier in supplier_names.items()
-        if name in reading.folded(line.text)
+        if name in bill_text.folded(line.text)
     ]
     supplier = bill.one("supplier_id", named, shown=lambda value: value.name)
     if supplier:
-        bill.set("supplier_id", str(supplier.value.id), supplier.page, supplier.source, supplier.confidence)  # type: ignore[attr-defined]
+        supplier_id = str(cast(emissions.Supplier, supplier.value).id)
+        bill.set("supplier_id", supplier_id, supplier.page, supplier.source, supplier.confidence)
 
-    invoice_type = _type(bill, reading.invoice_types(lines, list(supplier_names)), given_type)
-    _period(bill, reading.period(lines))
+    invoice_type = _type(bill, bill_text.invoice_types(lines, list(supplier_names)), given_type)
+    _period(bill, bill_text.period(lines))
     _consumption(bill, lines, mark, invoice_type)
-    _cups_and_facility(bill, reading.cups(lines), given_facility, facilities)
+    _cups_and_facility(bill, bill_text.cups(lines), given_facility, facilities)
 
-    number = bill.one("invoice_id", reading.invoice_number(lines))
+    number = bill.one("invoice_id", bill_text.invoice_number(lines))
     if number:
         bill.set("invoice_id", number.value, number.page, number.source, number.confidence)
-    total = bill.one("amount", reading.amount(lines, mark), shown=lambda value: f"{value[0]} {value[1]}")
+    total = bill.one("amount", bill_text.amount(lines, mark), shown=lambda value: f"{value[0]} {value[1]}")
     if total:
-        value, currency = total.value  # type: ignore[misc]
+        value, currency = cast(tuple[Decimal, str], total.value)
         bill.set("amount", float(value), total.page, total.source, total.confidence)
         bill.set("currency", currency, total.page, total.source, total.confidence)
 
-    credit_note = reading.is_credit_note(lines)
+    credit_note = bill_text.is_credit_note(lines)
     bill.missing = [name for name in REQUIRED if name not in bill.fields]
     if credit_note:
         bill.reason = Reason.CREDIT_NOTE
@@ -176,7 +180,9 @@ def _type(bill: BillReading, readings: list[Read], given: str | None) -> str | N
     if invoice_type == "heat":
         entry = bill.fields["type"]
         gas = next(fuel for fuel in emissions.fuels() if fuel.name == NATURAL_GAS)
-        bill.set("facility_fuel_id", str(gas.id), entry["page"], entry["source"], entry["confidence"])
+        page = entry["page"]
+        page = None if page is None else int(page)
+        bill.set("facility_fuel_id", str(gas.id), page, entry["source"], float(entry["confidence"]))
     return str(invoice_type)
 
 
@@ -184,7 +190,7 @@ def _period(bill: BillReading, readings: list[Read]) -> None:
     read = bill.one("period", readings, shown=lambda value: f"{value[0]} to {value[1]}")
     if read is None:
         return
-    start, end = read.value  # type: ignore[misc]
+    start, end = cast(tuple[date, date], read.value)
     if end < start:
         bill.problems.append(f"The period read ends before it starts: {start} to {end} ({read.source!r})")
         return
@@ -195,15 +201,15 @@ def _period(bill: BillReading, readings: list[Read]) -> None:
 def _consumption(bill: BillReading, lines: list[Line], mark: str, invoice_type: str | None) -> None:
     """The total, or the tariff periods' sum when the bill prints no total; both must agree."""
     periods: dict[str, list[Read]] = {}
-    for read in reading.tariff_periods(lines, mark):
-        name, quantity = read.value  # type: ignore[misc]
-        periods.setdefault(name, []).append(Read(quantity, read.page, read.source, read.confidence))
+    for read in bill_text.tariff_periods(lines, mark):
+        name, period = cast(tuple[str, Quantity], read.value)
+        periods.setdefault(name, []).append(Read(period, read.page, read.source, read.confidence))
     agreed: dict[str, Read] = {}
     for name in sorted(periods):
         one = bill.one(f"tariff period {name}", periods[name], shown=_quantity_text)
         if one is not None:
             agreed[name] = one
-            quantity: Quantity = one.value  # type: ignore[assignment]
+            quantity = cast(Quantity, one.value)
             bill.tariff_periods.append(
                 {
                     "period": name,
@@ -214,12 +220,13 @@ def _consumption(bill: BillReading, lines: list[Line], mark: str, invoice_type: 
                     "confidence": round(one.confidence, 3),
                 }
             )
-    period_units = {read.value.unit for read in agreed.values()}  # type: ignore[attr-defined]
-    period_sum = sum((read.value.value for read in agreed.values()), Decimal(0))  # type: ignore[attr-defined]
+    agreed_quantities = [cast(Quantity, read.value) for read in agreed.values()]
+    period_units = {each.unit for each in agreed_quantities}
+    period_sum = sum((each.value for each in agreed_quantities), Decimal(0))
 
-    total = bill.one("base_quantity", reading.total_consumption(lines, mark), shown=_quantity_text)
+    total = bill.one("base_quantity", bill_text.total_consumption(lines, mark), shown=_quantity_text)
     if total is not None:
-        quantity = total.value  # type: ignore[assignment]
+        quantity = cast(Quantity, total.value)
         page, source, confidence = total.page, total.source, total.confidence
         if agreed and (
             period_units != {quantity.unit}
@@ -240,7 +247,7 @@ def _consumption(bill: BillReading, lines: list[Line], mark: str, invoice_type: 
     if quantity.value <= 0:
         bill.problems.append(f"The consumption read is not positive: {_quantity_text(quantity)} ({source!r})")
         return
-    if invoice_type and quantity.unit not in reading.UNIT_TYPES[invoice_type]:
+    if invoice_type and quantity.unit not in bill_text.UNIT_TYPES[invoice_type]:
         bill.problems.append(f"A {invoice_type} invoice is not measured in {quantity.unit} ({source!r})")
         return
     bill.set("base_quantity", float(quantity.value), page, source, confidence)
@@ -248,7 +255,7 @@ def _consumption(bill: BillReading, lines: list[Line], mark: str, invoice_type: 
 
 
 def _cups_and_facility(
-    bill: BillReading, readings: list[Read], given: UUID | None, facilities: list[Facility]
+    bill: BillReading, readings: list[Read], given: UUID | None, facilities: Sequence[Facility]
 ) -> None:
     valid = []
     for read in readings:

@@ -4,7 +4,7 @@
 ``announce_document`` records the draft (its id is final) with the file it will be read from, and
 gives the presigned POST. Once the upload check passes the file, the table's stream runs
 ``on_file_change``: the document is read (``documents.extractors``, ``documents.extraction``), and
-the draft is filled in with the create rules (``invoices.lifecycle.prepare_invoice``) or sent to
+the draft is filled in with the create rules (``invoices.rules.prepare_invoice``) or sent to
 review. Every step is conditional on the draft being as read, so a redelivered record, a second
 upload through the same POST or a racing PATCH or DELETE changes nothing twice.
 
@@ -19,15 +19,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from pydantic import ValidationError
 
 from carbon_accounting import clock, files, ids, repository
-from carbon_accounting.documents.extraction import REQUIRED, BillReading, Reason, read_bill
-from carbon_accounting.documents.extractors import Extractor, Unreadable, extractor
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
+from carbon_accounting.intake.documents.extraction import REQUIRED, BillReading, Reason, read_bill
+from carbon_accounting.intake.documents.extractors import Extractor, Unreadable, extractor
 from carbon_accounting.invoices.models import (
     DocumentRequest,
     DocumentUpload,
@@ -35,16 +35,26 @@ from carbon_accounting.invoices.models import (
     InvoiceCreate,
     parse_invoice,
 )
+from carbon_accounting.invoices.rules import prepare_invoice
 from carbon_accounting.models import Caller, FacilityStatus, FileStatus, InvoiceStatus
 from carbon_accounting.repository import documents as store
+from carbon_accounting.repository.records import (
+    Decoded,
+    ExtractionRecord,
+    FieldReadingRecord,
+    FileRecord,
+    InvoiceRecord,
+)
 
 logger = logging.getLogger(__name__)
 
 # A draft whose document never arrives goes when its file does (files.PENDING_DAYS).
 _PENDING_SECONDS = files.PENDING_DAYS * 86400
 # The fields of a create request a document's reading may give.
-_READ_FIELDS = ("type", "start_date", "end_date", "base_quantity", "unit_id", "cups", "supplier_id")
-_READ_FIELDS += ("invoice_id", "facility_fuel_id")
+_READ_FIELDS = (
+    *("type", "start_date", "end_date", "base_quantity", "unit_id", "cups", "supplier_id"),
+    *("invoice_id", "facility_fuel_id"),
+)
 
 
 def announce_document(caller: Caller, request: DocumentRequest) -> DocumentUpload:
@@ -63,11 +73,10 @@ def announce_document(caller: Caller, request: DocumentRequest) -> DocumentUploa
         request.file_name,
         request.mime_type,
         request.size_kb,
-        organization_id=str(caller.organization_id),
-        invoice_id=str(invoice_id),
+        document_of=invoice_id,
     )
     now = clock.now()
-    draft = {
+    draft: InvoiceRecord = {
         "id": str(invoice_id),
         "type": request.type,
         "status": str(InvoiceStatus.UPLOADED),
@@ -91,17 +100,18 @@ def announce_document(caller: Caller, request: DocumentRequest) -> DocumentUploa
 # ------------------------------------------------------------------ reading
 
 
-def on_file_change(new: dict[str, Any] | None, time_left: Callable[[], float] | None = None) -> str | None:
+def on_file_change(new: Decoded | None, time_left: Callable[[], float] | None = None) -> str | None:
     """A stream record's new image of a file: read it if it is a document's that just settled.
 
     Returns the draft's new status (None when there was nothing to do).
     """
     if not new or new.get("entity") != "file" or not new.get("invoice_id"):
         return None
-    organization, invoice_id = UUID(new["organization_id"]), UUID(new["invoice_id"])
-    if new["status"] == FileStatus.ERROR:
-        return _refused(organization, invoice_id, new.get("error") or "The upload was refused")
-    if new["status"] != FileStatus.UPLOADED:
+    file = cast(FileRecord, new)
+    organization, invoice_id = UUID(file["organization_id"]), UUID(file["invoice_id"])
+    if file["status"] == FileStatus.ERROR:
+        return _refused(organization, invoice_id, file.get("error") or "The upload was refused")
+    if file["status"] != FileStatus.UPLOADED:
         return None
     return read_document(organization, invoice_id, extractor(time_left))
 
@@ -111,8 +121,9 @@ def _refused(organization: UUID, invoice_id: UUID, problem: str) -> str | None:
     draft = repository.get_invoice(organization, invoice_id)
     if draft is None or draft["status"] != InvoiceStatus.UPLOADED:
         return None
-    changes = {"status": str(InvoiceStatus.ERROR), "error_messages": [problem], "ttl": None}
-    repository.update_invoices([(draft, changes, int(draft["version"]))], clock.now())
+    changes: InvoiceRecord = {"status": str(InvoiceStatus.ERROR), "error_messages": [problem], "ttl": None}
+    update = repository.InvoiceUpdate(draft, changes, int(draft["version"]))
+    repository.update_invoices([update], clock.now())
     return str(InvoiceStatus.ERROR)
 
 
@@ -121,10 +132,11 @@ def read_document(organization: UUID, invoice_id: UUID, reader: Extractor) -> st
     draft = repository.get_invoice(organization, invoice_id)
     if draft is None or draft["status"] != InvoiceStatus.UPLOADED:
         return None  # read already (a redelivered record), or deleted
-    file = repository.get_file(organization, UUID(draft["file_id"]))
+    file = repository.get_file(organization, UUID(str(draft["file_id"])))
     if file is None or file["status"] != FileStatus.UPLOADED:
         return None
-    facility = UUID(draft["document_facility_id"]) if draft.get("document_facility_id") else None
+    given_facility = draft.get("document_facility_id")
+    facility = UUID(given_facility) if given_facility else None
     started = time.perf_counter()
     try:
         lines = reader.lines(file["key"], file.get("object_version_id"))
@@ -152,7 +164,7 @@ def read_document(organization: UUID, invoice_id: UUID, reader: Extractor) -> st
     return _review(draft, extraction)
 
 
-def _request(draft: dict[str, Any], fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _request(draft: InvoiceRecord, fields: dict[str, FieldReadingRecord]) -> dict[str, Any]:
     """The create request a draft stands for: what was read, and the draft's own file and user."""
     request = {name: fields[name]["value"] for name in _READ_FIELDS if name in fields}
     if "facility_id" in fields:
@@ -162,15 +174,15 @@ def _request(draft: dict[str, Any], fields: dict[str, dict[str, Any]]) -> dict[s
     return request
 
 
-def _caller(organization: UUID, draft: dict[str, Any]) -> Caller:
+def _caller(organization: UUID, draft: InvoiceRecord) -> Caller:
     """Who the draft is filled in for: whoever uploaded it."""
     user = draft.get("uploaded_by")
     return Caller(
-        organization_id=organization, principal=draft["created_by"], user_id=UUID(user) if user else None
+        organization_id=organization, principal=str(draft["created_by"]), user_id=UUID(user) if user else None
     )
 
 
-def _identity(invoice: dict[str, Any]) -> str | None:
+def _identity(invoice: InvoiceRecord) -> str | None:
     """What makes two bills the same bill: the supply, the supplier's number and the period."""
     if not invoice.get("invoice_id"):
         return None
@@ -178,7 +190,7 @@ def _identity(invoice: dict[str, Any]) -> str | None:
     return f"{supply}|{str(invoice['invoice_id']).casefold()}|{invoice['start_date']}|{invoice['end_date']}"
 
 
-def _duplicate(organization: UUID, invoice: dict[str, Any]) -> str | None:
+def _duplicate(organization: UUID, invoice: InvoiceRecord) -> str | None:
     """An invoice of the organization that this one repeats."""
     identity = _identity(invoice)
     if identity is None:
@@ -190,7 +202,7 @@ def _duplicate(organization: UUID, invoice: dict[str, Any]) -> str | None:
 
 
 def _fill_or_review(
-    organization: UUID, draft: dict[str, Any], bill: BillReading, extraction: dict[str, Any]
+    organization: UUID, draft: InvoiceRecord, bill: BillReading, extraction: ExtractionRecord
 ) -> str | None:
     draft = draft | {"extraction": extraction}
     try:
@@ -219,12 +231,10 @@ def _fill_or_review(
 
 
 def _prepared(
-    caller: Caller, draft: dict[str, Any], request: dict[str, Any]
-) -> tuple[tuple[UUID, UUID], dict[str, Any]]:
+    caller: Caller, draft: InvoiceRecord, request: dict[str, Any]
+) -> tuple[tuple[UUID, UUID], InvoiceRecord]:
     """The invoice item a draft becomes by the create rules (raising their BadRequest), and the
     ``(organization, facility)`` it is allocated to. It keeps the draft's id, creation and reading."""
-    from carbon_accounting.invoices.lifecycle import prepare_invoice
-
     try:
         data = InvoiceCreate.model_validate(
             {name: value for name, value in request.items() if value is not None}
@@ -245,25 +255,30 @@ def _prepared(
     }
 
 
-def _review(draft: dict[str, Any], extraction: dict[str, Any], duplicate_of: str | None = None) -> str | None:
-    changes = {
+def _review(
+    draft: InvoiceRecord, extraction: ExtractionRecord, duplicate_of: str | None = None
+) -> str | None:
+    changes: InvoiceRecord = {
         "status": str(InvoiceStatus.REVIEW),
         "extraction": extraction,
         "duplicate_of": duplicate_of,
         "file_version_id": draft.get("file_version_id"),
         "ttl": None,
     }
-    for name in ("type", "cups", "invoice_id"):  # shown (and filterable) in the review queue
-        if name in extraction["fields"]:
-            changes[name] = extraction["fields"][name]["value"]
-    written = repository.update_invoices([(draft, changes, int(draft["version"]))], clock.now())
+    fields = extraction["fields"]  # what is shown (and filterable) in the review queue:
+    for name in ("type", "cups", "invoice_id"):
+        if name in fields:
+            changes[name] = cast(str, fields[name]["value"])
+    written = repository.update_invoices(
+        [repository.InvoiceUpdate(draft, changes, int(draft["version"]))], clock.now()
+    )
     return str(InvoiceStatus.REVIEW) if written else None
 
 
 # ------------------------------------------------------------------ completing a review
 
 
-def complete(caller: Caller, draft: dict[str, Any], changes: dict[str, Any]) -> Invoice:
+def complete(caller: Caller, draft: InvoiceRecord, changes: dict[str, Any]) -> Invoice:
     """PATCH of a draft in review (its If-Match already checked): what was read, with the request's
     fields, by the create rules; the invoice goes to ``loading``. ``{"status": "active"}`` alone
     accepts what was read as it is."""

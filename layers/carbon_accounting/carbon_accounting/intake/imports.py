@@ -1,7 +1,7 @@
 """Bulk import jobs: announced by the API, uploaded straight to S3, run by the importer.
 
 ``POST /v1/invoices/bulk`` records a ``pending`` job and answers a presigned POST for its CSV; the
-upload's ``Object Created`` event starts the importer (``invoices.bulk``), which moves the job to
+upload's ``Object Created`` event starts the importer (``intake.bulk``), which moves the job to
 ``processing`` and then ``completed``, ``completed_with_errors`` or ``failed``. A job whose import
 stopped for good (every retry of its event failed) is failed by the daily run, saying how far it got
 (``fail_abandoned_import``): a job always ends.
@@ -22,6 +22,7 @@ from carbon_accounting.models import (
     ImportStatus,
     PresignedPost,
 )
+from carbon_accounting.repository.records import ImportJobRecord
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -102,7 +103,7 @@ def fail_abandoned_import(organization_id: UUID, job_id: UUID, written_before: s
         f"The import stopped after {processed:,}{of_total} rows and was not resumed: the first {processed:,} "
         f"were imported ({created:,} created, {refused:,} refused); import the rest from a new file"
     )
-    changes = {"status": str(ImportStatus.FAILED), "detail": detail}
+    changes: ImportJobRecord = {"status": str(ImportStatus.FAILED), "detail": detail}
     written = repository.update_import_job(
         organization_id, job_id, changes, clock.now(), "processing", int(job["version"])
     )

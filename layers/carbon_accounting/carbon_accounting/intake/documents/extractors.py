@@ -19,14 +19,15 @@ import io
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from carbon_accounting import aws, storage
-from carbon_accounting.documents.reading import Line, lines_of
+from carbon_accounting.intake.documents.bill_text import Line, lines_of
 from carbon_accounting.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_textract import TextractClient
+    from mypy_boto3_textract.type_defs import BlockTypeDef, S3ObjectTypeDef
 
 MAX_PAGES = 20
 MAX_PAGE_CHARACTERS = 20_000
@@ -101,16 +102,19 @@ class Textract:
         self.sleep = sleep
 
     def lines(self, key: str, version_id: str | None) -> list[Line]:
-        location: dict[str, Any] = {"Bucket": get_settings().bucket_name, "Name": key}
+        location: S3ObjectTypeDef = {"Bucket": get_settings().bucket_name, "Name": key}
         if version_id:
             location["Version"] = version_id
         job = textract().start_document_analysis(
             DocumentLocation={"S3Object": location}, FeatureTypes=["FORMS"]
         )["JobId"]
-        blocks: list[dict[str, Any]] = []
+        blocks: list[BlockTypeDef] = []
         token: str | None = None
         while True:
-            answer = textract().get_document_analysis(JobId=job, **({"NextToken": token} if token else {}))
+            if token:
+                answer = textract().get_document_analysis(JobId=job, NextToken=token)
+            else:
+                answer = textract().get_document_analysis(JobId=job)
             status = answer["JobStatus"]
             if status == "IN_PROGRESS":
                 if self.time_left() < 2 * POLL_SECONDS:
@@ -127,20 +131,20 @@ class Textract:
                 return rows([block for block in blocks if block["BlockType"] == "LINE"])
 
 
-def rows(blocks: list[dict[str, Any]]) -> list[Line]:
+def rows(blocks: list[BlockTypeDef]) -> list[Line]:
     """Textract's LINE blocks as rows: on each page, top to bottom, the lines whose vertical centres
     are within half a line's height of each other joined left to right."""
     lines: list[Line] = []
-    by_page: dict[int, list[dict[str, Any]]] = {}
+    by_page: dict[int, list[BlockTypeDef]] = {}
     for block in blocks:
         by_page.setdefault(int(block.get("Page", 1)), []).append(block)
     for page in sorted(by_page):
 
-        def centre(block: dict[str, Any]) -> float:
+        def centre(block: BlockTypeDef) -> float:
             box = block["Geometry"]["BoundingBox"]
             return box["Top"] + box["Height"] / 2
 
-        current: list[dict[str, Any]] = []
+        current: list[BlockTypeDef] = []
         for block in sorted(by_page[page], key=centre):
             box = block["Geometry"]["BoundingBox"]
             if current and abs(centre(block) - centre(current[0])) > box["Height"] / 2:
@@ -152,7 +156,7 @@ def rows(blocks: list[dict[str, Any]]) -> list[Line]:
     return lines
 
 
-def _row(page: int, blocks: list[dict[str, Any]]) -> list[Line]:
+def _row(page: int, blocks: list[BlockTypeDef]) -> list[Line]:
     ordered = sorted(blocks, key=lambda block: block["Geometry"]["BoundingBox"]["Left"])
     text = "   ".join(block["Text"] for block in ordered)
     confidence = min(float(block["Confidence"]) for block in ordered) / 100

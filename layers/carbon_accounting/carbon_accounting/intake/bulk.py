@@ -1,6 +1,6 @@
 """The bulk importer: a job's CSV becomes invoices, each row held to exactly the rules of the API.
 
-Every row is read into a create request and goes through ``lifecycle.prepare_invoice``, the same
+Every row is read into a create request and goes through ``rules.prepare_invoice``, the same
 checks as ``POST /api/v1/invoices``; a row that breaks one is reported, never dropped. Valid rows
 are written ``loading`` (so the calculator computes them) in chunks: one TransactWriteItems holds a
 chunk's invoices and the job's progress past them, conditional on the progress before it. So a
@@ -18,15 +18,16 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from carbon_accounting import clock, emissions, imports, repository, storage
+from carbon_accounting import clock, emissions, repository, storage
 from carbon_accounting.errors import ApiError, BadRequest
-from carbon_accounting.invoices import lifecycle
+from carbon_accounting.intake import imports
+from carbon_accounting.invoices import rules
 from carbon_accounting.invoices.models import InvoiceCreate
 from carbon_accounting.models import (
     Caller,
@@ -36,6 +37,7 @@ from carbon_accounting.models import (
     Organization,
     RowError,
 )
+from carbon_accounting.repository.records import ImportJobRecord, RowErrorRecord
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class BadFile(Exception):
 class Row:
     number: int  # the spreadsheet row: the header is row 1
     cells: list[str]
-    prepared: lifecycle.Prepared | None = None
+    prepared: rules.Prepared | None = None
     errors: list[RowError] = field(default_factory=list)
 
     def fail(self, column: str | None, code: str, detail: str) -> None:
@@ -227,7 +229,7 @@ def check_row(caller: Caller, columns: list[str], row: Row, reads: CachedReads) 
     try:
         # A CSV cell is text: numbers are read from it (strict=False), then held to the same bounds.
         data = InvoiceCreate.model_validate(_request(columns, row, caller.organization_id), strict=False)
-        row.prepared = lifecycle.prepare_invoice(caller, data, caller.user_id, reads)
+        row.prepared = rules.prepare_invoice(caller, data, caller.user_id, reads)
     except ValidationError as invalid:
         for error in invalid.errors():
             name = str(error["loc"][0]) if error["loc"] else None
@@ -242,10 +244,10 @@ def check_row(caller: Caller, columns: list[str], row: Row, reads: CachedReads) 
 # ------------------------------------------------------------------ writing
 
 
-def _progress(rows: list[Row], end: int) -> dict[str, Any]:
+def _progress(rows: list[Row], end: int) -> ImportJobRecord:
     """The job's counters once the first ``end`` rows are processed (absolute values: idempotent)."""
     done = rows[:end]
-    errors = [error.model_dump() for row in done for error in row.errors][:ERRORS_SHOWN]
+    errors = [cast(RowErrorRecord, error.model_dump()) for row in done for error in row.errors][:ERRORS_SHOWN]
     return {
         "rows_processed": end,
         "rows_created": sum(row.prepared is not None for row in done),
@@ -258,7 +260,8 @@ def _chunks(rows: list[Row], start: int) -> list[tuple[int, int]]:
     """``(start, end)`` row ranges from ``start`` on, each written in one transaction."""
     ranges, begin, invoices = [], start, 0
     for index in range(start, len(rows)):
-        size = len(rows[index].prepared.invoices) if rows[index].prepared else 0
+        prepared = rows[index].prepared
+        size = len(prepared.invoices) if prepared else 0
         if invoices + size > CHUNK_INVOICES or index - begin >= CHUNK_ROWS:
             ranges.append((begin, index))
             begin, invoices = index, 0
@@ -307,7 +310,7 @@ def run_import(key: str, version_id: str | None) -> ImportStatus | None:
             return None
         return ImportStatus(current["status"])  # finished: a repeated event
 
-    def finish(changes: dict[str, Any]) -> ImportStatus:
+    def finish(changes: ImportJobRecord) -> ImportStatus:
         repository.update_import_job(organization_id, job_id, changes, clock.now(), ImportStatus.PROCESSING)
         return ImportStatus(changes["status"])
 
@@ -327,10 +330,10 @@ def run_import(key: str, version_id: str | None) -> ImportStatus | None:
 def _import(
     organization_id: UUID,
     job_id: UUID,
-    job: dict[str, Any],
+    job: ImportJobRecord,
     key: str,
     version_id: str | None,
-    finish: Callable[[dict[str, Any]], ImportStatus],
+    finish: Callable[[ImportJobRecord], ImportStatus],
 ) -> ImportStatus | None:
     columns, rows = _read(key, version_id)
     caller = Caller(organization_id=organization_id, principal=job["created_by"], user_id=job.get("user_id"))
