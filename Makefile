@@ -12,13 +12,14 @@ SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test bench fuzz lint build deploy admin token recalculate openapi browser clean
+.PHONY: dev test bench fuzz lint typecheck build deploy admin token recalculate openapi browser clean
 
 dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT); PERSIST=1 keeps its table in .local/
 	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED) $(if $(PERSIST),--persist)
 
-test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed browser ## Lint and run every test
+test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/.installed browser ## Lint, type check and run every test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
 bench: $(VENV)/.installed node_modules/.installed ## Benchmarks (cold starts, warm path, engine, DynamoDB per call and write cost, bulk import, recalculation, monthly cost, package size): writes docs/benchmarks.md
@@ -30,6 +31,9 @@ fuzz: $(VENV)/.installed ## schemathesis for 15 minutes against a fresh demo sta
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
+
+typecheck: $(VENV)/.installed ## mypy, strict, over the layer and the functions (pyproject.toml's [tool.mypy])
+	$(VENV)/bin/mypy
 
 build: $(SAM_VENV)/.installed ## sam build (what `make deploy` ships)
 	$(SAM_VENV)/bin/sam build
