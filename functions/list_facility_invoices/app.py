@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.invoices import listing
-from carbon_accounting.invoices.models import FacilityInvoicePage
 
 app = create_app()
 EARLIEST, LATEST = listing.EARLIEST_TIMESTAMP, listing.LATEST_TIMESTAMP
@@ -44,7 +43,7 @@ def list_facility_invoices(
             json_schema_extra={"pattern": listing.SORT_BY_PATTERN},
         ),
     ] = None,
-) -> FacilityInvoicePage:
+) -> listing.FacilityInvoicePage:
     return listing.list_facility_invoices(
         caller,
         facility_id,

@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.invoices import listing
-from carbon_accounting.invoices.models import InvoicePage
 from carbon_accounting.models import InvoiceStatus, IsoDate
 
 app = create_app()
@@ -34,7 +33,7 @@ def list_invoices(
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 10,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
-) -> InvoicePage:
+) -> listing.InvoicePage:
     filters = listing.InvoiceFilters(
         types=tuple(type or ()),
         statuses=tuple(str(value) for value in status or ()),

@@ -99,7 +99,7 @@ def _activity(invoice: InvoiceRecord) -> emissions.Activity:
         unit_id=UUID(invoice["unit_id"]),
         start_date=date.fromisoformat(invoice["start_date"]),
         end_date=date.fromisoformat(invoice["end_date"]),
-        country=str(invoice["country"]),
+        country=invoice["country"],
         facility_fuel_id=uuid_or_none(invoice.get("facility_fuel_id")),
         supplier_id=uuid_or_none(invoice.get("supplier_id")),
         custom_factor=_custom_factor(invoice),

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from carbon_accounting import clock, repository
 from carbon_accounting.errors import BadRequest, Conflict, InvoiceNotFound, VersionConflict
-from carbon_accounting.intake.documents import drafts
 from carbon_accounting.invoices import rules
 from carbon_accounting.invoices.models import (
     Invoice,
@@ -147,6 +146,9 @@ def update_invoice(
     if expected is not None and expected != version:
         raise VersionConflict(version)
     if is_draft(item):  # read from a document and not filled in yet: the PATCH completes it
+        # Imported where used: the document machinery is no part of a create's or an edit's cold start.
+        from carbon_accounting.intake.documents import drafts
+
         return drafts.complete(caller, item, update.changes())
     if update.type is not None and update.type != item["type"]:
         raise BadRequest("An invoice's type cannot change: create another", "FIELD_NOT_ALLOWED", "type")

@@ -23,17 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
+from pydantic import Field
+
 from carbon_accounting import cursor, emissions, repository
+from carbon_accounting.base import Model
 from carbon_accounting.errors import BadRequest, FacilityNotFound
 from carbon_accounting.files import linked
-from carbon_accounting.invoices.models import (
-    MAX_PERIOD_DAYS,
-    CastedInvoice,
-    FacilityInvoicePage,
-    InvoicePage,
-    parse_invoice,
-)
-from carbon_accounting.models import Caller, InvoiceStatus
+from carbon_accounting.invoices.models import MAX_PERIOD_DAYS, Invoice, InvoiceCommon, parse_invoice
+from carbon_accounting.models import Caller, CustomEmissionFactor, InvoiceStatus
 from carbon_accounting.repository.records import InvoiceRecord
 from carbon_accounting.rollups.contribution import counts_sk, invoice_counts
 
@@ -44,6 +41,56 @@ DEEPEST = 10_000  # page * size: the deepest page=N reaches
 LISTED_TYPES = frozenset({*emissions.InvoiceType, "wastes", "waste_water_treatment"})
 FILTERABLE = frozenset({"status", "type", "supplier_id", "facility_fuel_id", "cups", "invoice_id"})
 SORTABLE = frozenset({"start_date", "end_date", "created_at", "co2e", "quantity", "invoice_id"})
+
+
+class UnitRef(Model):
+    id: UUID
+    name: str
+    type: str
+
+
+class SupplierRef(Model):
+    id: UUID
+    name: str
+    country: str
+
+
+class FuelRef(Model):
+    id: UUID
+    name: str
+    fuel_type: str
+
+
+class UserRef(Model):
+    id: UUID
+    email: str
+
+
+class CastedInvoice(InvoiceCommon):
+    """An invoice as the facility list shows it: every type's fields, flat, with the objects they name."""
+
+    type: str
+    # The public list's contract shows the share as text, e.g. "0.6" (the invoice's is a number).
+    percentage: str  # type: ignore[assignment]
+    unit: UnitRef | None = None
+    supplier_id: UUID | None = None
+    supplier: SupplierRef | None = None
+    facility_fuel_id: UUID | None = None
+    facility_fuel: FuelRef | None = None
+    toc: str | None = None
+    custom_emission_factor_id: UUID | None = None
+    custom_emission_factor: CustomEmissionFactor | None = None
+    certified_quantity: float | None = None
+    user: UserRef | None = None
+
+
+class FacilityInvoicePage(Model):
+    page: int
+    size: int
+    total: int
+    total2: int
+    total_general: int
+    items: list[CastedInvoice]
 
 
 def _either(names: frozenset[str]) -> str:
@@ -297,6 +344,18 @@ class InvoiceFilters:
     def fingerprint(self) -> str:
         """What a cursor must have been issued for: the same filters and sort."""
         return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+
+
+class InvoicePage(Model):
+    items: list[Invoice]
+    total: int | None = Field(
+        description="The invoices matching: null when the filters are not ones the counts keep (dates, "
+        "facility, invoice number, CUPS, supplier) and this page is not the last; page on with next_token"
+    )
+    page: int
+    size: int
+    pages: int | None
+    next_token: str | None = None
 
 
 def list_invoices(

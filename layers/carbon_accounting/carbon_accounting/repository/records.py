@@ -12,8 +12,6 @@ Facilities, organizations, users, API keys and custom emission factors are store
 models (``carbon_accounting.models``) and read back into them: those models are their records.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal, Required, TypedDict
@@ -178,7 +176,7 @@ class InvoiceRecord(TypedDict, total=False):
     file_version_id: str | None
     # where: the facility and its location, as its grid factors are chosen by
     facility_id: str | None
-    country: str | None
+    country: str  # of every invoice with a facility (absent from a parent and a draft)
     subdivision: str | None
     postal_code: str | None
     facility_percentages: list[ShareRecord] | None

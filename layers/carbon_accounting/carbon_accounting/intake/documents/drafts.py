@@ -3,7 +3,7 @@
 
 ``announce_document`` records the draft (its id is final) with the file it will be read from, and
 gives the presigned POST. Once the upload check passes the file, the table's stream runs
-``on_file_change``: the document is read (``documents.extractors``, ``documents.extraction``), and
+``on_file_change``: the document is read (``extractors``, ``extraction``), and
 the draft is filled in with the create rules (``invoices.rules.prepare_invoice``) or sent to
 review. Every step is conditional on the draft being as read, so a redelivered record, a second
 upload through the same POST or a racing PATCH or DELETE changes nothing twice.
@@ -52,8 +52,15 @@ logger = logging.getLogger(__name__)
 _PENDING_SECONDS = files.PENDING_DAYS * 86400
 # The fields of a create request a document's reading may give.
 _READ_FIELDS = (
-    *("type", "start_date", "end_date", "base_quantity", "unit_id", "cups", "supplier_id"),
-    *("invoice_id", "facility_fuel_id"),
+    "type",
+    "start_date",
+    "end_date",
+    "base_quantity",
+    "unit_id",
+    "cups",
+    "supplier_id",
+    "invoice_id",
+    "facility_fuel_id",
 )
 
 
