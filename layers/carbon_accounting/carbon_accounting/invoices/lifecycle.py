@@ -150,9 +150,18 @@ def update_invoice(
         from carbon_accounting.intake.documents import drafts
 
         return drafts.complete(caller, item, update.changes())
+    changes = _changes(caller, item, update)
+    if not changes:
+        return parse_invoice(item)
+    return parse_invoice(_write(caller, item, changes, version))
+
+
+def _changes(caller: Caller, item: InvoiceRecord, update: InvoiceUpdate) -> InvoiceRecord:
+    """What the update changes of a stored invoice, held to the rules of creation: a status on its
+    own, or fields (re-checked together with what is stored), a move to another facility, and the
+    return to ``loading`` when an emission field changed."""
     if update.type is not None and update.type != item["type"]:
         raise BadRequest("An invoice's type cannot change: create another", "FIELD_NOT_ALLOWED", "type")
-
     requested = update.changes()
     requested.pop("type", None)
     status = requested.pop("status", None)
@@ -182,11 +191,14 @@ def update_invoice(
             "error_messages": [],
             "pending_reason": reason or str(HistoryReason.EDITED),
         }
-    if not changes:
-        return parse_invoice(item)
     if "base_quantity" in changes:  # single invoices and distributed parents hold the whole quantity
         changes["quantity"] = changes["base_quantity"]
+    return changes
 
+
+def _write(caller: Caller, item: InvoiceRecord, changes: InvoiceRecord, version: int) -> InvoiceRecord:
+    """Write the changes, a distributed invoice's children following in the same transaction; the
+    invoice as written. 404 or 412 when it was deleted or changed since it was read."""
     updates = [repository.InvoiceUpdate(item, changes, version)]
     children = repository.get_invoices((UUID(org), UUID(child)) for org, child in item.get("children", []))
     for child in children:
@@ -197,11 +209,11 @@ def update_invoice(
         updates.append(repository.InvoiceUpdate(child, child_changes, None))
     written = repository.update_invoices(updates, clock.now())
     if written is None:  # deleted or changed since it was read (a racing DELETE or PATCH)
-        current = repository.get_invoice(caller.organization_id, invoice_id)
+        current = repository.get_invoice(caller.organization_id, UUID(item["id"]))
         if current is None:
             raise InvoiceNotFound()
         raise VersionConflict(int(current["version"]))
-    return parse_invoice(written[0])
+    return written[0]
 
 
 def _revalidated(request: dict[str, Any]) -> InvoiceCreate:
