@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Required, TypedDict
+from typing import TYPE_CHECKING, Required, TypedDict
 from urllib.parse import quote
 
 from carbon_accounting import aws, clock
@@ -81,18 +81,6 @@ def presigned_upload(key: str, content_type: str, max_bytes: int) -> Upload:
     return Upload(post["url"], post["fields"], expires_at)
 
 
-def download_url(key: str, version_id: str | None, file_name: str) -> str:
-    """A presigned GET of one object version, offered as ``file_name`` (valid 15 minutes)."""
-    params: dict[str, Any] = {
-        "Bucket": get_settings().bucket_name,
-        "Key": key,
-        "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(file_name, safe='')}",
-    }
-    if version_id:
-        params["VersionId"] = version_id
-    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
-
-
 class _Version(TypedDict, total=False):
     """An object's bucket, key and (when given) version, as S3's calls take them."""
 
@@ -106,6 +94,13 @@ def _version(key: str, version_id: str | None) -> _Version:
     if version_id:
         version["VersionId"] = version_id
     return version
+
+
+def download_url(key: str, version_id: str | None, file_name: str) -> str:
+    """A presigned GET of one object version, offered as ``file_name`` (valid 15 minutes)."""
+    disposition = f"attachment; filename*=UTF-8''{quote(file_name, safe='')}"
+    params = {**_version(key, version_id), "ResponseContentDisposition": disposition}
+    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
 
 
 def head(key: str, version_id: str | None = None) -> StoredObject | None:

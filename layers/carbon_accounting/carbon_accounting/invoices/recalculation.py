@@ -399,14 +399,14 @@ def _new_run() -> RecalculationJobRecord:
             if changed_at > 1:
                 where = repository.stale_range(invoice_type, years, changed_at)
                 steps.append({"partition": where.partition, "below": where.below, "release": changed_at})
-    run: RecalculationJobRecord = {
+    fresh: RecalculationJobRecord = {
         "id": str(uuid.uuid4()),
         "status": str(JobStatus.QUEUED),
         "started_at": clock.text(now),
         "steps": steps,
         "cursor": {"step": 0},
     }
-    return run | cast(RecalculationJobRecord, dict.fromkeys(_RUN_COUNTS, 0))
+    return fresh | cast(RecalculationJobRecord, dict.fromkeys(_RUN_COUNTS, 0))
 
 
 def _scheduled_page(job: RecalculationJobRecord) -> RecalculationJobRecord:
@@ -429,9 +429,11 @@ def _scheduled_page(job: RecalculationJobRecord) -> RecalculationJobRecord:
         else:
             counts = _refresh(keys, int(step["release"]))
         cursor = {"step": index, "after": after} if after else {"step": index + 1}
-    done = cast(Mapping[str, int], job)
+    so_far = cast(Mapping[str, int], job)
     changes: RecalculationJobRecord = {"cursor": cursor}
-    changes |= cast(RecalculationJobRecord, {name: int(done.get(name, 0)) + counts[name] for name in counts})
+    changes |= cast(
+        RecalculationJobRecord, {name: int(so_far.get(name, 0)) + counts[name] for name in counts}
+    )
     if int(cursor["step"]) >= len(steps):
         changes |= {"status": str(JobStatus.COMPLETED), "finished_at": clock.now()}
     return changes

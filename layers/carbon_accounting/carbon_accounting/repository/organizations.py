@@ -25,6 +25,7 @@ from carbon_accounting.repository.table import (
     item_key,
     org_pk,
     put_new,
+    put_new_action,
     query,
     to_item,
     transact,
@@ -164,13 +165,7 @@ def rotate_api_key(old: ApiKey, new: ApiKey, old_expires_at: str) -> bool:
     try:
         transact(
             [
-                {
-                    "Put": {
-                        "TableName": get_settings().table_name,
-                        "Item": to_item(_api_key_item(new)),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
+                put_new_action(to_item(_api_key_item(new))),
                 {
                     "Update": {
                         "TableName": get_settings().table_name,
