@@ -53,6 +53,16 @@ _FACILITY_LINKS = {
         {**_FACILITY, "header.if-match": "$response.header.ETag"},
     ),
     "ListFacilityInvoices": ("GET /api/v1/invoices/casted/facility/{facility_id}", _FACILITY),
+    "ListSupplyPoints": ("GET /v1/facilities/{facility_id}/supply-points", _FACILITY),
+    "CreateSupplyPoint": ("POST /v1/facilities/{facility_id}/supply-points", _FACILITY),
+}
+_SUPPLY_POINT = {"facility_id": "$response.body#/facility_id", "supply_point_id": "$response.body#/id"}
+_SUPPLY_POINT_LINKS = {
+    "GetSupplyPoint": ("GET /v1/facilities/{facility_id}/supply-points/{supply_point_id}", _SUPPLY_POINT),
+    "UpdateSupplyPoint": (
+        "PATCH /v1/facilities/{facility_id}/supply-points/{supply_point_id}",
+        {**_SUPPLY_POINT, "header.if-match": "$response.header.ETag"},
+    ),
 }
 LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
     ("POST /v1/facilities", "201"): _FACILITY_LINKS,
@@ -60,6 +70,8 @@ LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
     ("POST /v1/invoices", "201"): _INVOICE_LINKS,
     ("POST /api/v1/invoices", "201"): _INVOICE_LINKS,
     ("PATCH /v1/invoices/{invoice_id}", "200"): _INVOICE_LINKS,
+    ("POST /v1/facilities/{facility_id}/supply-points", "201"): _SUPPLY_POINT_LINKS,
+    ("PATCH /v1/facilities/{facility_id}/supply-points/{supply_point_id}", "200"): _SUPPLY_POINT_LINKS,
     ("POST /v1/invoices/bulk", "201"): {
         "GetBulkImport": ("GET /v1/invoices/bulk/{job_id}", {"job_id": "$response.body#/job_id"})
     },

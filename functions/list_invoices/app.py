@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from carbon_accounting.api import CurrentCaller, create_app, responses, serve
 from carbon_accounting.invoices import listing
 from carbon_accounting.models import InvoiceStatus, IsoDate
+from carbon_accounting.supply.models import FlagKind
 
 app = create_app()
 
@@ -23,6 +24,9 @@ def list_invoices(
     invoice_id: Annotated[str | None, Query(max_length=100, description="Contains, any case")] = None,
     cups: Annotated[list[str] | None, Query(alias="cups[]")] = None,
     supplier_id: Annotated[list[UUID] | None, Query(alias="supplier_id[]")] = None,
+    quality_flag: Annotated[
+        list[FlagKind] | None, Query(description="Invoices carrying any of these quality flags")
+    ] = None,
     sort: Annotated[
         str,
         Query(
@@ -43,6 +47,7 @@ def list_invoices(
         invoice_id=invoice_id,
         cups=tuple(cups or ()),
         supplier_ids=tuple(str(value) for value in supplier_id or ()),
+        quality_flags=tuple(quality_flag or ()),
         sort=sort,
     )
     return listing.list_invoices(caller, filters, page, size, next_token)

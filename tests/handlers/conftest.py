@@ -19,7 +19,16 @@ from tests.functions import LambdaContext, load_function
 from tests.streams import settle_rollups
 
 # The functions that read the rollups, which the table's stream keeps (UpdateRollupsFunction).
-ROLLUP_READERS = frozenset({"list_invoices", "list_facility_invoices", "emissions_summary"})
+ROLLUP_READERS = frozenset(
+    {
+        "list_invoices",
+        "list_facility_invoices",
+        "emissions_summary",
+        "get_coverage",
+        "list_supply_points",
+        "get_supply_point",
+    }
+)
 
 
 @dataclass

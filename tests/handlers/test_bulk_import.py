@@ -450,3 +450,30 @@ def test_a_finished_job_leaves_the_index_the_daily_run_reads(api):
 
     assert job["status"] == "completed_with_errors"
     assert "gsi3pk" not in _stored_job(job["job_id"])
+
+
+def test_rows_link_to_supply_points_as_the_api_does_and_say_their_reading(api):
+    point = api(
+        "create_supply_point",
+        ACME_HEADERS,
+        path={"facility_id": str(ACME_MADRID)},
+        body={"type": "electricity", "identifier": "1312345678907", "identifier_kind": "mpan"},
+    ).body
+    text = "\n".join(
+        [
+            "type,base_quantity,unit,start_date,end_date,facility_percentages,invoice_id,supply_point_id,reading",
+            f"electricity,1200,kWh,2024-01-01,2024-01-31,{ACME_MADRID}:1,MPAN-1,{point['id']},estimated",
+            f"electricity,1200,kWh,2024-02-01,2024-02-29,{ACME_MADRID}:1,MPAN-2,{GLOBEX},",
+            f"electricity,1200,kWh,2024-03-01,2024-03-31,{ACME_MADRID}:1,MPAN-3,,sometimes",
+        ]
+    )
+
+    job = run(api, text + "\n")
+
+    assert [(error["row"], error["code"]) for error in job["errors"]] == [
+        (3, "INVALID_SUPPLY_POINT"),
+        (4, "VALIDATION_ERROR"),
+    ]
+    (stored,) = [invoice for invoice in stored_invoices(ACME) if invoice.get("invoice_id") == "MPAN-1"]
+    assert (stored["supply_point_id"], stored["reading"]) == (point["id"], "estimated")
+    assert [flag["kind"] for flag in stored["quality_flags"]] == ["estimated"]

@@ -39,6 +39,7 @@ def test_every_request_example_is_accepted_on_the_demo_seed(demo, function, body
         ("create_bulk_import", examples.BULK_IMPORT, 201),
         ("request_recalculation", examples.RECALCULATION, 202),
         ("set_emission_factor_policy", examples.FACTOR_POLICY, 200),
+        ("set_coverage_settings", examples.COVERAGE_SETTINGS, 200),
     ],
 )
 def test_the_other_request_examples_are_accepted_too(demo, function, body, status):
@@ -63,6 +64,26 @@ def test_the_update_examples_apply_with_the_version_they_were_read_at(demo):
 
     assert (archived.status, archived.body["status"]) == (200, "archived")
     assert (corrected.status, corrected.body["base_quantity"]) == (200, 16000)
+
+
+def test_the_supply_point_examples_register_madrids_water_meter_and_name_its_cups(demo):
+    madrid = {"facility_id": examples.MADRID}
+    cups = invoke("list_supply_points", DEMO_HEADERS, path=madrid).body["items"][0]
+
+    created = invoke("create_supply_point", DEMO_HEADERS, path=madrid, body=examples.SUPPLY_POINT)
+    named = invoke(
+        "update_supply_point",
+        DEMO_HEADERS | {"if-match": f'"{cups["version"]}"'},
+        path=madrid | {"supply_point_id": cups["id"]},
+        body=examples.SUPPLY_POINT_UPDATE,
+    )
+
+    assert created.status == 201
+    assert (named.status, named.body["name"], named.body["identifier_kind"]) == (
+        200,
+        examples.SUPPLY_POINT_UPDATE["name"],
+        "cups",
+    )
 
 
 def test_every_operation_with_a_body_shows_an_example_of_it():

@@ -42,6 +42,7 @@ SECRETS = [
     "iso-secret.csv",
     "Madrid Office",
     "ana@acme.test",
+    "ISO Secret Meter",
 ]
 
 
@@ -64,7 +65,13 @@ def a_objects() -> dict[str, str]:
     ).body
     job = invoke("create_bulk_import", A_HEADERS, body={"file_name": "iso-secret.csv"})
     recalculation = invoke("request_recalculation", A_HEADERS, body={"invoice_ids": [invoice.body["id"]]})
-    assert {invoice.status, factor.status, job.status, recalculation.status} <= {201, 202}
+    point = invoke(
+        "create_supply_point",
+        A_HEADERS,
+        path={"facility_id": str(ACME_MADRID)},
+        body={"type": "water", "identifier": "ISO-1", "identifier_kind": "meter", "name": "ISO Secret Meter"},
+    )
+    assert {invoice.status, factor.status, job.status, recalculation.status, point.status} <= {201, 202}
     return {
         "invoice_id": invoice.body["id"],
         "facility_id": str(ACME_MADRID),
@@ -72,6 +79,7 @@ def a_objects() -> dict[str, str]:
         "import_job": job.body["job_id"],
         "recalculation_job": recalculation.body["job_id"],
         "factor": factor.body["id"],
+        "supply_point_id": point.body["id"],
     }
 
 
@@ -98,6 +106,8 @@ def _body(route, objects: dict[str, str]) -> Any:
         return electricity()  # A's facility, in A
     if function == "request_recalculation":
         return {"invoice_ids": [objects["invoice_id"]]}
+    if function == "update_supply_point":
+        return {"name": "taken over"}
     if function in ("update_invoice", "update_facility"):
         return {"name": "taken over"} if function == "update_facility" else {"base_quantity": 1}
     return None  # the sample event's, in events/
@@ -112,6 +122,11 @@ def a_state(objects: dict[str, str]) -> list[Any]:
         invoke("get_bulk_import", A_HEADERS, path={"job_id": objects["import_job"]}),
         invoke("list_custom_emission_factors", A_HEADERS),
         invoke("get_emission_factor_policy", A_HEADERS),
+        invoke(
+            "get_supply_point",
+            A_HEADERS,
+            path={"facility_id": objects["facility_id"], "supply_point_id": objects["supply_point_id"]},
+        ),
     ]
     return [(read.status, _without_links(read.body)) for read in reads]
 

@@ -115,6 +115,7 @@ def test_table_definition_creates_the_table_in_moto(real_stack):
         "gsi2",
         "gsi3",
         "gsi4",
+        "gsi5",
     }
     assert table["StreamSpecification"]["StreamEnabled"] is True
 

@@ -171,3 +171,23 @@ def test_a_hostile_document_is_bounded_in_what_is_read_and_what_is_kept():
     assert all(len(line.text) <= bill_text.MAX_LINE_CHARACTERS for line in lines(long_line))
     stored = bill.as_stored()
     assert len(stored["problems"]) == 21 and stored["problems"][-1].startswith("... and ")
+
+
+@pytest.mark.parametrize(
+    ("printed", "reading"),
+    [
+        ("Lectura estimada: 12.345 kWh", "estimated"),
+        ("Consumo estimado 905 kWh", "estimated"),
+        ("Present reading 04512 (E)", "estimated"),
+        ("Estimated reading 04512", "estimated"),
+        ("Lectura real: 12.345 kWh", "actual"),
+        ("Actual reading 04512", "actual"),
+        ("Energía (E) activa", None),  # (E) marks a reading, a number before it
+    ],
+)
+def test_the_bill_says_whether_its_reading_was_estimated(printed, reading):
+    bill = read_bill(
+        lines("Factura de electricidad", "Periodo de facturación: 01/11/2024 - 30/11/2024", printed)
+    )
+
+    assert bill.fields.get("reading", {}).get("value") == reading

@@ -43,6 +43,15 @@ DISTRIBUTED_INVOICE: dict[str, Any] = {
     ],
 }
 
+SUPPLY_POINT: dict[str, Any] = {
+    "type": "water",
+    "identifier": "CYBLE-20-114477",
+    "identifier_kind": "meter",
+    "name": "Water main",
+}
+SUPPLY_POINT_UPDATE: dict[str, Any] = {"name": "Madrid office, main incomer"}
+COVERAGE_SETTINGS: dict[str, Any] = {"stale_after_months": 2}
+
 # PATCH: the README archives Lyon with If-Match "1", and corrects an invoice's quantity.
 FACILITY_UPDATE: dict[str, Any] = {"status": "archived"}
 INVOICE_UPDATE: dict[str, Any] = {"base_quantity": 16000}
@@ -185,6 +194,9 @@ INVOICE_ANSWER: dict[str, Any] = {
     "methodology_version": "3",
     "extraction": None,
     "duplicate_of": None,
+    "supply_point_id": "d0604800-ac68-5eed-aa59-ea607ca2f754",
+    "reading": None,
+    "quality_flags": [],
     "version": 2,
     "type": "electricity",
     "supplier_id": None,

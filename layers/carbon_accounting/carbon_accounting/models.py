@@ -438,6 +438,7 @@ class Organization(Model):
     parent_id: UUID | None = None
     ancestors: list[UUID] = Field(default_factory=list, description="parent first, root last")
     emission_factor_policy: FactorPolicy = FactorPolicy.LATEST
+    stale_after_months: int = 3  # supply.models.CoverageSettings bounds it
 
     @property
     def lineage(self) -> list[UUID]:

@@ -57,6 +57,8 @@ COLUMNS = (
     "toc",
     "certified_quantity",
     "calorific_basis",
+    "supply_point_id",
+    "reading",
 )
 REQUIRED_COLUMNS = ("type", "base_quantity", "unit", "start_date", "end_date")
 ERRORS_SHOWN = 100

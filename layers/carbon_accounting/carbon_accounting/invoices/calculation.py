@@ -39,6 +39,7 @@ from carbon_accounting.repository.records import (
     ScopePartRecord,
     YearRecord,
 )
+from carbon_accounting.supply import quality
 
 logger = Logger(child=True)
 
@@ -141,6 +142,7 @@ def _compute(invoice: InvoiceRecord) -> None:
         # repeat. The invoice ends in error saying what to do, never loading for good.
         logger.exception("Invoice could not be calculated", extra={"invoice": invoice.get("id")})
         changes = _failed([UNCALCULABLE])
+    changes["quality_flags"] = quality.flags(invoice)  # a read that fails is retried with the record
     if not _settle(invoice, changes):
         logger.info("Invoice changed since this record; skipped", extra={"invoice": invoice["id"]})
 
@@ -254,6 +256,15 @@ def _total_parent(organization_id: UUID, parent_id: UUID) -> None:
         changes["co2e_location_based"] = math.fsum(part["co2e_location_based"] for part in parts)
         changes |= _succeeded(parent, int(children[0]["scope"]), factors)
         changes["notices"] = _distinct(notice for child in children for notice in child["notices"])
+    # Its own reading's flag, and each kind its shares were flagged with, saying whose.
+    flags = {flag["kind"]: flag for flag in quality.estimated(parent.get("reading"))}
+    for child in children:
+        for flag in child.get("quality_flags") or []:
+            flags.setdefault(
+                flag["kind"],
+                {"kind": flag["kind"], "detail": f"Facility {child['facility_id']}: {flag['detail']}"},
+            )
+    changes["quality_flags"] = list(flags.values())
     # The children were computed at the release of the oldest of them, for the parent's period (a
     # child that could not be calculated at all has none).
     if all(child.get("data_release") is not None for child in children):

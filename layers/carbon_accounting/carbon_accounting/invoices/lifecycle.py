@@ -28,6 +28,8 @@ from carbon_accounting.invoices.models import (
 )
 from carbon_accounting.models import Caller, FacilityStatus, HistoryReason, InvoiceStatus
 from carbon_accounting.repository.records import InvoiceRecord, ShareRecord, is_draft
+from carbon_accounting.supply import quality
+from carbon_accounting.supply.identifiers import derived_point
 from carbon_accounting.versions import parse_if_match
 
 
@@ -113,6 +115,7 @@ def _as_request(item: InvoiceRecord) -> dict[str, Any]:
         "file_id",
         "custom_emission_factor_id",
         "calorific_basis",
+        "reading",
     ):
         request[name] = stored.get(name)
     certified = item.get("certified_quantity")
@@ -183,6 +186,10 @@ def _changes(caller: Caller, item: InvoiceRecord, update: InvoiceUpdate) -> Invo
         changes |= cast(InvoiceRecord, differing)
     if facility_id and str(facility_id) != item.get("facility_id"):
         changes |= _moved_to(caller, item, facility_id)
+    if "reading" in changes:
+        changes["quality_flags"] = quality.with_reading(item.get("quality_flags") or [], changes["reading"])
+    if _LINKING & (update.model_fields_set | changes.keys()):
+        changes |= _relinked(item, changes, requested.get("supply_point_id"))
     if _EMISSION_FIELDS & changes.keys():
         # An invoice edited before its calculation keeps the reason it was waiting for (created...).
         reason = item.get("pending_reason") if item["status"] == InvoiceStatus.LOADING else None
@@ -196,6 +203,34 @@ def _changes(caller: Caller, item: InvoiceRecord, update: InvoiceUpdate) -> Invo
     return changes
 
 
+# What names an invoice's supply point: a change of any of them links it again.
+_LINKING = frozenset({"supply_point_id", "cups", "facility_fuel_id", "facility_id"})
+
+
+def _relinked(item: InvoiceRecord, changes: InvoiceRecord, point_id: UUID | None) -> InvoiceRecord:
+    """A single invoice's supply point after the changes: the one named, else the one its fields
+    name. A distributed invoice's shares follow their own facilities (``_write``)."""
+    if item.get("children"):
+        if point_id is not None:
+            raise BadRequest(
+                "A supply point is inside one facility: a distributed invoice cannot name one",
+                "INVALID_SUPPLY_POINT",
+                "supply_point_id",
+            )
+        return {}
+    after = item | changes
+    facility_id = after.get("facility_id")
+    if not facility_id:
+        return {}
+    if point_id is not None:  # a single invoice is stored in its facility's organization
+        facility = repository.get_facility(UUID(item["organization_id"]), UUID(facility_id))
+        if facility is None:
+            raise InvoiceNotFound()
+        return {"supply_point_id": rules.linked_point(facility, point_id, after)}
+    derived = derived_point(facility_id, after)
+    return {"supply_point_id": derived.id if derived else None}
+
+
 def _write(caller: Caller, item: InvoiceRecord, changes: InvoiceRecord, version: int) -> InvoiceRecord:
     """Write the changes, a distributed invoice's children following in the same transaction; the
     invoice as written. 404 or 412 when it was deleted or changed since it was read."""
@@ -206,6 +241,13 @@ def _write(caller: Caller, item: InvoiceRecord, changes: InvoiceRecord, version:
         child_changes.pop("facility_percentages", None)
         if "base_quantity" in changes:
             child_changes["quantity"] = float(changes["base_quantity"]) * float(child["percentage"])
+        if "reading" in changes:
+            child_changes["quality_flags"] = quality.with_reading(
+                child.get("quality_flags") or [], changes["reading"]
+            )
+        if _LINKING & changes.keys():  # each share is its own facility's supply point's
+            derived = derived_point(child["facility_id"] or "", child | child_changes)
+            child_changes["supply_point_id"] = derived.id if derived else None
         updates.append(repository.InvoiceUpdate(child, child_changes, None))
     written = repository.update_invoices(updates, clock.now())
     if written is None:  # deleted or changed since it was read (a racing DELETE or PATCH)

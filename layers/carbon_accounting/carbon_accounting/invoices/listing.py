@@ -309,6 +309,7 @@ class InvoiceFilters:
     invoice_id: str | None = None
     cups: tuple[str, ...] = ()
     supplier_ids: tuple[str, ...] = ()
+    quality_flags: tuple[str, ...] = ()
     sort: str = "-start_date"
 
     def matches(self, item: InvoiceRecord) -> bool:
@@ -328,6 +329,10 @@ class InvoiceFilters:
             )
             and (not self.cups or item.get("cups") in self.cups)
             and (not self.supplier_ids or item.get("supplier_id") in self.supplier_ids)
+            and (
+                not self.quality_flags
+                or any(flag["kind"] in self.quality_flags for flag in item.get("quality_flags") or [])
+            )
         )
 
     def counted(self) -> bool:
@@ -339,6 +344,7 @@ class InvoiceFilters:
             or self.invoice_id
             or self.cups
             or self.supplier_ids
+            or self.quality_flags
         )
 
     def fingerprint(self) -> str:
@@ -350,7 +356,8 @@ class InvoicePage(Model):
     items: list[Invoice]
     total: int | None = Field(
         description="The invoices matching: null when the filters are not ones the counts keep (dates, "
-        "facility, invoice number, CUPS, supplier) and this page is not the last; page on with next_token"
+        "facility, invoice number, CUPS, supplier, quality flag) and this page is not the last; page on "
+        "with next_token"
     )
     page: int
     size: int
@@ -380,6 +387,7 @@ def list_invoices(
         return repository.organization_invoices(
             caller.organization_id,
             statuses=filters.statuses,
+            flagged=bool(filters.quality_flags),
             starting_from=earliest_start(filters.start_date.isoformat() if filters.start_date else None),
             starting_until=filters.end_date.isoformat() if filters.end_date else None,
             descending=descending if index_order else True,

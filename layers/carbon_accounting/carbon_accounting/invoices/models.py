@@ -40,6 +40,8 @@ from carbon_accounting.models import (
     text,
 )
 from carbon_accounting.repository.records import InvoiceRecord
+from carbon_accounting.supply.identifiers import point_of
+from carbon_accounting.supply.models import QualityFlag
 
 Reference = Annotated[str, *text(100)]
 CalorificBasisField = Annotated[
@@ -60,6 +62,19 @@ DisplayName = Annotated[
 ]
 
 
+Reading = Annotated[
+    Literal["actual", "estimated"],
+    Field(description="How the bill's meter reading was taken; estimated flags the invoice (quality_flags)"),
+]
+SupplyPointLink = Annotated[
+    UUID,
+    Field(
+        description="A supply point of the invoice's one facility (GET /v1/facilities/{facility_id}/"
+        "supply-points). Absent: its cups names one, else its facility's implicit one of its type and fuel"
+    ),
+]
+
+
 class FacilityPercentage(RequestModel):
     organization_id: UUID
     facility_id: UUID
@@ -73,16 +88,18 @@ class FacilityPercentage(RequestModel):
 # Every type takes an attachment (file_id or file_url).
 FIELDS_BY_TYPE: dict[InvoiceType, tuple[frozenset[str], frozenset[str]]] = {
     InvoiceType.ELECTRICITY: (
-        frozenset({"supplier_id", "cups", "custom_emission_factor_id", "certified_quantity"}),
+        frozenset(
+            {"supplier_id", "cups", "custom_emission_factor_id", "certified_quantity", "supply_point_id"}
+        ),
         frozenset(),
     ),
     InvoiceType.HEAT: (
-        frozenset({"supplier_id", "custom_emission_factor_id", "calorific_basis"}),
+        frozenset({"supplier_id", "custom_emission_factor_id", "calorific_basis", "supply_point_id"}),
         frozenset({"facility_fuel_id"}),
     ),
-    InvoiceType.WATER: (frozenset({"supplier_id"}), frozenset()),
+    InvoiceType.WATER: (frozenset({"supplier_id", "supply_point_id"}), frozenset()),
     InvoiceType.RECHARGE: (
-        frozenset({"supplier_id", "toc", "facility_fuel_id", "custom_emission_factor_id"}),
+        frozenset({"supplier_id", "toc", "facility_fuel_id", "custom_emission_factor_id", "supply_point_id"}),
         frozenset(),
     ),
     InvoiceType.PROCESS: (frozenset(), frozenset({"custom_emission_factor_id"})),
@@ -149,6 +166,8 @@ class InvoiceCreate(RequestModel):
         "retired for this invoice, in its unit_id: market-based Scope 2 counts it at 0",
     )
     calorific_basis: CalorificBasisField | None = None
+    supply_point_id: SupplyPointLink | None = None
+    reading: Reading | None = None
 
     @model_validator(mode="after")
     def _one_way_to_name_facilities(self) -> Self:
@@ -182,6 +201,12 @@ class InvoiceUpdate(PartialUpdate):
         default=None, description="Electricity only, in the unit_id the invoice was sent in; null clears"
     )
     calorific_basis: CalorificBasisField | None = None
+    supply_point_id: SupplyPointLink | None = Field(
+        default=None,
+        description="Link the invoice to this supply point of its facility; a change of cups, "
+        "facility_fuel_id or facility_id without it links it by its fields again",
+    )
+    reading: Reading | None = None
 
 
 class ExtractedField(Model):
@@ -311,6 +336,16 @@ class InvoiceCommon(Model):
     duplicate_of: UUID | None = Field(
         default=None, description="The invoice the document repeats (same supply, number and period)"
     )
+    supply_point_id: UUID | None = Field(
+        default=None,
+        description="Its supply point (null for a distributed invoice: each facility's share has one)",
+    )
+    reading: str | None = Field(default=None, description="actual or estimated, as the bill says")
+    quality_flags: list[QualityFlag] = Field(
+        default_factory=list,
+        description="What looks wrong next to its supply point's other bills, set with its figures; never "
+        "blocks them",
+    )
     version: int
 
 
@@ -381,4 +416,7 @@ def parse_invoice(item: InvoiceRecord) -> Invoice:
 
     The union's adapter is built on first use (cold start).
     """
-    return _adapter().validate_python(linked(item if "type" in item else item | {"type": None}))
+    shown = item if "type" in item else item | {"type": None}
+    if not item.get("supply_point_id") and (point := point_of(item)):  # written before supply points
+        shown = shown | {"supply_point_id": point.id}
+    return _adapter().validate_python(linked(shown))

@@ -18,6 +18,8 @@ from carbon_accounting.invoices.models import FIELDS_BY_TYPE, MAX_PERIOD_DAYS, T
 from carbon_accounting.models import Caller, Facility, HistoryReason, InvoiceStatus
 from carbon_accounting.repository import Reads
 from carbon_accounting.repository.records import CustomFactorCopy, InvoiceRecord, ShareRecord
+from carbon_accounting.supply import points, quality
+from carbon_accounting.supply.identifiers import derived_point
 
 
 def _invoice_type(value: str) -> emissions.InvoiceType:
@@ -153,6 +155,7 @@ def checked(caller: Caller, data: InvoiceCreate, reads: Reads = repository) -> I
         "toc_id": data.toc,
         "certified_quantity": data.certified_quantity,
         "calorific_basis": data.calorific_basis,
+        "reading": data.reading,
         "original_quantity": None,
         "original_unit_id": None,
         **quantity,
@@ -182,9 +185,11 @@ def prepare_invoice(
     """
     fields = checked(caller, data, reads)
     allocations = allocate(caller, data, reads)
+    linked = _linked_point(caller, data, fields, allocations) if data.supply_point_id else None
     now = clock.now()
     common: InvoiceRecord = {
         **fields,
+        "quality_flags": quality.estimated(data.reading),
         "status": str(InvoiceStatus.LOADING),
         "pending_reason": str(HistoryReason.CREATED),
         "uploaded_by": uploader(caller, data.uploaded_by or user_id or caller.user_id, reads),
@@ -198,7 +203,9 @@ def prepare_invoice(
     parent_id = invoice_id or ids.new_id()
     if len(allocations) == 1:
         (only,) = allocations
-        invoices = [(only.facility.organization_id, _allocated(common, parent_id, only, shares, None))]
+        invoices = [
+            (only.facility.organization_id, _allocated(common, parent_id, only, shares, None, linked))
+        ]
     else:
         children = [
             (
@@ -224,6 +231,42 @@ def prepare_invoice(
     return Prepared(invoices, [(a.facility.organization_id, a.facility.id) for a in allocations])
 
 
+def _linked_point(
+    caller: Caller, data: InvoiceCreate, fields: InvoiceRecord, allocations: list[Allocation]
+) -> str:
+    """The supply point a new invoice names by ``supply_point_id`` (``linked_point``); a distributed
+    invoice cannot name one."""
+    if len(allocations) != 1:
+        raise BadRequest(
+            "A supply point is inside one facility: a distributed invoice's shares are linked to their "
+            "facilities' supply points by its cups or type",
+            "INVALID_SUPPLY_POINT",
+            "supply_point_id",
+        )
+    assert data.supply_point_id is not None
+    return linked_point(allocations[0].facility, data.supply_point_id, fields)
+
+
+def linked_point(facility: Facility, point_id: UUID, invoice: InvoiceRecord) -> str:
+    """``point_id``, if it is a supply point of the invoice's facility, of its type (and of its CUPS,
+    when it gives one); else 400 INVALID_SUPPLY_POINT."""
+    point = points.find(facility.organization_id, facility, point_id)
+    if point is None or point.type != invoice["type"]:
+        raise BadRequest(
+            f"Supply point {point_id} is not a {invoice['type']} supply point of facility {facility.id}",
+            "INVALID_SUPPLY_POINT",
+            "supply_point_id",
+        )
+    cups = invoice.get("cups")
+    if cups and point.identifier_kind == "cups" and point.identifier != cups:
+        raise BadRequest(
+            f"Supply point {point.id} is CUPS {point.identifier}, not {cups}",
+            "INVALID_SUPPLY_POINT",
+            "supply_point_id",
+        )
+    return str(point.id)
+
+
 def _text(value: UUID | None) -> str | None:
     return str(value) if value else None
 
@@ -244,12 +287,17 @@ def _allocated(
     allocation: Allocation,
     shares: list[ShareRecord] | None,
     parent_id: UUID | None,
+    supply_point_id: str | None = None,
 ) -> InvoiceRecord:
-    """A facility's invoice: a single invoice (with its one share) or a distributed invoice's child."""
+    """A facility's invoice: a single invoice (with its one share) or a distributed invoice's child,
+    linked to ``supply_point_id`` or the supply point its fields name in its facility."""
+    facility_id = str(allocation.facility.id)
+    derived = derived_point(facility_id, common)
     return {
         **common,
         "id": str(invoice_id),
-        "facility_id": str(allocation.facility.id),
+        "facility_id": facility_id,
+        "supply_point_id": supply_point_id or (derived.id if derived else None),
         **location(allocation.facility),
         "percentage": allocation.percentage,
         "quantity": float(common["base_quantity"]) * allocation.percentage,

@@ -35,14 +35,13 @@ from carbon_accounting.models import Caller, InvoiceStatus
 from carbon_accounting.rollups.contribution import (
     FACILITY_MONTH,
     MONTH,
-    SCALE,
     TOTAL,
     Window,
     facility_month_sk,
-    month_of,
     month_sk,
     monthly,
 )
+from carbon_accounting.rollups.numbers import SCALE, month_of
 
 GroupBy = Literal["facility", "type", "scope", "month"]
 _FIGURES = ("co2e", "co2e_location_based", "co2e_biomass")

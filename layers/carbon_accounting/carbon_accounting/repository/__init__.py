@@ -17,6 +17,7 @@ scoped to organization A cannot address B's items by key (docs/data-model.md has
     ORG#<org>              IDEMPOTENCY#<fn>#<md5>  an Idempotency-Key's record (carbon_accounting.idempotency)
     ORG#<org>              ROLLUP#...              counts and monthly figures (carbon_accounting.rollups)
     ORG#<org>              APPLIED#<invoice>       the last change of the invoice the rollups have applied
+    ORG#<org>              SUPPLY#<facility>#<id>  a registered supply point (carbon_accounting.supply)
     APIKEY#<sha256>        APIKEY                  credential index: the key's organization
     RECALCULATION          SCHEDULE                the scheduled recalculation's run and checkpoint
 
@@ -25,7 +26,8 @@ tells us the organization, and it can only be addressed by someone who already h
 run is the system's own.
 
 One module per aggregate (``organizations``, ``facilities``, ``invoices``, ``documents``, ``files``,
-``imports``, ``history``, ``recalculation``, ``rollups``) over ``table``, the shared core: the client,
+``imports``, ``history``, ``recalculation``, ``rollups``,
+``supply_points``) over ``table``, the shared core: the client,
 the item codec (numbers stored at a fixed precision and read back exactly, for reads and stream
 images alike), keys, paging, conditional writes and transactions. ``records`` names the shape of
 every stored item kind; every function here takes and returns those. Callers use the functions this
@@ -93,6 +95,7 @@ from carbon_accounting.repository.organizations import (
     revoke_api_key,
     rotate_api_key,
     set_factor_policy,
+    set_stale_after_months,
 )
 from carbon_accounting.repository.recalculation import (
     IndexRange,
@@ -120,6 +123,15 @@ from carbon_accounting.repository.rollups import (
     organization_rollups,
     rollup_cells,
     write_rollups,
+)
+from carbon_accounting.repository.supply_points import (
+    coverage_cells,
+    get_supply_point,
+    get_supply_point_cell,
+    put_supply_point,
+    save_supply_point,
+    stored_supply_points,
+    supply_point_cells,
 )
 from carbon_accounting.repository.table import client, stream_images
 
@@ -153,6 +165,7 @@ __all__ = [
     "changed_organizations",
     "claim_import_job",
     "client",
+    "coverage_cells",
     "create_invoices",
     "delete_invoice_history",
     "delete_invoices",
@@ -175,6 +188,8 @@ __all__ = [
     "get_rollup",
     "get_rollup_marks",
     "get_stored_recalculation",
+    "get_supply_point",
+    "get_supply_point_cell",
     "get_users",
     "index_page",
     "index_position",
@@ -198,19 +213,24 @@ __all__ = [
     "put_import_job",
     "put_organization",
     "put_recalculation",
+    "put_supply_point",
     "put_user",
     "record_api_key_use",
     "rename_organization",
     "revoke_api_key",
     "rollup_cells",
     "rotate_api_key",
+    "save_supply_point",
     "set_factor_policy",
+    "set_stale_after_months",
     "settle_file",
     "settle_invoice",
     "stale_range",
     "stale_status_index",
+    "stored_supply_points",
     "stream_images",
     "stuck_ranges",
+    "supply_point_cells",
     "update_facility",
     "update_import_job",
     "update_invoices",

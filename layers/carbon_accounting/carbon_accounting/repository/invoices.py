@@ -53,7 +53,8 @@ def _index_keys(organization_id: UUID, invoice: InvoiceRecord, updated_at: str) 
     """The invoice's keys in the indexes, as of a write at ``updated_at``.
 
     gsi1 lists a facility's invoices (single invoices and the children of distributed ones); gsi2
-    lists the organization's own invoices (single invoices and distributed parents). gsi3 is what the
+    lists the organization's own invoices (single invoices and distributed parents), gsi4 those not
+    active, gsi5 those with a quality flag. gsi3 is what the
     scheduled recalculation reads, for the organization's own invoices only: while ``loading``, the
     time it began (16 partitions, so a bulk import's writes spread); once computed, the type, years
     and data release its figures come from (``emissions.releases``).
@@ -70,6 +71,12 @@ def _index_keys(organization_id: UUID, invoice: InvoiceRecord, updated_at: str) 
         keys |= {
             "gsi4pk": f"ORG#{organization_id}#STATUS#{invoice['status']}" if waiting else None,
             "gsi4sk": period if waiting else None,
+        }
+        # gsi5: the invoices with a quality flag.
+        flagged = bool(invoice.get("quality_flags"))
+        keys |= {
+            "gsi5pk": f"ORG#{organization_id}#FLAGGED" if flagged else None,
+            "gsi5sk": period if flagged else None,
         }
         own = f"{organization_id}#{invoice['id']}"
         if invoice["status"] == "loading":
@@ -283,6 +290,7 @@ def organization_invoices(
     organization_id: UUID,
     *,
     statuses: Iterable[str] = (),
+    flagged: bool = False,
     starting_from: str | None = None,
     starting_until: str | None = None,
     descending: bool = True,
@@ -291,8 +299,9 @@ def organization_invoices(
 ) -> Iterator[InvoiceRecord]:
     """The organization's own invoices (single ones and distributed parents) by billing period.
 
-    From gsi2; or, for ``statuses`` that are not ``active``, from their partitions of gsi4 (the
-    invoices not active, which a bulk of active ones would otherwise bury), merged in order. Lazy:
+    From gsi2 (or, ``flagged``, gsi5: those with a quality flag); or, for ``statuses`` that are not
+    ``active``, from their partitions of gsi4 (the invoices not active, which a bulk of active ones
+    would otherwise bury), merged in order. Lazy:
     DynamoDB is asked for ``page_size`` items at a time at first, only as far as the caller reads.
     ``starting_from`` and ``starting_until`` (YYYY-MM-DD) bound the start dates read; ``after`` is
     ``index_position`` of an item: reading resumes right after it.
@@ -312,7 +321,10 @@ def organization_invoices(
 
     wanted = sorted(set(statuses))
     if not wanted or str(InvoiceStatus.ACTIVE) in wanted:
-        yield from read("gsi2", f"ORG#{organization_id}#INVOICE")
+        if flagged:
+            yield from read("gsi5", f"ORG#{organization_id}#FLAGGED")
+        else:
+            yield from read("gsi2", f"ORG#{organization_id}#INVOICE")
         return
     partitions = [read("gsi4", f"ORG#{organization_id}#STATUS#{status}") for status in wanted]
     yield from heapq.merge(*partitions, key=lambda item: str(item["gsi4sk"]), reverse=descending)

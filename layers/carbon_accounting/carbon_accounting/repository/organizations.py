@@ -253,6 +253,18 @@ def set_factor_policy(organization_id: UUID, policy: str, updated_at: str) -> Or
     return Organization.model_validate(item) if item else None
 
 
+def set_stale_after_months(organization_id: UUID, months: int, updated_at: str) -> Organization | None:
+    """Set after how many unbilled months coverage calls a supply point stale; None if no organization."""
+    item = _update_if(
+        item_key(org_pk(organization_id), "ORG"),
+        "SET #months = :months, #updated_at = :updated_at",
+        "attribute_exists(pk)",
+        {":months": {"N": str(months)}, ":updated_at": {"S": updated_at}},
+        {"#months": "stale_after_months", "#updated_at": "updated_at"},
+    )
+    return Organization.model_validate(item) if item else None
+
+
 def _update_if(
     key: Key,
     update: str,

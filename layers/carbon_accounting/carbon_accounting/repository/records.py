@@ -105,6 +105,13 @@ class ExtractionRecord(TypedDict, total=False):
     problems: list[str]
 
 
+class QualityFlagRecord(TypedDict):
+    """One of an invoice's quality flags (``supply.models.QualityFlag``)."""
+
+    kind: str
+    detail: str
+
+
 class CustomFactorCopy(TypedDict, total=False):
     """The custom emission factor an invoice was created with, copied (``models.CustomEmissionFactor``
     dumped as JSON): an edit of the factor does not change figures already computed with it."""
@@ -180,6 +187,10 @@ class InvoiceRecord(TypedDict, total=False):
     subdivision: str | None
     postal_code: str | None
     facility_percentages: list[ShareRecord] | None
+    # its supply point (supply.identifiers.point_of) and how far it looks like its neighbours
+    supply_point_id: str | None  # single invoices and children
+    reading: str | None  # actual or estimated, as the bill says
+    quality_flags: list[QualityFlagRecord]  # supply.quality: set with the figures
     # the item's keys (set by the repository)
     pk: str
     sk: str
@@ -224,6 +235,8 @@ class InvoiceRecord(TypedDict, total=False):
     gsi3sk: str | None
     gsi4pk: str | None
     gsi4sk: str | None
+    gsi5pk: str | None
+    gsi5sk: str | None
 
 
 def is_draft(invoice: InvoiceRecord) -> bool:

@@ -17,6 +17,7 @@ attributes. An invoice adds:
   scope's part, and the quantity and counts with every part, as the summary groups them. A
   facility's month also counts ``since|<YYYY-MM>``: its active invoices in that month by the month
   they start in, which bounds what a window starting mid-month must read.
+- to its supply point, what ``rollups.supply`` says (a single invoice or a child, whatever its status).
 
 The figures of each calendar year are the engine's for that year (``emissions_by_year``), spread over
 that year's months by days, so that a year's rollups add up to the engine's figures for that year;
@@ -28,13 +29,14 @@ was, whatever the order.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
+
+from carbon_accounting.rollups.numbers import Cells, fixed, months
+from carbon_accounting.rollups.supply import supply_cells
 
 if TYPE_CHECKING:  # the records are types only here: this module stays pure
     from carbon_accounting.repository.records import (
@@ -51,12 +53,6 @@ FACILITY_MONTH = "ROLLUP#FACILITY_MONTH#"
 TOTAL = "*"  # the part that is the whole invoice
 ACTIVE = "active"
 
-Cell = tuple[str, str]  # (organization id, sort key)
-Cells = dict[Cell, dict[str, Decimal]]
-
-SCALE = Decimal(10) ** 9  # figures and quantities are stored in billionths
-_CONTEXT = Context(prec=60)
-
 
 def counts_sk(facility_id: str | None = None) -> str:
     return f"{COUNTS}#{facility_id}" if facility_id else COUNTS
@@ -70,34 +66,12 @@ def facility_month_sk(month: str, facility_id: str) -> str:
     return f"{FACILITY_MONTH}{month}#{facility_id}"
 
 
-def fixed(value: Any) -> Decimal:
-    """A number in billionths, rounded to a whole one."""
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    return (number * SCALE).quantize(Decimal(1), context=_CONTEXT)
-
-
 @dataclass(frozen=True)
 class Window:
     """Inclusive days; an invoice's figures are taken for the days of its period within."""
 
     first: date
     last: date
-
-
-def month_of(day: date) -> str:
-    """``YYYY-MM``, four digits whatever the year (``strftime`` gives ``7-05`` for the year 7)."""
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def months(first: date, last: date) -> Iterator[tuple[str, date, date]]:
-    """``(YYYY-MM, first day, last day)`` of each month the inclusive period touches, clipped to it."""
-    day = first
-    while day <= last:
-        end = min(last, day.replace(day=calendar.monthrange(day.year, day.month)[1]))
-        yield month_of(day), day, end
-        if end == date.max:
-            return
-        day = end + timedelta(days=1)
 
 
 def _part_key(part: ScopePartRecord) -> str:
@@ -200,6 +174,7 @@ def contribution(image: Decoded | InvoiceRecord | None) -> Cells:
                     cells[(organization, month_sk(month))][f"{kind}|{name}"] += value
                     cells[(organization, facility_month_sk(month, facility))][f"{kind}|{name}"] += value
                 cells[(organization, facility_month_sk(month, facility))][f"since|{since}"] += 1
+        cells.update(supply_cells(item))
     return cells
 
 

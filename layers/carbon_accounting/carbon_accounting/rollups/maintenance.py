@@ -26,7 +26,8 @@ from typing import Any
 from carbon_accounting import repository
 from carbon_accounting.repository.records import Decoded
 from carbon_accounting.repository.rollups import TRANSACTION_ITEMS, Mark, MarkMove, RollupWrite
-from carbon_accounting.rollups.contribution import Cells, add, contribution, difference, nonzero
+from carbon_accounting.rollups.contribution import add, contribution, difference, nonzero
+from carbon_accounting.rollups.numbers import Cells
 
 MARK_LIFETIME = 2 * 24 * 3600  # a deleted invoice's mark outlives the stream's 24 hours of records
 

@@ -26,8 +26,9 @@ from uuid import UUID
 from carbon_accounting import repository
 from carbon_accounting.repository.records import InvoiceRecord
 from carbon_accounting.repository.rollups import TRANSACTION_ITEMS, Mark, MarkMove, MarkMoved, RollupWrite
-from carbon_accounting.rollups.contribution import Cells, add, contribution, difference
+from carbon_accounting.rollups.contribution import add, contribution, difference
 from carbon_accounting.rollups.maintenance import MARK_LIFETIME
+from carbon_accounting.rollups.numbers import Cells
 
 
 @dataclass(frozen=True)

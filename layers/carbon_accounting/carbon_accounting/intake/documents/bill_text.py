@@ -312,6 +312,26 @@ def cups(lines: list[Line]) -> list[Read]:
     ]
 
 
+_ESTIMATED = re.compile(
+    r"\b(?:lectura|consumo|reading|read|lecture|leitura)s?\s+(?:estimad[ao]s?|estimated|estimee?s?)\b"
+    r"|\b(?:estimad[ao]s?|estimated|estimee?s?)\s+(?:lectura|consumo|reading|read|lecture|leitura)s?\b"
+    r"|\d\s*\(e\)(?!\w)"  # a reading marked (E), as British bills print it
+)
+_ACTUAL = re.compile(
+    r"\b(?:lectura|reading|read|lecture|leitura)s?\s+(?:reale?s?|actual|real|effective|efectiva)\b"
+    r"|\b(?:actual|real)\s+(?:reading|read)s?\b"
+)
+
+
+def reading(lines: list[Line]) -> list[Read]:
+    """How the meter was read: "estimated" wherever the bill says so (``lectura estimada``, ``estimated
+    reading``, a reading marked ``(E)``), else "actual" where it says that."""
+    estimated = [line for line in lines if _ESTIMATED.search(folded(line.text))]
+    actual = [line for line in lines if _ACTUAL.search(folded(line.text))]
+    found = [(value, line) for value, each in (("estimated", estimated), ("actual", actual)) for line in each]
+    return [Read(value, line.page, line.text, LABELLED * line.confidence) for value, line in found[:1]]
+
+
 def invoice_number(lines: list[Line]) -> list[Read]:
     readings = []
     for line in lines:

@@ -61,6 +61,7 @@ _READ_FIELDS = (
     "supplier_id",
     "invoice_id",
     "facility_fuel_id",
+    "reading",
 )
 
 

@@ -137,6 +137,8 @@ def read_bill(
     _consumption(bill, lines, mark, invoice_type)
     _cups_and_facility(bill, bill_text.cups(lines), given_facility, facilities)
 
+    for read in bill_text.reading(lines):  # an estimated reading anywhere makes the bill's estimated
+        bill.set("reading", read.value, read.page, read.source, read.confidence)
     number = bill.one("invoice_id", bill_text.invoice_number(lines))
     if number:
         bill.set("invoice_id", number.value, number.page, number.source, number.confidence)

@@ -1,0 +1,307 @@
+"""``GET /v1/coverage``: is every supply point billed every day of a window, and once?
+
+Read from the rollups, never from the invoices: the organization's facilities and registered supply
+points, the supply points' cells (``ROLLUP#POINT#``: which exist, when their bills begin and end) and
+the window's coverage cells (``ROLLUP#COVERAGE#<month>#``: each bill touching the month, with its
+period, quantity and flags), four Queries whose size follows supply points x months, whatever the
+invoices filed (``rollups.supply`` keeps them as invoices are written).
+
+Per supply point, the days it is expected billed run from its first bill (or the window's start, if
+billed before) to the window's end, today, or, once ``closed``, its last bill. Within them:
+
+- a **gap** is a run of days no bill covers, between or after its bills;
+- an **overlap** is a run of more than one day covered twice (ENERGY STAR Portfolio Manager's rule:
+  a bill ending the day the next begins is not one); a **duplicate** is the same period and quantity
+  twice, and is reported as that only;
+- it is **stale** when, active, no bill of it ended in the ``stale_after_months`` months up to the
+  window's end (or today): also when it was never billed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from uuid import UUID
+
+from carbon_accounting import clock, repository
+from carbon_accounting.errors import BadRequest, OrganizationNotFound
+from carbon_accounting.models import Caller
+from carbon_accounting.repository.records import RollupRecord
+from carbon_accounting.rollups.numbers import months
+from carbon_accounting.supply.models import (
+    Coverage,
+    CoverageIssue,
+    CoverageMonth,
+    CoverageSettings,
+    CoverageSettingsView,
+    CoverageSummary,
+    SupplyPoint,
+    SupplyPointCoverage,
+    SupplyPointStatus,
+)
+from carbon_accounting.supply.points import merged
+
+MAX_MONTHS = 60  # a window of five years at most
+STALE_AFTER_MONTHS = 3  # VERIFI's "no data for 3 months"
+
+
+@dataclass(frozen=True)
+class Bill:
+    invoice_id: UUID
+    start: date
+    end: date
+    quantity: str  # billionths of its unit, as the cell keeps it
+    unit_id: str
+    flags: tuple[str, ...]
+
+
+@dataclass
+class Billed:
+    """What the cells say of one supply point."""
+
+    starts: list[date] = field(default_factory=list)
+    ends: list[date] = field(default_factory=list)
+    bills: dict[UUID, Bill] = field(default_factory=dict)
+
+
+def _dates(item: RollupRecord, prefix: str) -> list[date]:
+    return sorted(
+        date.fromisoformat(name.removeprefix(prefix))
+        for name, n in item.items()
+        if name.startswith(prefix) and n
+    )
+
+
+def _bills(item: RollupRecord) -> list[Bill]:
+    found = []
+    for name, number in item.items():
+        if name.startswith("bill|") and number:
+            _, invoice, start, end, quantity, unit, flags = name.split("|")
+            found.append(
+                Bill(
+                    UUID(invoice),
+                    date.fromisoformat(start),
+                    date.fromisoformat(end),
+                    quantity,
+                    unit,
+                    tuple(flag for flag in flags.split(",") if flag),
+                )
+            )
+    return found
+
+
+def set_settings(caller: Caller, settings: CoverageSettings) -> CoverageSettingsView:
+    organization = repository.set_stale_after_months(
+        caller.organization_id, settings.stale_after_months, clock.now()
+    )
+    if organization is None:
+        raise OrganizationNotFound(caller.organization_id)
+    return CoverageSettingsView(
+        organization_id=organization.id, stale_after_months=organization.stale_after_months
+    )
+
+
+def months_back(day: date, count: int) -> date:
+    """The same day ``count`` months earlier (the month's last day when it has fewer)."""
+    month = day.year * 12 + day.month - 1 - count
+    year, month = divmod(month, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def coverage(
+    caller: Caller,
+    start_date: date,
+    end_date: date,
+    facility_ids: list[UUID] | None = None,
+    types: list[str] | None = None,
+) -> Coverage:
+    if end_date < start_date:
+        raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE", "end_date")
+    window = list(months(start_date, end_date))
+    if len(window) > MAX_MONTHS:
+        raise BadRequest(
+            f"A coverage window spans at most {MAX_MONTHS} months; this one spans {len(window)}",
+            "WINDOW_TOO_LONG",
+        )
+    organization = repository.get_organization(caller.organization_id)
+    stale_after = organization.stale_after_months if organization else STALE_AFTER_MONTHS
+    facilities = [
+        facility
+        for facility in repository.list_facilities(caller.organization_id)
+        if not facility_ids or facility.id in facility_ids
+    ]
+    cells = list(repository.supply_point_cells(caller.organization_id))
+    points = [
+        point
+        for point in (merged(caller.organization_id, facilities, cells) if facilities else [])
+        if not types or point.type in types
+    ]
+    billed: dict[UUID, Billed] = defaultdict(Billed)
+    for _, point_id, item in cells:
+        billed[point_id].starts = _dates(item, "start|")
+        billed[point_id].ends = _dates(item, "end|")
+    if points:
+        for _, point_id, item in repository.coverage_cells(
+            caller.organization_id, window[0][0], window[-1][0]
+        ):
+            for bill in _bills(item):
+                billed[point_id].bills[bill.invoice_id] = bill
+    today = date.fromisoformat(clock.now()[:10])
+    reports = [_report(point, billed[point.id], start_date, end_date, today, stale_after) for point in points]
+    return Coverage(
+        start_date=start_date,
+        end_date=end_date,
+        stale_after_months=stale_after,
+        supply_points=reports,
+        summary=_summary(reports, [billed[point.id] for point in points], start_date, end_date),
+    )
+
+
+def _report(
+    point: SupplyPoint, billed: Billed, start: date, end: date, today: date, stale_after: int
+) -> SupplyPointCoverage:
+    issues: list[CoverageIssue] = []
+    last = min(end, today)
+    if billed.ends and point.status == SupplyPointStatus.CLOSED:
+        last = min(last, billed.ends[-1])
+    stale = _stale(point, billed, last, stale_after)
+    first = max(start, billed.starts[0]) if billed.starts else None
+    if first is None or first > last:
+        return SupplyPointCoverage(supply_point=point, months=[], issues=stale)
+    bills = sorted(billed.bills.values(), key=lambda bill: (bill.start, bill.end, str(bill.invoice_id)))
+    duplicates: dict[tuple[date, date, str, str], list[Bill]] = defaultdict(list)
+    for bill in bills:
+        duplicates[(bill.start, bill.end, bill.quantity, bill.unit_id)].append(bill)
+    counted = [same[0] for same in duplicates.values()]  # a duplicate covers its days once
+    span = (last - first).days + 1
+    cover = [0] * span
+    covering: list[list[Bill]] = [[] for _ in range(span)]
+    for bill in counted:
+        for offset in range(max(0, (bill.start - first).days), min(span, (bill.end - first).days + 1)):
+            cover[offset] += 1
+            covering[offset].append(bill)
+    for same in duplicates.values():
+        if len(same) > 1:
+            issues.append(
+                CoverageIssue(
+                    kind="duplicate",
+                    start_date=same[0].start,
+                    end_date=same[0].end,
+                    invoice_ids=[bill.invoice_id for bill in same],
+                    detail=f"{len(same)} invoices bill the same quantity for the same days",
+                )
+            )
+    overlapping = [False] * span
+    for run_start, run_end in _runs([count > 1 for count in cover]):
+        if run_end > run_start:  # more than one day
+            ids = _distinct(
+                bill.invoice_id for day in range(run_start, run_end + 1) for bill in covering[day]
+            )
+            overlapping[run_start : run_end + 1] = [True] * (run_end - run_start + 1)
+            issues.append(
+                CoverageIssue(
+                    kind="overlap",
+                    start_date=first + timedelta(days=run_start),
+                    end_date=first + timedelta(days=run_end),
+                    invoice_ids=ids,
+                    detail=f"{run_end - run_start + 1} days are billed by more than one invoice",
+                )
+            )
+    for run_start, run_end in _runs([count == 0 for count in cover]):
+        gap_start, gap_end = first + timedelta(days=run_start), first + timedelta(days=run_end)
+        around = [bill.invoice_id for bill in counted if bill.end < gap_start][-1:] + [
+            bill.invoice_id for bill in counted if bill.start > gap_end
+        ][:1]
+        issues.append(
+            CoverageIssue(
+                kind="gap",
+                start_date=gap_start,
+                end_date=gap_end,
+                invoice_ids=around,
+                detail=f"{run_end - run_start + 1} days no invoice covers",
+            )
+        )
+    issues.sort(key=lambda issue: (issue.start_date, issue.kind))
+    month_rows = []
+    for month, month_first, month_last in months(first, last):
+        days = range((month_first - first).days, (month_last - first).days + 1)
+        covered = sum(1 for day in days if cover[day])
+        month_overlap = sum(1 for day in days if overlapping[day]) > 1
+        month_rows.append(
+            CoverageMonth(
+                month=month,
+                days=len(days),
+                covered_days=covered,
+                invoices=_distinct(bill.invoice_id for day in days for bill in covering[day]),
+                status="overlap"
+                if month_overlap
+                else "complete"
+                if covered == len(days)
+                else "partial"
+                if covered
+                else "missing",
+            )
+        )
+    return SupplyPointCoverage(supply_point=point, months=month_rows, issues=issues + stale)
+
+
+def _stale(point: SupplyPoint, billed: Billed, last: date, stale_after: int) -> list[CoverageIssue]:
+    """Stale: active, and no bill ended in the ``stale_after`` months up to ``last``."""
+    if point.status != SupplyPointStatus.ACTIVE:
+        return []
+    if billed.ends and billed.ends[-1] >= last:  # billed up to the end
+        return []
+    since = months_back(last, stale_after)
+    ended = billed.ends
+    if ended and ended[-1] > since:
+        return []
+    detail = (
+        f"No bill has ended since {ended[-1]}, over {stale_after} months before {last}"
+        if ended
+        else "No bill of this supply point is in the inventory"
+    )
+    start = ended[-1] + timedelta(days=1) if ended else since + timedelta(days=1)
+    return [CoverageIssue(kind="stale", start_date=start, end_date=last, invoice_ids=[], detail=detail)]
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """The ``(first, last)`` index of each run of True."""
+    runs, start = [], None
+    for index, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            runs.append((start, index - 1))
+            start = None
+    return runs
+
+
+def _distinct(ids: object) -> list[UUID]:
+    return list(dict.fromkeys(ids))  # type: ignore[call-overload]
+
+
+def _summary(
+    reports: list[SupplyPointCoverage], billed: list[Billed], start: date, end: date
+) -> CoverageSummary:
+    listed = [month for report in reports for month in report.months]
+    complete = sum(1 for month in listed if month.status == "complete")
+    issues: dict[str, int] = defaultdict(int)
+    for report in reports:
+        for issue in report.issues:
+            issues[issue.kind] += 1
+    flags: dict[str, int] = defaultdict(int)
+    for each in billed:
+        for bill in each.bills.values():
+            if bill.start <= end and bill.end >= start:
+                for flag in bill.flags:
+                    flags[flag] += 1
+    return CoverageSummary(
+        supply_points=len(reports),
+        months=len(listed),
+        complete_months=complete,
+        coverage_ratio=round(complete / len(listed), 4) if listed else 1.0,
+        issues=dict(issues),
+        quality_flags=dict(flags),
+    )
