@@ -137,8 +137,7 @@ def _unit_id(text: str) -> str:
     """A unit id, from an id or a unit's name: its catalogue name or its symbol (kWh, m3, ...)."""
     wanted = text.strip().casefold().replace("m3", "m³")
     for unit in emissions.units():
-        symbol = unit.name.rpartition("(")[2].rstrip(")")
-        if wanted in (str(unit.id), unit.name.casefold(), symbol):
+        if wanted in (str(unit.id), unit.name.casefold(), unit.symbol):
             return str(unit.id)
     raise BadRequest(
         f"Unknown unit {text!r}: give a unit id or a symbol such as kWh or m3", "INVALID_UNIT", "unit"

@@ -9,8 +9,8 @@
 
 Its neighbours are read from its facility's invoices by billing period (gsi1): those starting in
 the two years before it and during it, its supply point's (``supply.identifiers.point_of``) that
-count (``rollups.supply.covers``), in a unit of its unit's kind. A flag about another invoice is
-the later one's: it is computed when that invoice's figures are, and a recalculation refreshes it.
+count (``rollups.supply.covers``), in a unit of its unit's kind. A flag about another invoice is on
+each invoice whose calculation finds the other there; the next calculation refreshes it.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def flags(invoice: InvoiceRecord) -> list[QualityFlagRecord]:
                 }
             )
             break
-    outlier = _against_previous(start, daily, neighbours, unit.name) or _against_last_year(
+    outlier = _against_previous(start, daily, neighbours, unit.symbol) or _against_last_year(
         start, end, daily, neighbours
     )
     if outlier:

@@ -31,6 +31,11 @@ class Unit(Model):
     type: UnitType
     per_canonical: float = Field(exclude=True, description="canonical units (kWh, m³, kg) in one unit")
 
+    @property
+    def symbol(self) -> str:
+        """What the catalogue name ends with, in brackets: ``kwh``, ``m³``, ``t``."""
+        return self.name.rpartition("(")[2].rstrip(")")
+
 
 KILOWATT_HOUR = Unit(
     id=UUID("617e8ff3-f16b-556d-adf7-723f92996f0b"),
