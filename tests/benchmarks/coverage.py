@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import time
 import uuid
@@ -27,8 +28,9 @@ from tests.benchmarks.organization_reads import CALLS, Read, _timed
 from tests.benchmarks.request_cost import RequestCounter
 
 SIZES = (1_000, 12_000, 100_000)
-SMOKE_SIZES = (200, 400)
+SMOKE_SIZES = (40, 80)
 POINTS = 200
+SMOKE_POINTS = 20  # the smoke run: the command works, on fewer supply points
 FIRST, LAST = date(2021, 1, 1), date(2025, 12, 31)
 KEY = "sk_test_coverage_reads"
 
@@ -40,9 +42,9 @@ def _cups(index: int) -> str:
     return f"ES{digits}{control_letters(digits)}"
 
 
-def fill(organization: uuid.UUID, count: int) -> None:
+def fill(organization: uuid.UUID, count: int, points: int) -> dict[str, Any]:
     """200 facilities with a CUPS each, ``count`` active bills spread over their five years, and the
-    rollups they make."""
+    rollups they make; the last bill."""
     from carbon_accounting.emissions.catalogues import units
     from carbon_accounting.models import Facility, FacilityStatus
     from carbon_accounting.repository.facilities import facility_sk
@@ -53,9 +55,9 @@ def fill(organization: uuid.UUID, count: int) -> None:
     now = datetime(2026, 1, 15, tzinfo=UTC)
     kwh = str(units.named("kilowatt_hour_(kwh)").id)
     days = (LAST - FIRST).days + 1
-    per_point = count // POINTS
+    per_point = count // points
     invoices, cells, sites = [], {}, []
-    for index in range(POINTS):
+    for index in range(points):
         facility = uuid.UUID(int=organization.int + index + 1)
         site = Facility(
             id=facility,
@@ -104,12 +106,21 @@ def fill(organization: uuid.UUID, count: int) -> None:
         for (org, sk), numbers in cells.items()
     ]
     write_items([*sites, *(invoice_item(organization, invoice) for invoice in invoices), *rollups])
+    return invoices[-1]
 
 
-def measure(size: int) -> Read:
-    """Coverage of 2025 for an organization of ``size`` invoices (in the table of the block)."""
+@dataclasses.dataclass
+class _Answer:
+    body: Any
+    status: int = 200
+
+
+def measure(size: int, points: int) -> tuple[Read, Read]:
+    """Coverage of 2025 for an organization of ``size`` invoices (in the table of the block), and the
+    read of its last invoice's quality flags (the calculator's, for each invoice it computes)."""
     from carbon_accounting import repository
     from carbon_accounting.seed import Seed, write_seed
+    from carbon_accounting.supply import quality
     from tests.handlers.conftest import invoke
     from tests.tenants import api_key_headers
 
@@ -117,7 +128,7 @@ def measure(size: int) -> Read:
     tenant = {"id": str(organization), "name": f"Stores {size}", "api_keys": [key]}
     write_seed(Seed.model_validate({"organizations": [tenant]}))
     began = time.perf_counter()
-    fill(organization, size)
+    last = fill(organization, size, points)
     print(f"  {size:,} invoices written in {time.perf_counter() - began:.0f} s", flush=True)
     headers = api_key_headers(key, organization)
     query = {"start_date": "2025-01-01", "end_date": "2025-12-31"}
@@ -125,29 +136,35 @@ def measure(size: int) -> Read:
     repository.client().meta.events.register("after-call.dynamodb", counter)
     with contextlib.redirect_stdout(io.StringIO()):
         read = _timed(counter, lambda: invoke("get_coverage", headers, query=query))
-    repository.client().meta.events.unregister("after-call.dynamodb", counter)
     summary = invoke("get_coverage", headers, query=query).body["summary"]
-    assert summary["supply_points"] == POINTS and summary["months"] == POINTS * 12, summary
-    return read
+    assert summary["supply_points"] == points and summary["months"] == points * 12, summary
+    flags = _timed(counter, lambda: _Answer(quality.flags(last)))
+    repository.client().meta.events.unregister("after-call.dynamodb", counter)
+    return read, flags
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SIZES} invoices: the command works")
-    sizes = SMOKE_SIZES if parser.parse_args(argv).smoke else SIZES
+    smoke = parser.parse_args(argv).smoke
+    sizes, points = (SMOKE_SIZES, SMOKE_POINTS) if smoke else (SIZES, POINTS)
     with local_table():  # one organization a size, side by side: each reads only its own partition
-        figures = {size: measure(size) for size in sizes}
-    print(f"GET /v1/coverage for 2025: {POINTS} supply points, bills over 2021-2025; p50 of {CALLS} calls")
+        figures = {size: measure(size, points) for size in sizes}
+    print(f"GET /v1/coverage for 2025: {points} supply points, bills over 2021-2025; p50 of {CALLS} calls")
     print(f"{'invoices':>10}{'bills a supply point':>22}{'p50 ms':>10}{'requests':>10}{'items read':>12}")
-    for size, read in figures.items():
-        print(f"{size:>10,}{size // POINTS:>22}{read.p50_ms:>10.1f}{read.requests:>10}{read.items:>12,}")
-    same = len({(read.requests, read.items) for read in figures.values()}) == 1
+    for size, (read, _) in figures.items():
+        print(f"{size:>10,}{size // points:>22}{read.p50_ms:>10.1f}{read.requests:>10}{read.items:>12,}")
+    print("\nThe calculator's read of an invoice's quality flags (its supply point's bills of two years)")
+    for size, (_, flags) in figures.items():
+        print(f"{size:>10,}{size // points:>22}{flags.p50_ms:>10.1f}{flags.requests:>10}{flags.items:>12,}")
+    reads = [read for read, _ in figures.values()]
     return {
         "sizes": list(sizes),
-        "p50_ms": [read.p50_ms for read in figures.values()],
-        "requests": [read.requests for read in figures.values()],
-        "items": [read.items for read in figures.values()],
-        "items_same": same,
+        "p50_ms": [read.p50_ms for read in reads],
+        "requests": [read.requests for read in reads],
+        "items": [read.items for read in reads],
+        "items_same": len({(read.requests, read.items) for read in reads}) == 1,
+        "flags_items": [flags.items for _, flags in figures.values()],
     }
 
 

@@ -40,6 +40,7 @@ TARGET = 1.5  # p50 at the largest size, against the smallest
 EXACT = frozenset({"summary, 15 Jan - 14 Feb"})  # reads the invoices of the months it cuts, by design
 TYPES = ("electricity", "water", "heat")
 CHANGED = 1_000  # invoices changed for the exactness check
+FLAGGED = 20  # one invoice in FLAGGED carries a quality flag
 
 
 def _months() -> list[tuple[date, date]]:
@@ -141,6 +142,8 @@ def fill(organization: uuid.UUID, count: int) -> tuple[list[uuid.UUID], list[dic
         } | figures[(kind, first)]
         if kind == "heat":
             invoice["facility_fuel_id"] = _fuel()
+        if index % FLAGGED == 0:  # an invoice in 20 flagged: what ?quality_flag= pages through
+            invoice["quality_flags"] = [{"kind": "outlier", "detail": "the benchmark's"}]
         invoices.append(invoice)
         add(cells, contribution(invoice | {"entity": "invoice", "organization_id": str(organization)}))
     rollups = [
@@ -193,6 +196,12 @@ def reads(organization: uuid.UUID, facilities: list[uuid.UUID]) -> dict[str, Rea
         "org list, first page": ("list_invoices", {"query": {"size": "50"}}),
         "org list, page=10": ("list_invoices", {"query": {"size": "50", "page": "10"}}),
         "org list, status loading": ("list_invoices", {"query": {"size": "50", "status[]": "loading"}}),
+        # 20 a page: the flagged invoices at 1,000 hold two and a half pages
+        "org list, quality_flag outlier": (
+            "list_invoices",
+            {"query": {"size": "20", "quality_flag": "outlier"}},
+        ),
+        "a facility's supply points": ("list_supply_points", {"path": facility}),
         # 20 a page: what a facility holds at 1,000 invoices (so that every size reads a full page)
         "casted list with counts": ("list_facility_invoices", {"path": facility, "query": {"size": "20"}}),
     }

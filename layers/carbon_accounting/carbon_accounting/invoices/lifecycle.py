@@ -224,8 +224,8 @@ def _relinked(item: InvoiceRecord, changes: InvoiceRecord, point_id: UUID | None
         return {}
     if point_id is not None:  # a single invoice is stored in its facility's organization
         facility = repository.get_facility(UUID(item["organization_id"]), UUID(facility_id))
-        if facility is None:
-            raise InvoiceNotFound()
+        if facility is None:  # facilities are archived, never deleted: a record written wrong
+            raise BadRequest(f"Facility {facility_id} is not found", "INVALID_FACILITY")
         return {"supply_point_id": rules.linked_point(facility, point_id, after)}
     derived = derived_point(facility_id, after)
     return {"supply_point_id": derived.id if derived else None}

@@ -248,8 +248,10 @@ def _period_query(
     descending: bool,
     after: str | None,
     page_size: int | None,
+    point: str | None = None,
 ) -> Iterator[InvoiceRecord]:
-    """One partition of a period-keyed index (``<start date>#<id>``), lazily, in order, after ``after``.
+    """One partition of a period-keyed index (``<start date>#<id>``), lazily, in order, after ``after``;
+    with ``point``, only the invoices of that supply point (or written before supply points).
 
     Each request asks for twice as many items as the last (from ``page_size``, up to 1,000): a page
     of a dense listing costs one request, and a sparse filter does not take a request per item.
@@ -271,6 +273,9 @@ def _period_query(
         "ExpressionAttributeValues": values,
         "ScanIndexForward": not descending,
     }
+    if point is not None:  # read and billed all the same, but not sent
+        kwargs["FilterExpression"] = "supply_point_id = :point OR attribute_not_exists(supply_point_id)"
+        values[":point"] = {"S": point}
     limit = page_size + 1 if page_size and after is not None else page_size  # the position itself
     while True:
         if limit:
@@ -349,6 +354,24 @@ def facility_invoices(
         descending=descending,
         after=None,
         page_size=page_size,
+    )
+
+
+def supply_point_invoices(
+    organization_id: UUID, facility_id: UUID, point_id: str, *, starting_from: str, starting_until: str
+) -> Iterator[InvoiceRecord]:
+    """A supply point's invoices starting within ``starting_from``..``starting_until``, from its
+    facility's partition of gsi1 (every invoice of the range is read; only the supply point's, and
+    those written before supply points, are returned)."""
+    return _period_query(
+        "gsi1",
+        f"ORG#{organization_id}#FACILITY#{facility_id}",
+        starting_from=starting_from,
+        starting_until=starting_until,
+        descending=True,
+        after=None,
+        page_size=None,
+        point=point_id,
     )
 
 

@@ -118,18 +118,18 @@ def _facility(caller: Caller, facility_id: UUID) -> Facility:
 
 
 def find(organization_id: UUID, facility: Facility, point_id: UUID) -> SupplyPoint | None:
-    """One supply point of the facility: registered, in its ``cups_list``, or billed."""
+    """One supply point of the facility: registered, billed, or in its ``cups_list`` (as ``merged``
+    ranks them)."""
     stored = repository.get_supply_point(organization_id, facility.id, point_id)
     if stored is not None:
         return stored
-    for point in _from_cups_list(facility):
-        if point.id == point_id:
-            return point
     cell = repository.get_supply_point_cell(organization_id, facility.id, point_id)
-    return _from_cells(organization_id, facility.id, point_id, cell) if cell else None
+    if cell and (billed := _from_cells(organization_id, facility.id, point_id, cell)):
+        return billed
+    return next((point for point in _from_cups_list(facility) if point.id == point_id), None)
 
 
-def checked_identifier(point_type: str, kind: IdentifierKind, identifier: str) -> str:
+def _checked_identifier(point_type: str, kind: IdentifierKind, identifier: str) -> str:
     if kind not in KINDS_BY_TYPE[point_type]:
         allowed = ", ".join(sorted(KINDS_BY_TYPE[point_type]))
         raise BadRequest(
@@ -145,7 +145,7 @@ def create_supply_point(caller: Caller, facility_id: UUID, data: SupplyPointCrea
     facility = _facility(caller, facility_id)
     if facility.status is not FacilityStatus.ACTIVE:
         raise BadRequest(f"Facility {facility_id} is archived", "INVALID_FACILITY")
-    identifier = checked_identifier(data.type, data.identifier_kind, data.identifier)
+    identifier = _checked_identifier(data.type, data.identifier_kind, data.identifier)
     now = clock.now()
     point = _derived(facility, caller.organization_id, data.type, data.identifier_kind, identifier, None)
     point = SupplyPoint.model_validate(
