@@ -387,3 +387,34 @@ def test_the_organizations_stale_after_months_decides_when_a_supply_point_is_sta
     answer = coverage(api)
     assert answer.body["stale_after_months"] == 2
     assert [issue["kind"] for issue in point_report(answer, point_id)["issues"]] == ["gap", "stale"]
+
+
+def test_a_supply_point_last_billed_before_the_window_is_a_gap_and_stale_since_its_last_bill(api):
+    file_bills(api, [bill("2024-01-01", "2024-03-31", 3000)])
+    point_id = named_id(str(ACME_MADRID), "cups", valid_cups())
+
+    report = point_report(coverage(api, "2025-07-01", "2025-12-31"), point_id)
+
+    assert [(issue["kind"], issue["start_date"], issue["end_date"]) for issue in report["issues"]] == [
+        ("stale", "2024-04-01", "2025-12-31"),
+        ("gap", "2025-07-01", "2025-12-31"),
+    ]
+    assert {month["status"] for month in report["months"]} == {"missing"} and len(report["months"]) == 6
+
+
+def test_a_window_shorter_than_stale_after_months_still_sees_the_bills_before_it(api):
+    file_bills(api, [bill("2025-03-01", "2025-04-30", 2000)])
+    point_id = named_id(str(ACME_MADRID), "cups", valid_cups())
+
+    report = point_report(coverage(api, "2025-06-01", "2025-06-30"), point_id)
+
+    assert [(issue["kind"], issue["start_date"]) for issue in report["issues"]] == [("gap", "2025-06-01")]
+
+
+def test_a_supply_point_first_billed_after_the_window_is_not_expected_in_it(api):
+    file_bills(api, [bill("2026-01-01", "2026-01-31", 1000)])
+    point_id = named_id(str(ACME_MADRID), "cups", valid_cups())
+
+    report = point_report(coverage(api, "2025-01-01", "2025-12-31"), point_id)
+
+    assert (report["months"], report["issues"]) == ([], [])

@@ -127,6 +127,7 @@ from carbon_accounting.repository.rollups import (
 )
 from carbon_accounting.repository.supply_points import (
     coverage_cells,
+    coverage_cells_of,
     get_supply_point,
     get_supply_point_cell,
     put_supply_point,
@@ -167,6 +168,7 @@ __all__ = [
     "claim_import_job",
     "client",
     "coverage_cells",
+    "coverage_cells_of",
     "create_invoices",
     "delete_invoice_history",
     "delete_invoices",

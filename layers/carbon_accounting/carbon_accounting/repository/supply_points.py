@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from carbon_accounting.repository.records import RollupRecord
-from carbon_accounting.repository.table import client, get_item, item_key, org_pk, query, to_item
+from carbon_accounting.repository.table import batch_get, client, get_item, item_key, org_pk, query, to_item
 from carbon_accounting.rollups.supply import COVERAGE, POINT, coverage_sk, point_sk
 from carbon_accounting.settings import get_settings
 from carbon_accounting.supply.models import SupplyPoint
@@ -106,3 +106,17 @@ def coverage_cells(
     for item in items:
         month, _, point = item["sk"].removeprefix(COVERAGE).partition("#")
         yield month, UUID(point), item
+
+
+def coverage_cells_of(
+    organization_id: UUID, keys: list[tuple[str, UUID]]
+) -> Iterator[tuple[str, UUID, RollupRecord]]:
+    """``(month, supply point id, cell)`` of the ``(month, supply point id)`` cells that exist: one
+    BatchGetItem a hundred."""
+    for start in range(0, len(keys), 100):
+        chunk = keys[start : start + 100]
+        for item in batch_get(
+            [item_key(org_pk(organization_id), coverage_sk(month, str(point))) for month, point in chunk]
+        ):
+            month, _, point = item["sk"].removeprefix(COVERAGE).partition("#")
+            yield month, UUID(point), item

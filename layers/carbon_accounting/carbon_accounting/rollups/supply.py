@@ -7,8 +7,9 @@ share is billed to a supply point of that facility) adds, to its supply point
 
 - ``ROLLUP#POINT#<facility>#<supply point>``: ``n|<type>|<identifier kind>|<identifier>|<fuel>`` 1,
   whatever its status (what names a supply point no one registered: a CUPS, or the implicit one);
-  and, while it covers its period (``covers``), ``start|<YYYY-MM-DD>`` and ``end|<YYYY-MM-DD>`` 1:
-  when the supply point's bills begin and end, without reading them;
+  and, while it covers its period (``covers``), ``start|<YYYY-MM>`` and ``end|<YYYY-MM>`` 1: the
+  months the supply point's bills begin and end in, without reading them (at most 12 a year each,
+  however often it is billed; the month's coverage cell has the day);
 - while it covers its period, to each month the period touches, ``ROLLUP#COVERAGE#<YYYY-MM>#<supply
   point>``: ``bill|<invoice id>|<start>|<end>|<quantity, billionths>|<unit id>|<quality flags>`` 1,
   everything the month's coverage, its overlaps and duplicates are computed from.
@@ -64,8 +65,8 @@ def supply_cells(item: Mapping[str, Any]) -> Cells:
     own = cells[(organization, point_sk(point.facility_id, point.id))]
     own[describe(point)] += 1
     if covers(item):
-        own[f"start|{item['start_date']}"] += 1
-        own[f"end|{item['end_date']}"] += 1
+        own[f"start|{item['start_date'][:7]}"] += 1
+        own[f"end|{item['end_date'][:7]}"] += 1
         start, end = date.fromisoformat(item["start_date"]), date.fromisoformat(item["end_date"])
         for month, _, _ in months(start, end):
             cells[(organization, coverage_sk(month, point.id))][bill(item)] += 1

@@ -20,6 +20,7 @@ billed before) to the window's end, today, or, once ``closed``, its last bill. W
 from __future__ import annotations
 
 import calendar
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,7 +30,7 @@ from carbon_accounting import clock, repository
 from carbon_accounting.errors import BadRequest, OrganizationNotFound
 from carbon_accounting.models import Caller
 from carbon_accounting.repository.records import RollupRecord
-from carbon_accounting.rollups.numbers import months
+from carbon_accounting.rollups.numbers import month_of, months
 from carbon_accounting.supply.models import (
     Coverage,
     CoverageIssue,
@@ -59,19 +60,34 @@ class Bill:
 
 @dataclass
 class Billed:
-    """What the cells say of one supply point."""
+    """What the cells say of one supply point: the months its bills start and end in (``YYYY-MM``),
+    and the bills of the months read."""
 
-    starts: list[date] = field(default_factory=list)
-    ends: list[date] = field(default_factory=list)
+    start_months: list[str] = field(default_factory=list)
+    end_months: list[str] = field(default_factory=list)
     bills: dict[UUID, Bill] = field(default_factory=dict)
 
+    def first_day(self, start: date) -> date | None:
+        """The first day it is expected billed from: ``start``, when billed before; else its first
+        bill's (in a month read); None when never billed."""
+        if not self.start_months:
+            return None
+        if self.start_months[0] < month_of(start):
+            return start
+        return min((bill.start for bill in self.bills.values()), default=None)
 
-def _dates(item: RollupRecord, prefix: str) -> list[date]:
-    return sorted(
-        date.fromisoformat(name.removeprefix(prefix))
-        for name, n in item.items()
-        if name.startswith(prefix) and n
-    )
+    def last_end(self, last_month_read: str) -> date | None:
+        """Its last bill's end: read in that month's cell (``coverage`` reads it), or, after the
+        months read, the first day of the month it ends in (all that is needed of it)."""
+        if not self.end_months:
+            return None
+        if self.end_months[-1] > last_month_read:
+            return date.fromisoformat(f"{self.end_months[-1]}-01")
+        return max((bill.end for bill in self.bills.values()), default=None)
+
+
+def _months(item: RollupRecord, prefix: str) -> list[str]:
+    return sorted(name.removeprefix(prefix) for name, n in item.items() if name.startswith(prefix) and n)
 
 
 def _bills(item: RollupRecord) -> list[Bill]:
@@ -140,15 +156,24 @@ def coverage(
     ]
     billed: dict[UUID, Billed] = defaultdict(Billed)
     for _, point_id, item in cells:
-        billed[point_id].starts = _dates(item, "start|")
-        billed[point_id].ends = _dates(item, "end|")
-    if points:
-        for _, point_id, item in repository.coverage_cells(
-            caller.organization_id, window[0][0], window[-1][0]
-        ):
-            for bill in _bills(item):
-                billed[point_id].bills[bill.invoice_id] = bill
+        billed[point_id].start_months = _months(item, "start|")
+        billed[point_id].end_months = _months(item, "end|")
     today = date.fromisoformat(clock.now()[:10])
+    # The window's months, and the stale_after months before its end (or today) when it is shorter:
+    # every bill that can end in them is in their cells.
+    first_month = min(window[0][0], month_of(months_back(min(end_date, today), stale_after)))
+    read = repository.coverage_cells(caller.organization_id, first_month, window[-1][0]) if points else ()
+    # A supply point whose last bill ended before them: that month's cell, for its day.
+    earlier = [
+        (billed[point.id].end_months[-1], point.id)
+        for point in points
+        if billed[point.id].end_months and billed[point.id].end_months[-1] < first_month
+    ]
+    for _, point_id, item in itertools.chain(
+        read, repository.coverage_cells_of(caller.organization_id, earlier)
+    ):
+        for bill in _bills(item):
+            billed[point_id].bills[bill.invoice_id] = bill
     reports = [_report(point, billed[point.id], start_date, end_date, today, stale_after) for point in points]
     return Coverage(
         start_date=start_date,
@@ -164,10 +189,11 @@ def _report(
 ) -> SupplyPointCoverage:
     issues: list[CoverageIssue] = []
     last = min(end, today)
-    if billed.ends and point.status == SupplyPointStatus.CLOSED:
-        last = min(last, billed.ends[-1])
-    stale = _stale(point, billed, last, stale_after)
-    first = max(start, billed.starts[0]) if billed.starts else None
+    last_end = billed.last_end(month_of(end))
+    if last_end and point.status == SupplyPointStatus.CLOSED:
+        last = min(last, last_end)
+    stale = _stale(point, last_end, last, stale_after)
+    first = billed.first_day(start)
     if first is None or first > last:
         return SupplyPointCoverage(supply_point=point, months=[], issues=stale)
     bills = sorted(billed.bills.values(), key=lambda bill: (bill.start, bill.end, str(bill.invoice_id)))
@@ -223,7 +249,6 @@ def _report(
                 detail=f"{run_end - run_start + 1} days no invoice covers",
             )
         )
-    issues.sort(key=lambda issue: (issue.start_date, issue.kind))
     month_rows = []
     for month, month_first, month_last in months(first, last):
         days = range((month_first - first).days, (month_last - first).days + 1)
@@ -244,25 +269,22 @@ def _report(
                 else "missing",
             )
         )
-    return SupplyPointCoverage(supply_point=point, months=month_rows, issues=issues + stale)
+    issues = sorted(issues + stale, key=lambda issue: (issue.start_date, issue.kind))
+    return SupplyPointCoverage(supply_point=point, months=month_rows, issues=issues)
 
 
-def _stale(point: SupplyPoint, billed: Billed, last: date, stale_after: int) -> list[CoverageIssue]:
-    """Stale: active, and no bill ended in the ``stale_after`` months up to ``last``."""
-    if point.status != SupplyPointStatus.ACTIVE:
-        return []
-    if billed.ends and billed.ends[-1] >= last:  # billed up to the end
-        return []
+def _stale(point: SupplyPoint, last_end: date | None, last: date, stale_after: int) -> list[CoverageIssue]:
+    """Stale: active, not billed up to ``last``, and no bill ended in the ``stale_after`` months
+    up to it."""
     since = months_back(last, stale_after)
-    ended = billed.ends
-    if ended and ended[-1] > since:
+    if point.status != SupplyPointStatus.ACTIVE or (last_end is not None and last_end > since):
         return []
     detail = (
-        f"No bill has ended since {ended[-1]}, over {stale_after} months before {last}"
-        if ended
+        f"No bill has ended since {last_end}, over {stale_after} months before {last}"
+        if last_end
         else "No bill of this supply point is in the inventory"
     )
-    start = ended[-1] + timedelta(days=1) if ended else since + timedelta(days=1)
+    start = last_end + timedelta(days=1) if last_end else since + timedelta(days=1)
     return [CoverageIssue(kind="stale", start_date=start, end_date=last, invoice_ids=[], detail=detail)]
 
 
