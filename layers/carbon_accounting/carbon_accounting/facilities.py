@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from uuid import UUID
 
@@ -130,14 +129,7 @@ def list_facilities(
         and (needle is None or needle in facility.name.casefold())
     ]
     matching.sort(key=lambda facility: (facility.name.casefold(), str(facility.id)))
-    start = (page - 1) * size
-    return Page[Facility](
-        items=matching[start : start + size],
-        total=len(matching),
-        page=page,
-        size=size,
-        pages=math.ceil(len(matching) / size),
-    )
+    return Page[Facility].of(matching, page, size)
 
 
 def update_facility(

@@ -401,6 +401,18 @@ class Page(Model, Generic[Item]):
     size: int
     pages: int
 
+    @classmethod
+    def of(cls, matching: list[Item], page: int, size: int) -> Self:
+        """Page ``page`` of ``size`` of everything ``matching``, held in memory."""
+        start = (page - 1) * size
+        return cls(
+            items=matching[start : start + size],
+            total=len(matching),
+            page=page,
+            size=size,
+            pages=-(-len(matching) // size),
+        )
+
 
 class CustomEmissionFactorCreate(RequestModel):
     name: Name

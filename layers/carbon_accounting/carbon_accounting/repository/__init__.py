@@ -73,7 +73,6 @@ from carbon_accounting.repository.invoices import (
     organization_invoices,
     settle_invoice,
     stale_status_index,
-    supply_point_invoices,
     update_invoices,
 )
 from carbon_accounting.repository.organizations import (
@@ -234,7 +233,6 @@ __all__ = [
     "stream_images",
     "stuck_ranges",
     "supply_point_cells",
-    "supply_point_invoices",
     "update_facility",
     "update_import_job",
     "update_invoices",

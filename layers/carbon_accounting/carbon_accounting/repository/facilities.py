@@ -16,6 +16,7 @@ from carbon_accounting.repository.table import (
     org_pk,
     put_new,
     query,
+    query_prefix,
     update,
 )
 
@@ -60,11 +61,7 @@ def get_organizations_and_facilities(
 
 def list_facilities(organization_id: UUID) -> list[Facility]:
     """Every facility of one organization: one Query on its partition, never a Scan."""
-    items = query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues={":pk": {"S": org_pk(organization_id)}, ":prefix": {"S": "FACILITY#"}},
-    )
-    return [Facility.model_validate(item) for item in items]
+    return [Facility.model_validate(item) for item in query_prefix(org_pk(organization_id), "FACILITY#")]
 
 
 def update_facility(

@@ -343,9 +343,11 @@ def facility_invoices(
     starting_until: str | None = None,
     descending: bool = True,
     page_size: int | None = None,
+    point: str | None = None,
 ) -> Iterator[InvoiceRecord]:
     """A facility's invoices (single ones and distributed children) by billing period, from gsi1:
-    lazily, as ``organization_invoices``, those starting within ``starting_from``..``starting_until``."""
+    lazily, as ``organization_invoices``, those starting within ``starting_from``..``starting_until``;
+    with ``point``, only that supply point's (every invoice of the range is read all the same)."""
     return _period_query(
         "gsi1",
         f"ORG#{organization_id}#FACILITY#{facility_id}",
@@ -354,24 +356,7 @@ def facility_invoices(
         descending=descending,
         after=None,
         page_size=page_size,
-    )
-
-
-def supply_point_invoices(
-    organization_id: UUID, facility_id: UUID, point_id: str, *, starting_from: str, starting_until: str
-) -> Iterator[InvoiceRecord]:
-    """A supply point's invoices starting within ``starting_from``..``starting_until``, from its
-    facility's partition of gsi1 (every invoice of the range is read; only the supply point's, and
-    those written before supply points, are returned)."""
-    return _period_query(
-        "gsi1",
-        f"ORG#{organization_id}#FACILITY#{facility_id}",
-        starting_from=starting_from,
-        starting_until=starting_until,
-        descending=True,
-        after=None,
-        page_size=None,
-        point=point_id,
+        point=point,
     )
 
 

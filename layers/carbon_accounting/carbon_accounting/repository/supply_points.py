@@ -8,7 +8,16 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from carbon_accounting.repository.records import RollupRecord
-from carbon_accounting.repository.table import batch_get, client, get_item, item_key, org_pk, query, to_item
+from carbon_accounting.repository.table import (
+    batch_get,
+    client,
+    get_item,
+    item_key,
+    org_pk,
+    query,
+    query_prefix,
+    to_item,
+)
 from carbon_accounting.rollups.supply import COVERAGE, POINT, coverage_sk, point_sk
 from carbon_accounting.settings import get_settings
 from carbon_accounting.supply.models import SupplyPoint
@@ -62,17 +71,10 @@ def get_supply_point(organization_id: UUID, facility_id: UUID, point_id: UUID) -
     return SupplyPoint.model_validate(item) if item else None
 
 
-def _prefixed(organization_id: UUID, prefix: str) -> Iterator[RollupRecord]:
-    return query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues={":pk": {"S": org_pk(organization_id)}, ":prefix": {"S": prefix}},
-    )
-
-
 def stored_supply_points(organization_id: UUID, facility_id: UUID | None = None) -> Iterator[SupplyPoint]:
     """The registered supply points of the organization (of one facility): one Query."""
     prefix = supply_point_sk(facility_id) if facility_id else SUPPLY
-    return (SupplyPoint.model_validate(item) for item in _prefixed(organization_id, prefix))
+    return (SupplyPoint.model_validate(item) for item in query_prefix(org_pk(organization_id), prefix))
 
 
 def supply_point_cells(
@@ -81,7 +83,7 @@ def supply_point_cells(
     """``(facility id, supply point id, cell)`` of each supply point the organization's (a facility's)
     invoices name: one Query."""
     prefix = point_sk(str(facility_id)) if facility_id else POINT
-    for item in _prefixed(organization_id, prefix):
+    for item in query_prefix(org_pk(organization_id), prefix):
         facility, _, point = item["sk"].removeprefix(POINT).partition("#")
         yield UUID(facility), UUID(point), item
 

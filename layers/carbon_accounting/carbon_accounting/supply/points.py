@@ -14,7 +14,6 @@ supply point no one registered is listed as soon as it is billed.
 
 from __future__ import annotations
 
-import math
 from uuid import UUID
 
 from carbon_accounting import clock, repository
@@ -193,14 +192,7 @@ def list_supply_points(
         )
         if (not types or point.type in types) and (not statuses or point.status in statuses)
     ]
-    start = (page - 1) * size
-    return Page[SupplyPoint](
-        items=matching[start : start + size],
-        total=len(matching),
-        page=page,
-        size=size,
-        pages=math.ceil(len(matching) / size),
-    )
+    return Page[SupplyPoint].of(matching, page, size)
 
 
 def update_supply_point(

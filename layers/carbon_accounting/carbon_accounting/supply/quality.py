@@ -63,12 +63,12 @@ def flags(invoice: InvoiceRecord) -> list[QualityFlagRecord]:
         return found
     start, end = _period(invoice)
     neighbours = []
-    for other in repository.supply_point_invoices(
+    for other in repository.facility_invoices(
         UUID(invoice["organization_id"]),
         UUID(point.facility_id),
-        point.id,
         starting_from=(start - timedelta(days=LOOKBACK_DAYS)).isoformat(),
         starting_until=end.isoformat(),
+        point=point.id,
     ):
         other_point = point_of(other)
         other_unit = emissions.unit(UUID(other["unit_id"]))
