@@ -119,3 +119,8 @@ class OrganizationNotFound(NotFound):
 class InvoiceNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("Invoice not found", "INVOICE_NOT_FOUND")
+
+
+class SupplyPointNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Supply point not found", "SUPPLY_POINT_NOT_FOUND")

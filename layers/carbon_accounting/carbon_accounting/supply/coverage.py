@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import itertools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
@@ -38,6 +39,7 @@ from carbon_accounting.supply.models import (
     CoverageSettings,
     CoverageSettingsView,
     CoverageSummary,
+    MonthStatus,
     SupplyPoint,
     SupplyPointCoverage,
     SupplyPointStatus,
@@ -187,7 +189,6 @@ def coverage(
 def _report(
     point: SupplyPoint, billed: Billed, start: date, end: date, today: date, stale_after: int
 ) -> SupplyPointCoverage:
-    issues: list[CoverageIssue] = []
     last = min(end, today)
     last_end = billed.last_end(month_of(end))
     if last_end and point.status == SupplyPointStatus.CLOSED:
@@ -196,81 +197,106 @@ def _report(
     first = billed.first_day(start)
     if first is None or first > last:
         return SupplyPointCoverage(supply_point=point, months=[], issues=stale)
-    bills = sorted(billed.bills.values(), key=lambda bill: (bill.start, bill.end, str(bill.invoice_id)))
-    duplicates: dict[tuple[date, date, str, str], list[Bill]] = defaultdict(list)
-    for bill in bills:
-        duplicates[(bill.start, bill.end, bill.quantity, bill.unit_id)].append(bill)
-    counted = [same[0] for same in duplicates.values()]  # a duplicate covers its days once
-    span = (last - first).days + 1
-    cover = [0] * span
-    covering: list[list[Bill]] = [[] for _ in range(span)]
-    for bill in counted:
-        for offset in range(max(0, (bill.start - first).days), min(span, (bill.end - first).days + 1)):
-            cover[offset] += 1
-            covering[offset].append(bill)
-    for same in duplicates.values():
-        if len(same) > 1:
-            issues.append(
-                CoverageIssue(
-                    kind="duplicate",
-                    start_date=same[0].start,
-                    end_date=same[0].end,
-                    invoice_ids=[bill.invoice_id for bill in same],
-                    detail=f"{len(same)} invoices bill the same quantity for the same days",
-                )
-            )
-    overlapping = [False] * span
-    for run_start, run_end in _runs([count > 1 for count in cover]):
-        if run_end > run_start:  # more than one day
-            ids = _distinct(
-                bill.invoice_id for day in range(run_start, run_end + 1) for bill in covering[day]
-            )
-            overlapping[run_start : run_end + 1] = [True] * (run_end - run_start + 1)
-            issues.append(
-                CoverageIssue(
-                    kind="overlap",
-                    start_date=first + timedelta(days=run_start),
-                    end_date=first + timedelta(days=run_end),
-                    invoice_ids=ids,
-                    detail=f"{run_end - run_start + 1} days are billed by more than one invoice",
-                )
-            )
-    for run_start, run_end in _runs([count == 0 for count in cover]):
-        gap_start, gap_end = first + timedelta(days=run_start), first + timedelta(days=run_end)
-        around = [bill.invoice_id for bill in counted if bill.end < gap_start][-1:] + [
-            bill.invoice_id for bill in counted if bill.start > gap_end
-        ][:1]
-        issues.append(
-            CoverageIssue(
-                kind="gap",
-                start_date=gap_start,
-                end_date=gap_end,
-                invoice_ids=around,
-                detail=f"{run_end - run_start + 1} days no invoice covers",
-            )
+    same: dict[tuple[date, date, str, str], list[Bill]] = defaultdict(list)
+    for bill in sorted(billed.bills.values(), key=lambda bill: (bill.start, bill.end, str(bill.invoice_id))):
+        same[(bill.start, bill.end, bill.quantity, bill.unit_id)].append(bill)
+    counted = [bills[0] for bills in same.values()]  # a duplicate covers its days once
+    days = _Days.of(first, last, counted)
+    issues = [*_duplicates(same.values()), *_overlaps(days), *_gaps(days, counted), *stale]
+    issues.sort(key=lambda issue: (issue.start_date, issue.kind))
+    return SupplyPointCoverage(supply_point=point, months=_months_of(days, last), issues=issues)
+
+
+@dataclass
+class _Days:
+    """A supply point's expected days, from ``first``: how many bills cover each (a duplicate once),
+    which, and the runs of more than one day covered twice."""
+
+    first: date
+    cover: list[int]
+    covering: list[list[Bill]]
+    overlaps: list[tuple[int, int]]
+
+    @classmethod
+    def of(cls, first: date, last: date, bills: list[Bill]) -> _Days:
+        span = (last - first).days + 1
+        cover = [0] * span
+        covering: list[list[Bill]] = [[] for _ in range(span)]
+        for bill in bills:
+            for offset in range(max(0, (bill.start - first).days), min(span, (bill.end - first).days + 1)):
+                cover[offset] += 1
+                covering[offset].append(bill)
+        overlaps = [(a, b) for a, b in _runs([count > 1 for count in cover]) if b > a]
+        return cls(first, cover, covering, overlaps)
+
+    def day(self, offset: int) -> date:
+        return self.first + timedelta(days=offset)
+
+    def invoices(self, offsets: range) -> list[UUID]:
+        """The invoices covering any of those days, once each, in order."""
+        return list(dict.fromkeys(bill.invoice_id for offset in offsets for bill in self.covering[offset]))
+
+
+def _duplicates(same: Iterable[list[Bill]]) -> list[CoverageIssue]:
+    return [
+        CoverageIssue(
+            kind="duplicate",
+            start_date=bills[0].start,
+            end_date=bills[0].end,
+            invoice_ids=[bill.invoice_id for bill in bills],
+            detail=f"{len(bills)} invoices bill the same quantity for the same days",
         )
-    month_rows = []
-    for month, month_first, month_last in months(first, last):
-        days = range((month_first - first).days, (month_last - first).days + 1)
-        covered = sum(1 for day in days if cover[day])
-        month_overlap = sum(1 for day in days if overlapping[day]) > 1
-        month_rows.append(
+        for bills in same
+        if len(bills) > 1
+    ]
+
+
+def _overlaps(days: _Days) -> list[CoverageIssue]:
+    return [
+        CoverageIssue(
+            kind="overlap",
+            start_date=days.day(first),
+            end_date=days.day(last),
+            invoice_ids=days.invoices(range(first, last + 1)),
+            detail=f"{last - first + 1} days are billed by more than one invoice",
+        )
+        for first, last in days.overlaps
+    ]
+
+
+def _gaps(days: _Days, bills: list[Bill]) -> list[CoverageIssue]:
+    """Each run of days no bill covers, with the bills before and after it."""
+    gaps = []
+    for first, last in _runs([count == 0 for count in days.cover]):
+        start, end = days.day(first), days.day(last)
+        around = [bill.invoice_id for bill in bills if bill.end < start][-1:]
+        around += [bill.invoice_id for bill in bills if bill.start > end][:1]
+        detail = f"{last - first + 1} days no invoice covers"
+        gaps.append(
+            CoverageIssue(kind="gap", start_date=start, end_date=end, invoice_ids=around, detail=detail)
+        )
+    return gaps
+
+
+def _months_of(days: _Days, last: date) -> list[CoverageMonth]:
+    rows = []
+    in_overlap = {offset for first, end in days.overlaps for offset in range(first, end + 1)}
+    for month, month_first, month_last in months(days.first, last):
+        offsets = range((month_first - days.first).days, (month_last - days.first).days + 1)
+        covered = sum(1 for offset in offsets if days.cover[offset])
+        status: MonthStatus = "complete" if covered == len(offsets) else "partial" if covered else "missing"
+        if len(in_overlap.intersection(offsets)) > 1:
+            status = "overlap"
+        rows.append(
             CoverageMonth(
                 month=month,
-                days=len(days),
+                days=len(offsets),
                 covered_days=covered,
-                invoices=_distinct(bill.invoice_id for day in days for bill in covering[day]),
-                status="overlap"
-                if month_overlap
-                else "complete"
-                if covered == len(days)
-                else "partial"
-                if covered
-                else "missing",
+                invoices=days.invoices(offsets),
+                status=status,
             )
         )
-    issues = sorted(issues + stale, key=lambda issue: (issue.start_date, issue.kind))
-    return SupplyPointCoverage(supply_point=point, months=month_rows, issues=issues)
+    return rows
 
 
 def _stale(point: SupplyPoint, last_end: date | None, last: date, stale_after: int) -> list[CoverageIssue]:
@@ -298,10 +324,6 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
             runs.append((start, index - 1))
             start = None
     return runs
-
-
-def _distinct(ids: object) -> list[UUID]:
-    return list(dict.fromkeys(ids))  # type: ignore[call-overload]
 
 
 def _summary(

@@ -8,7 +8,6 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from carbon_accounting.base import Model
-from carbon_accounting.errors import NotFound
 from carbon_accounting.models import Name, PartialUpdate, RequestModel, text
 from carbon_accounting.supply.identifiers import IdentifierKind
 
@@ -60,11 +59,6 @@ class SupplyPoint(Model):
     version: int = Field(description="0 until registered; send it back in If-Match")
     created_at: datetime | None = None
     updated_at: datetime | None = None
-
-
-class SupplyPointNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("Supply point not found", "SUPPLY_POINT_NOT_FOUND")
 
 
 FlagKind = Literal["outlier", "estimated", "overlap", "duplicate"]

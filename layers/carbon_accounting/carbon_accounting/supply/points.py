@@ -17,7 +17,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from carbon_accounting import clock, repository
-from carbon_accounting.errors import BadRequest, Conflict, FacilityNotFound, VersionConflict
+from carbon_accounting.errors import (
+    BadRequest,
+    Conflict,
+    FacilityNotFound,
+    SupplyPointNotFound,
+    VersionConflict,
+)
 from carbon_accounting.models import Caller, Facility, FacilityStatus, Page
 from carbon_accounting.repository.records import RollupRecord
 from carbon_accounting.supply.identifiers import (
@@ -30,7 +36,6 @@ from carbon_accounting.supply.identifiers import (
 from carbon_accounting.supply.models import (
     SupplyPoint,
     SupplyPointCreate,
-    SupplyPointNotFound,
     SupplyPointStatus,
     SupplyPointUpdate,
 )
