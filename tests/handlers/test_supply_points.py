@@ -418,3 +418,17 @@ def test_a_supply_point_first_billed_after_the_window_is_not_expected_in_it(api)
     report = point_report(coverage(api, "2025-01-01", "2025-12-31"), point_id)
 
     assert (report["months"], report["issues"]) == ([], [])
+
+
+def test_a_distributed_invoice_cannot_name_a_supply_point_created_or_edited(api):
+    from tests.handlers.test_invoices import distributed_heat
+
+    point = str(named_id(str(ACME_MADRID), "cups", valid_cups()))
+    created = api("create_invoice", ACME_HEADERS, body=distributed_heat(supply_point_id=point))
+    parent = api("create_invoice", ACME_HEADERS, body=distributed_heat()).body
+    edited = api(
+        "update_invoice", ACME_HEADERS, path={"invoice_id": parent["id"]}, body={"supply_point_id": point}
+    )
+
+    assert (created.status, created.body["code"]) == (400, "INVALID_SUPPLY_POINT")
+    assert (edited.status, edited.body["code"]) == (400, "INVALID_SUPPLY_POINT")

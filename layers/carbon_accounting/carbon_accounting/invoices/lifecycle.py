@@ -212,11 +212,7 @@ def _relinked(item: InvoiceRecord, changes: InvoiceRecord, point_id: UUID | None
     name. A distributed invoice's shares follow their own facilities (``_write``)."""
     if item.get("children"):
         if point_id is not None:
-            raise BadRequest(
-                "A supply point is inside one facility: a distributed invoice cannot name one",
-                "INVALID_SUPPLY_POINT",
-                "supply_point_id",
-            )
+            raise rules.distributed_point()
         return {}
     after = item | changes
     facility_id = after.get("facility_id")

@@ -237,14 +237,19 @@ def _linked_point(
     """The supply point a new invoice names by ``supply_point_id`` (``linked_point``); a distributed
     invoice cannot name one."""
     if len(allocations) != 1:
-        raise BadRequest(
-            "A supply point is inside one facility: a distributed invoice's shares are linked to their "
-            "facilities' supply points by its cups or type",
-            "INVALID_SUPPLY_POINT",
-            "supply_point_id",
-        )
+        raise distributed_point()
     assert data.supply_point_id is not None
     return linked_point(allocations[0].facility, data.supply_point_id, fields)
+
+
+def distributed_point() -> BadRequest:
+    """What a distributed invoice naming a supply point is answered (created or edited)."""
+    return BadRequest(
+        "A supply point is inside one facility: a distributed invoice's shares are linked to their "
+        "facilities' supply points by its cups or type",
+        "INVALID_SUPPLY_POINT",
+        "supply_point_id",
+    )
 
 
 def linked_point(facility: Facility, point_id: UUID, invoice: InvoiceRecord) -> str:

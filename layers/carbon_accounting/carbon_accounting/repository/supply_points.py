@@ -5,16 +5,17 @@ month's bills cover."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
 from carbon_accounting.repository.records import RollupRecord
+from carbon_accounting.repository.rollups import rollup_cells
 from carbon_accounting.repository.table import (
     batch_get,
     client,
     get_item,
     item_key,
     org_pk,
-    query,
     query_prefix,
     to_item,
 )
@@ -37,20 +38,14 @@ def _put(point: SupplyPoint, expected_version: int | None) -> bool:
         "entity": "supply_point",
         **point.model_dump(mode="json"),
     }
+    condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+    if expected_version is not None:
+        condition = {
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+        }
     try:
-        if expected_version is None:
-            client().put_item(
-                TableName=get_settings().table_name,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        else:
-            client().put_item(
-                TableName=get_settings().table_name,
-                Item=to_item(item),
-                ConditionExpression="version = :expected",
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-            )
+        client().put_item(TableName=get_settings().table_name, Item=to_item(item), **condition)
     except client().exceptions.ConditionalCheckFailedException:
         return False
     return True
@@ -92,22 +87,18 @@ def get_supply_point_cell(organization_id: UUID, facility_id: UUID, point_id: UU
     return get_item(item_key(org_pk(organization_id), point_sk(str(facility_id), str(point_id))))
 
 
+def _coverage_cell(item: RollupRecord) -> tuple[str, UUID, RollupRecord]:
+    month, _, point = item["sk"].removeprefix(COVERAGE).partition("#")
+    return month, UUID(point), item
+
+
 def coverage_cells(
     organization_id: UUID, first_month: str, last_month: str
 ) -> Iterator[tuple[str, UUID, RollupRecord]]:
     """``(month, supply point id, cell)`` of every supply point billed in ``first_month``..``last_month``
     (``YYYY-MM``): one Query, whatever the organization's invoices."""
-    items = query(
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
-        ExpressionAttributeValues={
-            ":pk": {"S": org_pk(organization_id)},
-            ":first": {"S": coverage_sk(first_month)},
-            ":last": {"S": coverage_sk(last_month, "~")},
-        },
-    )
-    for item in items:
-        month, _, point = item["sk"].removeprefix(COVERAGE).partition("#")
-        yield month, UUID(point), item
+    cells = rollup_cells(organization_id, coverage_sk(first_month), coverage_sk(last_month, "~"))
+    return map(_coverage_cell, cells)
 
 
 def coverage_cells_of(
@@ -117,8 +108,7 @@ def coverage_cells_of(
     BatchGetItem a hundred."""
     for start in range(0, len(keys), 100):
         chunk = keys[start : start + 100]
-        for item in batch_get(
+        found = batch_get(
             [item_key(org_pk(organization_id), coverage_sk(month, str(point))) for month, point in chunk]
-        ):
-            month, _, point = item["sk"].removeprefix(COVERAGE).partition("#")
-            yield month, UUID(point), item
+        )
+        yield from map(_coverage_cell, found)
