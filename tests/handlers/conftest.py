@@ -27,6 +27,7 @@ ROLLUP_READERS = frozenset(
         "get_coverage",
         "list_supply_points",
         "get_supply_point",
+        "get_inventory_report",
     }
 )
 
@@ -56,8 +57,12 @@ def invoke(
     context = context or LambdaContext(function_name=function)
     with injected(fault) if fault else contextlib.nullcontext():
         response = load_function(function).lambda_handler(event, context)
-    text = response.get("body") or ""
-    return Answer(response["statusCode"], response.get("headers", {}), json.loads(text) if text else None)
+    text, headers = response.get("body") or "", response.get("headers", {})
+    if response.get("isBase64Encoded"):
+        return Answer(response["statusCode"], headers, base64.b64decode(text))
+    if not headers.get("Content-Type", "application/json").startswith("application/json"):
+        return Answer(response["statusCode"], headers, text)  # a file: CSV
+    return Answer(response["statusCode"], headers, json.loads(text) if text else None)
 
 
 def api_event(

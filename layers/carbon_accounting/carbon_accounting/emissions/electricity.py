@@ -185,7 +185,7 @@ def _loss_share(invoice: CheckedActivity, grid: _Grid, ledger: Ledger) -> float:
 def _market_based(
     invoice: CheckedActivity, grids: list[_Grid], supplier: Supplier | None, ledger: Ledger
 ) -> None:
-    covered = _covered_share(invoice, supplier, ledger)
+    covered = ledger.certified_share = _covered_share(invoice, supplier, ledger)
     if covered >= 1:
         return
     if covered:

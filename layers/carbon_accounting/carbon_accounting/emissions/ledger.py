@@ -60,6 +60,7 @@ class Ledger:
     biomass: _Entries = field(default_factory=list)
     factors: dict[FactorUsed, None] = field(default_factory=dict)  # dicts as ordered sets
     notices: dict[str, None] = field(default_factory=dict)
+    certified_share: float = 0.0  # electricity: the share covered by energy attribute certificates
     year: int | None = None  # the year being computed; None: the whole period
 
     def during(self, year: int) -> _During:
@@ -158,6 +159,7 @@ class Ledger:
             by_year=(totals,) if len(shares) == 1 else self._years(shares),
             emission_factors=tuple(self.factors),
             notices=tuple(self.notices),
+            certified_share=self.certified_share,
         )
 
     def _years(self, shares: list[YearShare]) -> tuple[YearEmissions, ...]:

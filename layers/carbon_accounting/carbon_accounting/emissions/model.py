@@ -133,6 +133,7 @@ class Emissions:
     by_year: tuple[YearEmissions, ...]  # the same kilograms, by calendar year of the period
     emission_factors: tuple[FactorUsed, ...]
     notices: tuple[str, ...]  # user-facing: fallbacks, splits, substitutions
+    certified_share: float = 0.0  # electricity: the share of the kWh covered by certificates (0..1)
 
 
 class CalculationError(Exception):

@@ -231,6 +231,8 @@ def check_row(caller: Caller, columns: list[str], row: Row, reads: CachedReads) 
         # A CSV cell is text: numbers are read from it (strict=False), then held to the same bounds.
         data = InvoiceCreate.model_validate(_request(columns, row, caller.organization_id), strict=False)
         row.prepared = rules.prepare_invoice(caller, data, caller.user_id, reads)
+        for _, item in row.prepared.invoices:
+            item["origin"] = "csv"
     except ValidationError as invalid:
         for error in invalid.errors():
             name = str(error["loc"][0]) if error["loc"] else None

@@ -159,6 +159,7 @@ def _figures(invoice: InvoiceRecord) -> InvoiceRecord:
         changes = totals | _succeeded(invoice, result.scope, factors)
         changes |= stored_parts(result)
         changes["notices"] = list(result.notices)
+        changes["certified_share"] = result.certified_share
     years = releases.bucket(
         date.fromisoformat(invoice["start_date"]), date.fromisoformat(invoice["end_date"])
     )
@@ -189,7 +190,14 @@ def _succeeded(invoice: InvoiceRecord, scope: int, factors: list[FactorRecord]) 
 
 
 def _failed(messages: list[str]) -> InvoiceRecord:
-    cleared = (*_TOTALS, "dataset_version", "emissions_by_scope", "emissions_by_year", "methodology_version")
+    cleared = (
+        *_TOTALS,
+        "dataset_version",
+        "emissions_by_scope",
+        "emissions_by_year",
+        "methodology_version",
+        "certified_share",
+    )
     return cast(InvoiceRecord, dict.fromkeys(cleared)) | {
         "status": str(InvoiceStatus.ERROR),
         "error_messages": messages,

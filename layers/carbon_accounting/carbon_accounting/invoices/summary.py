@@ -41,6 +41,7 @@ from carbon_accounting.rollups.contribution import (
     month_sk,
     monthly,
 )
+from carbon_accounting.rollups.inventory import PREFIX as INVENTORY
 from carbon_accounting.rollups.numbers import SCALE, month_of
 
 GroupBy = Literal["facility", "type", "scope", "month"]
@@ -203,7 +204,11 @@ def _rollup_rows(
     last_sk = (facility_month_sk(last, "~") if by_facility else month_sk(last)) if last else prefix + "~"
     for item in repository.rollup_cells(organization_id, first_sk, last_sk):
         month, _, facility = item["sk"].removeprefix(prefix).partition("#")
-        numbers = {name: value for name, value in item.items() if name.count("|") >= 2 and value}
+        numbers = {
+            name: value
+            for name, value in item.items()
+            if name.count("|") >= 2 and value and not name.startswith(INVENTORY)
+        }
         yield _Row(month, facility or None, numbers)
 
 

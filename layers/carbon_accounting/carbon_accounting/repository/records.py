@@ -175,6 +175,7 @@ class InvoiceRecord(TypedDict, total=False):
     calorific_basis: str | None
     toc_id: str | None
     uploaded_by: str | None
+    origin: str | None  # how it was filed: csv (a bulk import) or document; absent: typed in the API
     # the attachment (files.attachment)
     file_id: str | None
     file_url: str | None
@@ -210,6 +211,7 @@ class InvoiceRecord(TypedDict, total=False):
     emissions_by_year: list[YearRecord] | None
     emission_factors: list[FactorRecord]
     notices: list[str]
+    certified_share: Number | None  # electricity: the share covered by certificates (not a parent)
     error_messages: list[str]
     dataset_version: str | None
     methodology_version: str | None

@@ -16,7 +16,8 @@ attributes. An invoice adds:
   scope part (``2``, ``3.3``, ...) of ``emissions_by_scope``; biogenic CO2 goes with the primary
   scope's part, and the quantity and counts with every part, as the summary groups them. A
   facility's month also counts ``since|<YYYY-MM>``: its active invoices in that month by the month
-  they start in, which bounds what a window starting mid-month must read.
+  they start in, which bounds what a window starting mid-month must read; and what the inventory
+  report reads, ``inv|...`` (``rollups.inventory``).
 - to its supply point, what ``rollups.supply`` says (a single invoice or a child, whatever its status).
 
 The figures of each calendar year are the engine's for that year (``emissions_by_year``), spread over
@@ -35,7 +36,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from carbon_accounting.rollups.numbers import Cells, fixed, months
+from carbon_accounting.rollups.inventory import inventory_numbers
+from carbon_accounting.rollups.numbers import Cells, months, share
 from carbon_accounting.rollups.supply import supply_cells
 
 if TYPE_CHECKING:  # the records are types only here: this module stays pure
@@ -95,13 +97,6 @@ def _segments(item: InvoiceRecord, start: date, end: date) -> list[tuple[date, i
     return [(max(start, date(int(year["year"]), 1, 1)), int(year["days"]), year) for year in by_year]
 
 
-def _share(value: Any, days: int, since: int, count: int) -> Decimal:
-    """The part of ``value`` (over ``days``) of its days ``since`` .. ``since + count``, as the
-    difference of two running totals: a segment's months then add up to its value exactly."""
-    whole = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    return fixed(whole * (since + count) / days) - fixed(whole * since / days)
-
-
 def _parts(item: InvoiceRecord, figures: YearRecord) -> dict[str, dict[str, Any]]:
     """The figures of a segment by part: the whole invoice, and each scope part; biogenic CO2 with
     the primary scope's part (or the first, when the primary scope has none)."""
@@ -145,8 +140,8 @@ def monthly(item: InvoiceRecord, window: Window | None = None) -> dict[str, dict
             for key, values in parts.items():
                 for name, value in values.items():
                     if value:
-                        cell[f"{key}|{name}"] += _share(value, days, into_segment, in_month)
-                cell[f"{key}|q|{unit}"] += _share(item["quantity"], total_days, into_period, in_month)
+                        cell[f"{key}|{name}"] += share(value, days, into_segment, in_month)
+                cell[f"{key}|q|{unit}"] += share(item["quantity"], total_days, into_period, in_month)
     for month, cell in out.items():
         for key in {name.split("|", 1)[0] for name in cell}:
             cell[f"{key}|{'starts' if month == first_month else 'continues'}"] = Decimal(1)
@@ -169,11 +164,15 @@ def contribution(image: Decoded | InvoiceRecord | None) -> Cells:
         cells[(organization, counts_sk(facility))][count] += 1
         if status == ACTIVE and item.get("co2e") is not None and item.get("start_date"):
             since = item["start_date"][:7]
-            for month, figures in monthly(item).items():
+            by_month = monthly(item)
+            for month, figures in by_month.items():
                 for name, value in figures.items():
                     cells[(organization, month_sk(month))][f"{kind}|{name}"] += value
                     cells[(organization, facility_month_sk(month, facility))][f"{kind}|{name}"] += value
                 cells[(organization, facility_month_sk(month, facility))][f"since|{since}"] += 1
+            for month, numbers in inventory_numbers(item, by_month).items():
+                for name, value in numbers.items():
+                    cells[(organization, facility_month_sk(month, facility))][name] += value
         cells.update(supply_cells(item))
     return cells
 

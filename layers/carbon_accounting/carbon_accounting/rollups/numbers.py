@@ -39,3 +39,20 @@ def months(first: date, last: date) -> Iterator[tuple[str, date, date]]:
         if end == date.max:
             return
         day = end + timedelta(days=1)
+
+
+def share(value: Any, days: int, since: int, count: int) -> Decimal:
+    """The part of ``value`` (over ``days``) of its days ``since`` .. ``since + count``, as the
+    difference of two running totals: a period's months then add up to its value exactly."""
+    whole = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return fixed(whole * (since + count) / days) - fixed(whole * since / days)
+
+
+def spread(value: Any, start: date, end: date) -> dict[str, Decimal]:
+    """``value`` over the inclusive period ``start``..``end``, by month (``YYYY-MM``) and days, in
+    billionths."""
+    days = (end - start).days + 1
+    return {
+        month: share(value, days, (first - start).days, (last - first).days + 1)
+        for month, first, last in months(start, end)
+    }

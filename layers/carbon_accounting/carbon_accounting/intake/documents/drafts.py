@@ -94,6 +94,7 @@ def announce_document(caller: Caller, request: DocumentRequest) -> DocumentUploa
         "document_facility_id": str(request.facility_id) if request.facility_id else None,
         "uploaded_by": str(caller.user_id) if caller.user_id else None,
         "created_by": caller.principal,
+        "origin": "document",
         "enabled": True,
         "error_messages": [],
         "created_at": now,
