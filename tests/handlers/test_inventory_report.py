@@ -136,7 +136,7 @@ def test_energy_and_the_contractual_instruments(api):
     assert instruments == {
         "electricity_mwh": pytest.approx(21.0),
         "certified_mwh": pytest.approx(3.0),
-        "certified_share": pytest.approx(3 / 21),
+        "certified_share": pytest.approx(3 / 21, abs=1e-6),
     }
     assert energy["fuels"] == [
         {

@@ -1,4 +1,5 @@
-"""Load a seed file of tenants into the table: organizations, API keys, users and facilities.
+"""Load a seed file of tenants into the table: organizations, API keys, users, facilities and
+invoices.
 
 The seed format is a contract (black-box tests outside the repo use it): extend it, don't change it.
 
@@ -6,10 +7,12 @@ The seed format is a contract (black-box tests outside the repo use it): extend 
       "api_keys": ["sk_test_..."], "users": [{"id": "<uuid>", "email": "a@acme.test"}],
       "facilities": [{"id": "<uuid>", "name": "Madrid Office", "country": "ES", "status": "active"}]}]}
 
-Facilities are validated with the API's own request model, so a seed cannot hold what the API
-would refuse. Writes go through the repository, so the seeded items have the API's key layout.
-Loading is idempotent: what exists already is left as it is (``make dev PERSIST=1`` resumes a table,
-and ``python -m carbon_accounting.admin seed`` may run twice against a deployed one).
+Facilities and invoices (``"invoices": [{"id": "<uuid>", ...POST /v1/invoices body}]``, optional)
+are validated with the API's own request models and rules, so a seed cannot hold what the API would
+refuse; an invoice is written ``loading``, as the API writes it, and the table's stream computes it.
+Writes go through the repository, so the seeded items have the API's key layout. Loading is
+idempotent: what exists already is left as it is (``make dev PERSIST=1`` resumes a table, and
+``python -m carbon_accounting.admin seed`` may run twice against a deployed one).
 """
 
 from __future__ import annotations
@@ -26,12 +29,18 @@ from pydantic import Field
 from carbon_accounting import repository, tenants
 from carbon_accounting.base import Model
 from carbon_accounting.facilities import register_facility
-from carbon_accounting.models import FacilityCreate, FacilityStatus, User
+from carbon_accounting.invoices import rules
+from carbon_accounting.invoices.models import InvoiceCreate
+from carbon_accounting.models import Caller, FacilityCreate, FacilityStatus, User
 
 
 class SeedFacility(FacilityCreate):
     id: UUID
     status: FacilityStatus = FacilityStatus.ACTIVE
+
+
+class SeedInvoice(InvoiceCreate):
+    id: UUID
 
 
 class SeedOrganization(Model):
@@ -41,6 +50,7 @@ class SeedOrganization(Model):
     api_keys: list[str] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     facilities: list[SeedFacility] = Field(default_factory=list)
+    invoices: list[SeedInvoice] = Field(default_factory=list)
 
 
 class Seed(Model):
@@ -80,6 +90,16 @@ def write_seed(seed: Seed) -> Counter[str]:
         for facility in org.facilities:
             data = FacilityCreate.model_validate(facility.model_dump(exclude={"id", "status"}))
             write(register_facility, org.id, data, facility_id=facility.id, status=facility.status)
+    for org in seed.organizations:  # after every facility: an invoice may share into a subsidiary's
+        caller = Caller(organization_id=org.id, principal="seed")
+        for invoice in org.invoices:
+            if repository.get_invoice(org.id, invoice.id) is not None:
+                counts["existing"] += 1
+                continue
+            request = InvoiceCreate.model_validate(invoice.model_dump(exclude={"id"}))
+            prepared = rules.prepare_invoice(caller, request, invoice_id=invoice.id)
+            repository.create_invoices(prepared.invoices, prepared.facilities)
+            counts["created"] += 1  # loading: the table's stream computes it
     return counts
 
 

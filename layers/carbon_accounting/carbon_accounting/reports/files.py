@@ -86,7 +86,7 @@ def rows(report: InventoryReport) -> Iterator[Row]:
     instruments = scope_2.contractual_instruments
     yield ("scope_2.instruments", "electricity", None, None, instruments.electricity_mwh, "MWh", None)
     yield ("scope_2.instruments", "certified", None, None, instruments.certified_mwh, "MWh", None)
-    yield ("scope_3", "total", scope_3.co2e, scope_3.co2e_location_based, None, "", scope_3.invoices)
+    yield ("scope_3", "total", scope_3.co2e, scope_3.co2e_location_based, None, "", None)
     for category in scope_3.categories:
         name = f"category {category.category}: {category.name}"
         yield (

@@ -370,9 +370,9 @@ def _scope_two(read: _Read, facilities: dict[str, Facility], owners: dict[str, O
             for country, amount in sorted(countries.items(), key=lambda entry: (-entry[1].co2e, entry[0]))
         ],
         contractual_instruments=ContractualInstruments(
-            electricity_mwh=electricity / 1000,
-            certified_mwh=certified / 1000,
-            certified_share=certified / electricity if electricity else 0.0,
+            electricity_mwh=_mwh(electricity / 1000),
+            certified_mwh=_mwh(certified / 1000),
+            certified_share=round(certified / electricity, 6) if electricity else 0.0,
         ),
     )
 
@@ -402,8 +402,8 @@ def _scope_three(read: _Read) -> ScopeThree:
             parts = [
                 CategoryLine(
                     line="well_to_tank",
-                    co2e=kilograms(amount.co2e) - losses,
-                    co2e_location_based=kilograms(amount.co2e_location_based) - losses,
+                    co2e=kilograms(amount.co2e - read.losses),
+                    co2e_location_based=kilograms(amount.co2e_location_based - read.losses),
                     invoices=int(amount.invoices),
                 ),
                 CategoryLine(
@@ -417,7 +417,6 @@ def _scope_three(read: _Read) -> ScopeThree:
     return ScopeThree(
         co2e=kilograms(total.co2e),
         co2e_location_based=kilograms(total.co2e_location_based),
-        invoices=int(total.invoices),
         categories=lines,
     )
 
@@ -444,21 +443,28 @@ def _energy(read: _Read) -> Energy:
         if fuel.purchased:
             heat += kwh
         else:
-            fuels.append(FuelEnergy(fuel_id=fuel.id, fuel=fuel.name, mwh=kwh / 1000, renewable=fuel.biogenic))
+            fuels.append(
+                FuelEnergy(fuel_id=fuel.id, fuel=fuel.name, mwh=_mwh(kwh / 1000), renewable=fuel.biogenic)
+            )
     renewable = certified / 1000 + sum(line.mwh for line in fuels if line.renewable)
     fossil = sum(line.mwh for line in fuels if not line.renewable)
     total = (electricity + heat) / 1000 + sum(line.mwh for line in fuels)
     return Energy(
-        total_mwh=total,
-        electricity_mwh=electricity / 1000,
+        total_mwh=_mwh(total),
+        electricity_mwh=_mwh(electricity / 1000),
         fuels=sorted(fuels, key=lambda line: (-line.mwh, line.fuel)),
-        heat_and_steam_mwh=heat / 1000,
-        renewable_mwh=renewable,
-        fossil_mwh=fossil,
-        unattributed_mwh=(electricity - certified + heat) / 1000,
-        renewable_share=renewable / total if total else 0.0,
+        heat_and_steam_mwh=_mwh(heat / 1000),
+        renewable_mwh=_mwh(renewable),
+        fossil_mwh=_mwh(fossil),
+        unattributed_mwh=_mwh((electricity - certified + heat) / 1000),
+        renewable_share=round(renewable / total, 6) if total else 0.0,
         not_converted=not_converted,
     )
+
+
+def _mwh(value: float) -> float:
+    """MWh to the watt-hour: the conversions are in floating point, their last digits noise."""
+    return round(value, 6)
 
 
 def _factor_sets(tags: dict[str, Decimal]) -> list[FactorSet]:

@@ -111,7 +111,6 @@ class Category(Line):
 class ScopeThree(Model):
     co2e: float
     co2e_location_based: float
-    invoices: int
     categories: list[Category]
 
 
