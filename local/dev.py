@@ -26,11 +26,12 @@ from types import FrameType
 
 from carbon_accounting.seed import Seed, load_seed
 from local.aws import REGION, Endpoints
+from local.dashboard import dashboard_site
 from local.docs import docs_site
 from local.dynamodb_local import DynamoDBLocalError, dynamodb_endpoint
 from local.event_rules import EventRulePoller
 from local.functions import FunctionPool, Invoke
-from local.gateway import Gateway
+from local.gateway import Gateway, HttpRequest, HttpResponse
 from local.jwt_keys import local_issuer
 from local.moto_server import moto_server
 from local.net import LOOPBACK
@@ -131,6 +132,18 @@ def _python() -> str:
         return sys.executable
 
 
+def demo_credentials(seed: Seed | None) -> dict[str, str] | None:
+    """What /dashboard?demo=1 signs in with: the first seeded organization with an API key."""
+    for organization in seed.organizations if seed else ():
+        if organization.api_keys:
+            return {
+                "organization_id": str(organization.id),
+                "api_key": organization.api_keys[0],
+                "api_url": "",
+            }
+    return None
+
+
 def print_summary(
     url: str, routes: Sequence[Route], seed: Seed | None, state_dir: Path, admin: dict[str, str]
 ) -> None:
@@ -152,6 +165,8 @@ def print_summary(
         if organization.users:
             user = str(organization.users[0].id)
     print(f"\nAPI docs (Swagger UI; Authorize with the key and the organization): {url}/docs")
+    demo = f" (as the demo tenant: {url}/dashboard?demo=1)" if demo_credentials(seed) else ""
+    print(f"Dashboard: {url}/dashboard{demo}")
     state_option = "" if state_dir.resolve() == STATE_DIR else f" --state-dir {state_dir}"
     print("\nMint a user token (Authorization: Bearer <token>):")
     print(f"  {_python()} -m local.token --user {user}{state_option}")
@@ -190,7 +205,12 @@ def start(args: argparse.Namespace, resources: ExitStack) -> StackState:
     pool = resources.enter_context(FunctionPool(stack, endpoints))
     for poller in event_sources(stack, endpoints, pool.invoke):
         resources.enter_context(poller)
-    url = resources.enter_context(Gateway(stack.api, pool.invoke, docs_site).serve(args.port))
+    dashboard = dashboard_site(demo_credentials(seed))
+
+    def site(request: HttpRequest) -> HttpResponse | None:
+        return docs_site(request) or dashboard(request)
+
+    url = resources.enter_context(Gateway(stack.api, pool.invoke, site).serve(args.port))
 
     state = StackState(
         url=url,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -68,3 +69,26 @@ def request(url: str, method: str, path: str, headers: dict[str, str], body: Any
 def http(local_stack: LocalStackProcess) -> Callable[..., Reply]:
     """Call the local stack: ``http(method, path, headers, body=None)`` answers a ``Reply``."""
     return functools.partial(request, local_stack.url)
+
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, driven by its chromedriver (Selenium), logging the page's console."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed (make test installs them as root)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,2400"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()

@@ -6,7 +6,6 @@ and on POST /api/v1/invoices with the document's example body. Screenshots go to
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -15,27 +14,8 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 ARTIFACTS = ROOT / ".artifacts"
 DEMO = {"ApiKey": "sk_test_acme_group_demo_key", "OrganizationId": examples.ACME}
-
-
-@pytest.fixture
-def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed (make test installs them as root)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,2400"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def test_the_docs_list_every_operation_and_try_it_out_calls_the_stack(demo_stack, browser):

@@ -123,6 +123,20 @@ def test_scopes_add_up_to_the_totals_with_scope_3_by_category_and_line(api):
     assert [line["facility"] for line in body["scope_2"]["by_facility"]] == ["Madrid Office"]
     assert [line["country"] for line in body["scope_2"]["by_country"]] == ["ES"]
     assert body["biogenic_co2"] == body["totals"]["co2e_biomass"]
+    # By month and by facility, every scope adds up to the same figures.
+    months = body["by_month"]
+    assert [month["month"] for month in months] == [f"2025-{month:02d}" for month in range(1, 13)]
+    assert sum(month["scope_1"] for month in months) == pytest.approx(body["scope_1"]["co2e"])
+    assert sum(month["scope_2_market_based"] for month in months) == pytest.approx(
+        body["scope_2"]["market_based"]
+    )
+    assert sum(month["scope_2_location_based"] for month in months) == pytest.approx(
+        body["scope_2"]["location_based"]
+    )
+    assert sum(month["scope_3"] for month in months) == pytest.approx(body["scope_3"]["co2e"])
+    assert months[6]["scope_1"] == 0  # the gas was billed January to March
+    assert sum(line["co2e"] for line in body["by_facility"]) == pytest.approx(body["totals"]["market_based"])
+    assert [line["facility"] for line in body["by_facility"]] == ["Madrid Office", "Lisbon Office"]
     assert body["totals"]["invoices"] == 5  # two electricity, two shares of gas, one water
 
 

@@ -43,6 +43,7 @@ from carbon_accounting.reports.models import (
     FuelEnergy,
     FuelLine,
     InventoryReport,
+    MonthLine,
     NoticeCount,
     Period,
     Quantity,
@@ -141,12 +142,13 @@ class _Read:
     certified: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     tags: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     since: dict[str, str] = field(default_factory=dict)  # facility: the earliest month its invoices start
+    months: dict[tuple[str, str], _Sum] = field(default_factory=lambda: defaultdict(_Sum))  # (month, part)
 
-    def cell(self, facility: str, item: dict[str, object], first_month: bool) -> None:
+    def cell(self, month: str, facility: str, item: dict[str, object], first_month: bool) -> None:
         for name, value in item.items():
             if name.startswith("since|") and value:
-                month = name.removeprefix("since|")
-                self.since[facility] = min(self.since.get(facility, month), month)
+                since = name.removeprefix("since|")
+                self.since[facility] = min(self.since.get(facility, since), since)
             if not isinstance(value, Decimal) or not value or name.count("|") < 2:
                 continue
             if name.startswith(PREFIX):
@@ -154,6 +156,7 @@ class _Read:
             else:
                 kind, part, *figure = name.split("|")
                 self.parts[(facility, kind, part)].add(figure, value, first_month)
+                self.months[(month, part)].add(figure, value, True)
 
     def _inventory(self, name: list[str], value: Decimal, first_month: bool) -> None:
         family = name[0]
@@ -203,8 +206,8 @@ def inventory(
             month, _, facility = item["sk"].removeprefix(FACILITY_MONTH).partition("#")
             if wanted and facility not in wanted:
                 continue
-            read.cell(facility, item, month == first)
-            own.cell(facility, item, month == first)
+            read.cell(month, facility, item, month == first)
+            own.cell(month, facility, item, month == first)
         by_entity[organization_id] = own
     facilities = {key: value for member in members for key, value in member.facilities.items()}
     owners = {facility: member.organization for member in members for facility in member.facilities}
@@ -237,6 +240,8 @@ def inventory(
         organization=_entity(root),
         period=Period(start_date=start, end_date=end, months=len(list(months(start, end)))),
         consolidation=Consolidation(approach="operational_control", entities=entities),
+        by_facility=_facility_lines(_by_part(read, TOTAL), facilities, owners),
+        by_month=_by_month(read, start, end),
         scope_1=scope_1,
         scope_2=scope_2,
         scope_3=scope_3,
@@ -323,6 +328,29 @@ def _quantities(amounts: dict[str, Decimal]) -> list[Quantity]:
                 Quantity(unit_id=UUID(unit_id), unit=unit.symbol if unit else "", quantity=kilograms(amount))
             )
     return found
+
+
+def _by_month(read: _Read, start: date, end: date) -> list[MonthLine]:
+    lines = []
+    for month, _, _ in months(start, end):
+        scope_3 = sum(
+            (
+                amount.co2e
+                for (at, part), amount in read.months.items()
+                if at == month and part.startswith("3.")
+            ),
+            Decimal(0),
+        )
+        lines.append(
+            MonthLine(
+                month=month,
+                scope_1=kilograms(read.months[(month, "1")].co2e),
+                scope_2_location_based=kilograms(read.months[(month, "2")].co2e_location_based),
+                scope_2_market_based=kilograms(read.months[(month, "2")].co2e),
+                scope_3=kilograms(scope_3),
+            )
+        )
+    return lines
 
 
 def _scope_one(read: _Read, facilities: dict[str, Facility], owners: dict[str, Organization]) -> ScopeOne:

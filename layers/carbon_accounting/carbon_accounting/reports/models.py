@@ -183,10 +183,22 @@ class DataQuality(Model):
     quality_flags: dict[str, int]
 
 
+class MonthLine(Model):
+    """One month's kilograms by scope (Scope 3: every category)."""
+
+    month: str = Field(description="YYYY-MM")
+    scope_1: float
+    scope_2_location_based: float
+    scope_2_market_based: float
+    scope_3: float
+
+
 class InventoryReport(Model):
     organization: Entity
     period: Period
     consolidation: Consolidation
+    by_facility: list[FacilityLine] = Field(description="Every scope, by facility, the largest first")
+    by_month: list[MonthLine]
     scope_1: ScopeOne
     scope_2: ScopeTwo
     scope_3: ScopeThree

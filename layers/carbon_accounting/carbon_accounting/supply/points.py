@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from carbon_accounting import clock, repository
+from carbon_accounting import clock, emissions, repository
 from carbon_accounting.errors import (
     BadRequest,
     Conflict,
@@ -56,7 +56,8 @@ def _derived(
         point_id, name = named_id(str(facility_id), kind, identifier), f"{kind.upper()} {identifier}"
     else:
         point_id = implicit_id(str(facility_id), point_type, fuel)
-        name = f"{point_type.capitalize()}, no identifier"
+        burned = emissions.fuel(UUID(fuel)) if fuel else None
+        name = f"{point_type.capitalize()}{f' ({burned.name})' if burned else ''}, no identifier"
     return SupplyPoint(
         id=UUID(point_id),
         organization_id=organization_id,
