@@ -12,7 +12,7 @@ SAM_CLI_VERSION := 1.170.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test bench fuzz lint typecheck build deploy admin token recalculate openapi browser clean
+.PHONY: dev test bench fuzz lint typecheck build deploy dashboard admin token recalculate openapi browser clean
 
 dev: $(VENV)/.installed node_modules/.installed ## Run the whole API locally on http://127.0.0.1:$(PORT); PERSIST=1 keeps its table in .local/
 	$(VENV)/bin/python -m local.dev --port $(PORT) --seed $(SEED) $(if $(PERSIST),--persist)
@@ -42,6 +42,9 @@ build: $(SAM_VENV)/.installed ## sam build (what `make deploy` ships)
 # AWS credentials come from the usual places (AWS_PROFILE, SSO, environment).
 deploy: build ## Deploy to AWS with samconfig.toml's ENV (default or prod): make deploy ENV=prod
 	$(SAM_VENV)/bin/sam deploy --config-env $(ENV)
+
+dashboard: $(VENV)/.installed node_modules/.installed ## Publish dashboard/ to ENV's stack, deployed with Dashboard=enabled: make dashboard ENV=prod
+	$(VENV)/bin/python -m local.dashboard publish --config-env $(ENV)
 
 admin: $(VENV)/.installed ## Tenants, users, API keys: make admin ARGS="organizations list" (make dev's table; ARGS="--stack-name NAME ..." for a deployed one)
 	$(VENV)/bin/python -m carbon_accounting.admin $(ARGS)

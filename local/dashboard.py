@@ -1,6 +1,6 @@
 """The dashboard (``dashboard/``): served by the local stack at ``/dashboard``, published to AWS.
 
-    python -m local.dashboard publish --stack-name NAME [--region REGION]
+    python -m local.dashboard publish [--config-env default|prod]   (make dashboard ENV=...)
 
 Locally, ``make dev`` serves the page and its assets at ``/dashboard/``: the charting library from the
 npm package ``echarts`` (pinned in package.json, installed in node_modules), never from a CDN; and
@@ -9,8 +9,9 @@ npm package ``echarts`` (pinned in package.json, installed in node_modules), nev
 
 ``publish`` uploads the page, its assets and a ``config.json`` naming the API's URL to the stack's
 dashboard bucket (``template.yaml``, deployed with ``Dashboard=enabled``), and invalidates the
-CloudFront distribution's cache; it reads the bucket, the URL and the distribution from the stack's
-outputs. Credentials come from the usual places (AWS_PROFILE, SSO, environment).
+CloudFront distribution's cache; it reads the bucket, the URL and the distribution from the outputs of
+the stack samconfig.toml names for the environment. Credentials come from the usual places
+(AWS_PROFILE, SSO, environment).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import json
 import mimetypes
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from local.gateway import HttpRequest, HttpResponse
+from local.aws import REGION
+from local.gateway import HttpRequest, HttpResponse, Site
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "dashboard"
@@ -36,7 +39,6 @@ FILES = {
     "style.css": PAGE / "style.css",
     "vendor/echarts.min.js": ROOT / "node_modules" / "echarts" / "dist" / "echarts.min.js",
 }
-Site = Callable[[HttpRequest], HttpResponse | None]
 
 
 def _file(name: str, body: bytes, cache: str = "no-cache") -> HttpResponse:
@@ -44,9 +46,22 @@ def _file(name: str, body: bytes, cache: str = "no-cache") -> HttpResponse:
     return HttpResponse(200, [("content-type", content_type), ("cache-control", cache)], body)
 
 
-def dashboard_site(demo: Mapping[str, str] | None) -> Site:
+def content_security_policy(template: Mapping[str, Any]) -> str | None:
+    """The policy the hosted dashboard is served with (template.yaml's ``DashboardHeaders``), for the
+    local page to live under the same; None when the template has none."""
+    headers = (template["Resources"].get("DashboardHeaders") or {}).get("Properties") or {}
+    security = (headers.get("ResponseHeadersPolicyConfig") or {}).get("SecurityHeadersConfig") or {}
+    policy = (security.get("ContentSecurityPolicy") or {}).get("ContentSecurityPolicy")
+    if isinstance(policy, dict):  # Fn::Sub of the region and URL suffix
+        policy = (
+            policy["Fn::Sub"].replace("${AWS::Region}", REGION).replace("${AWS::URLSuffix}", "amazonaws.com")
+        )
+    return policy if isinstance(policy, str) else None
+
+
+def dashboard_site(demo: Mapping[str, str] | None, policy: str | None = None) -> Site:
     """The local stack's pages at /dashboard; ``demo`` is what ``demo.json`` answers (an organization
-    id and its API key), or None for no demo sign-in."""
+    id and its API key), or None for no demo sign-in; ``policy``, the page's Content-Security-Policy."""
 
     def serve(request: HttpRequest) -> HttpResponse | None:
         path, _, query = request.target.partition("?")
@@ -62,7 +77,10 @@ def dashboard_site(demo: Mapping[str, str] | None) -> Site:
             return _file(name, json.dumps({"api_url": ""}).encode())
         if name not in FILES:
             return None
-        return _file(name, FILES[name].read_bytes())
+        answer = _file(name, FILES[name].read_bytes())
+        if policy and name == "index.html":
+            answer.headers.append(("content-security-policy", policy))
+        return answer
 
     return serve
 
@@ -97,16 +115,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.dashboard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("publish", help="upload the dashboard to a deployed stack's bucket")
-    command.add_argument("--stack-name", required=True)
-    command.add_argument("--region")
+    command.add_argument("--config-env", default="default", help="samconfig.toml's environment (its stack)")
     args = parser.parse_args(argv)
     import boto3  # the local stack's own dependency; imported only to publish
 
-    session = boto3.session.Session(region_name=args.region)
-    stack = session.client("cloudformation").describe_stacks(StackName=args.stack_name)["Stacks"][0]
+    settings = tomllib.loads((ROOT / "samconfig.toml").read_text())[args.config_env]["global"]["parameters"]
+    session = boto3.session.Session(region_name=settings["region"])
+    stack = session.client("cloudformation").describe_stacks(StackName=settings["stack_name"])["Stacks"][0]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
     if "DashboardBucketName" not in outputs:
-        print(f"Stack {args.stack_name} has no dashboard: deploy it with Dashboard=enabled", file=sys.stderr)
+        print(
+            f"Stack {settings['stack_name']} has no dashboard: deploy it with Dashboard=enabled",
+            file=sys.stderr,
+        )
         return 1
     publish(
         outputs["DashboardBucketName"],

@@ -26,7 +26,7 @@ from types import FrameType
 
 from carbon_accounting.seed import Seed, load_seed
 from local.aws import REGION, Endpoints
-from local.dashboard import dashboard_site
+from local.dashboard import content_security_policy, dashboard_site
 from local.docs import docs_site
 from local.dynamodb_local import DynamoDBLocalError, dynamodb_endpoint
 from local.event_rules import EventRulePoller
@@ -205,7 +205,7 @@ def start(args: argparse.Namespace, resources: ExitStack) -> StackState:
     pool = resources.enter_context(FunctionPool(stack, endpoints))
     for poller in event_sources(stack, endpoints, pool.invoke):
         resources.enter_context(poller)
-    dashboard = dashboard_site(demo_credentials(seed))
+    dashboard = dashboard_site(demo_credentials(seed), content_security_policy(template))
 
     def site(request: HttpRequest) -> HttpResponse | None:
         return docs_site(request) or dashboard(request)

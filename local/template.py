@@ -385,10 +385,66 @@ def _build_function(
     )
 
 
+def _conditions(declared: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, bool]:
+    """Each of the template's conditions, evaluated: Fn::Equals of parameters and strings, Fn::Not,
+    Fn::And, Fn::Or and Condition."""
+
+    def operand(value: Any) -> str:
+        if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in values:
+            return values[value["Ref"]]
+        if isinstance(value, dict):
+            raise TemplateError(f"condition operand {value!r} is not supported by the local stack")
+        return _as_str(value)
+
+    def holds(expression: Any) -> bool:
+        (function, argument), *rest = expression.items() if isinstance(expression, dict) else [(None, None)]
+        if rest or function is None:
+            raise TemplateError(f"condition {expression!r} is not supported by the local stack")
+        if function == "Fn::Equals":
+            return operand(argument[0]) == operand(argument[1])
+        if function == "Fn::Not":
+            return not holds(argument[0])
+        if function == "Fn::And":
+            return all(holds(each) for each in argument)
+        if function == "Fn::Or":
+            return any(holds(each) for each in argument)
+        if function == "Condition":
+            return holds(declared[argument])
+        raise TemplateError(f"{function} in a condition is not supported by the local stack")
+
+    return {name: holds(expression) for name, expression in declared.items()}
+
+
+def _created(resource: Mapping[str, Any], holds: Mapping[str, bool]) -> bool:
+    """Whether the resource is created: it has no Condition, or its Condition holds."""
+    condition = resource.get("Condition")
+    if condition is None:
+        return True
+    if condition not in holds:
+        raise TemplateError(f"Condition {condition} is not declared")
+    return holds[condition]
+
+
+def _chosen_properties(resource: Mapping[str, Any], holds: Mapping[str, bool]) -> dict[str, Any]:
+    """The resource with each top-level property that is an Fn::If replaced by its chosen branch
+    (a branch of AWS::NoValue: the property is left out)."""
+    properties = {}
+    for name, value in (resource.get("Properties") or {}).items():
+        if isinstance(value, dict) and set(value) == {"Fn::If"}:
+            condition, when_true, when_false = value["Fn::If"]
+            value = when_true if holds[condition] else when_false
+            if value == {"Ref": "AWS::NoValue"}:
+                continue
+        properties[name] = value
+    return {**resource, "Properties": properties}
+
+
 def _lambda_authorizers(api_id: str, properties: Mapping[str, Any]) -> dict[str, str]:
     """Authorizer name -> function id, for the one kind API Gateway is emulated with."""
     if "CorsConfiguration" in properties:
-        raise TemplateError(f"{api_id}: CORS is not emulated locally")
+        raise TemplateError(
+            f"{api_id}: CORS is not emulated locally (the local dashboard is the API's origin)"
+        )
     authorizers = {}
     for name, config in ((properties.get("Auth") or {}).get("Authorizers") or {}).items():
         where = f"{api_id} authorizer {name}"
@@ -544,13 +600,13 @@ def build_stack(
     globals_ = template.get("Globals") or {}
     unsupported = [f"Globals.{section}" for section in globals_ if section != "Function"]
     unsupported += ["Mappings"] if "Mappings" in template else []
-    # Conditions serve what the local stack does not emulate (the alarms' optional SNS action, with
-    # Fn::If, which the resolver refuses wherever it would have to evaluate it); a resource created
-    # only under a condition would need them evaluated.
-    declared = template["Resources"]
-    unsupported += [f"{name}.Condition" for name, resource in declared.items() if "Condition" in resource]
     if unsupported:
         raise TemplateError(f"{', '.join(unsupported)} not supported by the local stack")
+    values = _parameter_values(template.get("Parameters") or {}, parameters or {})
+    # A resource created only under a condition is left out when it is false (the optional dashboard
+    # hosting); Fn::If is evaluated in the HttpApi's properties only (its CORS, for that dashboard).
+    # Elsewhere the resolver refuses Fn::If wherever it would have to evaluate it.
+    holds = _conditions(template.get("Conditions") or {}, values)
     function_globals = globals_.get("Function") or {}
     resources = {
         logical_id: {
@@ -558,10 +614,12 @@ def build_stack(
             "Properties": _merge_globals(function_globals, resource.get("Properties") or {}),
         }
         if resource["Type"] == FUNCTION
+        else _chosen_properties(resource, holds)
+        if resource["Type"] == HTTP_API
         else resource
         for logical_id, resource in template["Resources"].items()
+        if _created(resource, holds)
     }
-    values = _parameter_values(template.get("Parameters") or {}, parameters or {})
     resolver = _Resolver(resources, values)
 
     def of_type(resource_type: str) -> dict[str, Mapping[str, Any]]:

@@ -8,8 +8,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.dashboard import FILES, dashboard_site, publish
+from local.dashboard import FILES, ROOT, content_security_policy, dashboard_site, publish
 from local.gateway import HttpRequest
+from local.template import read_template
 
 DEMO = {"organization_id": "b5879f92-1478-40d5-b42e-0adfb22471ac", "api_key": "sk_test_demo", "api_url": ""}
 
@@ -70,3 +71,11 @@ def test_publish_uploads_the_page_its_assets_and_the_apis_url():
     page = s3.get_object(Bucket="dash", Key="index.html")
     assert page["ContentType"] == "text/html"
     assert "demo.json" not in {item["Key"] for item in s3.list_objects_v2(Bucket="dash")["Contents"]}
+
+
+def test_the_local_page_lives_under_the_hosted_pages_content_security_policy():
+    policy = content_security_policy(read_template(ROOT / "template.yaml"))
+    page = dashboard_site(None, policy)(HttpRequest("GET", "/dashboard/"))
+
+    assert policy is not None and "default-src 'self'" in policy and "${" not in policy
+    assert page is not None and page.header("content-security-policy") == policy

@@ -332,7 +332,7 @@ def test_event_bridge_rules_and_buckets(tmp_path):
         (lambda t: _environment(t).update(X={"Ref": "AWS::NoValue"}), "AWS::NoValue is not supported"),
         (lambda t: _environment(t).update(X={"Fn::GetAtt": ["Table", "Name"]}), "Table.Name"),
         (lambda t: _environment(t).update(X={"Fn::Sub": ["${A}", {"A": "a"}]}), "variable map"),
-        (lambda t: t["Resources"]["Table"].update(Condition="C"), "Table.Condition"),
+        (lambda t: t["Resources"]["Table"].update(Condition="C"), "Condition C is not declared"),
         (lambda t: t.update(Mappings={"M": {"a": {"b": "c"}}}), "Mappings"),
         (lambda t: t.update(Globals={"HttpApi": {"FailOnWarnings": True}}), "Globals.HttpApi"),
         (lambda t: t["Resources"]["Table"]["Properties"].update(TableName="t"), "TableName"),
@@ -420,3 +420,48 @@ def test_what_is_not_emulated_fails_at_load_time(tmp_path, change, message):
     change(template)
     with pytest.raises(TemplateError, match=re.escape(message)):
         _load(tmp_path, template)
+
+
+def _with_optional_site(template: dict[str, Any], enabled: str) -> dict[str, Any]:
+    """The template's optional static site: a parameter, a condition, a conditioned bucket and the
+    API's CORS for it, as template.yaml has them for the dashboard."""
+    template["Parameters"] = {
+        "Site": {"Type": "String", "Default": enabled, "AllowedValues": ["enabled", "disabled"]}
+    }
+    template["Conditions"] = {"WithSite": {"Fn::Equals": [{"Ref": "Site"}, "enabled"]}}
+    template["Resources"]["SiteBucket"] = {"Type": "AWS::S3::Bucket", "Condition": "WithSite"}
+    _properties(template, "Api")["CorsConfiguration"] = {
+        "Fn::If": ["WithSite", {"AllowOrigins": ["https://site.example"]}, {"Ref": "AWS::NoValue"}]
+    }
+    return template
+
+
+def test_a_resource_under_a_false_condition_is_left_out_and_so_is_a_property_it_chooses_away(tmp_path):
+    stack = _load(tmp_path, _with_optional_site(_minimal(), "disabled"))
+
+    assert "SiteBucket" not in stack.buckets
+
+
+def test_a_resource_under_a_true_condition_is_kept_and_what_it_chooses_is_held_to_the_same_rules(tmp_path):
+    template = _with_optional_site(_minimal(), "enabled")
+
+    with pytest.raises(TemplateError, match="CORS is not emulated locally"):
+        _load(tmp_path, template)
+    _properties(template, "Api").pop("CorsConfiguration")
+    assert "SiteBucket" in _load(tmp_path, template).buckets
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "Site"}, "enabled"]}]},
+        {"Fn::And": [{"Condition": "Other"}, {"Fn::Equals": ["a", "b"]}]},
+        {"Fn::Or": [{"Fn::Equals": ["a", "b"]}, {"Fn::Equals": [{"Ref": "Site"}, "disabled"]}]},
+    ],
+)
+def test_conditions_are_evaluated_with_the_parameters(tmp_path, condition):
+    template = _with_optional_site(_minimal(), "enabled")
+    _properties(template, "Api").pop("CorsConfiguration")
+    template["Conditions"] = {"WithSite": condition, "Other": {"Fn::Equals": ["x", "x"]}}
+
+    assert "SiteBucket" not in _load(tmp_path, template).buckets

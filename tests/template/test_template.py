@@ -234,3 +234,28 @@ def test_samconfig_deploys_each_environment_without_questions(environment):
     assert set(overrides) <= set(RAW["Parameters"]), "every override is a parameter of template.yaml"
     result = run([sam(), "validate", "--config-env", environment, "--template-file", str(TEMPLATE)])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_dashboard_is_hosted_only_when_asked_and_privately_and_the_api_answers_cors_to_it_alone():
+    resources = RAW["Resources"]
+    hosting = [name for name, resource in resources.items() if name.startswith("Dashboard")]
+
+    assert RAW["Parameters"]["Dashboard"]["Default"] == "disabled"
+    assert RAW["Conditions"]["WithDashboard"] == {"Fn::Equals": [{"Ref": "Dashboard"}, "enabled"]}
+    assert all(resources[name]["Condition"] == "WithDashboard" for name in hosting) and len(hosting) == 5
+    assert not any(name.startswith("Dashboard") for name in STACK.buckets)  # make dev: not created
+    bucket = resources["DashboardBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    (reader, _) = resources["DashboardBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert reader["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert (
+        "distribution/${DashboardDistribution}"
+        in reader["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    )
+    cors = resources["HttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"]
+    assert cors[0] == "WithDashboard" and cors[2] == {"Ref": "AWS::NoValue"}
+    assert cors[1]["AllowOrigins"] == [{"Fn::Sub": "https://${DashboardDistribution.DomainName}"}]
+    headers = resources["DashboardHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    assert "default-src 'self'" in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
