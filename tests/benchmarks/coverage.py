@@ -42,10 +42,11 @@ def _cups(index: int) -> str:
     return f"ES{digits}{control_letters(digits)}"
 
 
-def fill(organization: uuid.UUID, count: int, points: int) -> dict[str, Any]:
+def fill(organization: uuid.UUID, count: int, points: int, computed: bool = False) -> dict[str, Any]:
     """200 facilities with a CUPS each, ``count`` active bills spread over their five years, and the
-    rollups they make; the last bill."""
+    rollups they make; the last bill. ``computed``: with the figures the calculator gives them."""
     from carbon_accounting.emissions.catalogues import units
+    from carbon_accounting.invoices.calculation import _figures
     from carbon_accounting.models import Facility, FacilityStatus
     from carbon_accounting.repository.facilities import facility_sk
     from carbon_accounting.repository.invoices import invoice_item
@@ -99,6 +100,8 @@ def fill(organization: uuid.UUID, count: int, points: int) -> dict[str, Any]:
                 "updated_at": "2026-01-15T00:00:00Z",
                 "version": 2,
             }
+            if computed:  # the calculator's own figures, as the stream would write them
+                invoice |= _figures(invoice)
             invoices.append(invoice)
             add(cells, contribution(invoice))
     rollups = [

@@ -30,6 +30,7 @@ def test_every_benchmark_runs_and_the_report_names_every_target():
         "## Reading PDF bills: output",
         "## An organization's reads at 1,000 to 100,000 invoices: output",
         "## Coverage at 1,000 to 100,000 invoices: output",
+        "## The inventory report at 1,000 to 100,000 invoices: output",
     ):
         assert section in written
     assert "not measured yet" not in written

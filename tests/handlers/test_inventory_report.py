@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from carbon_accounting import emissions
+from tests.handlers.conftest import invoke
 from tests.handlers.test_calculate_emissions import stored
 from tests.handlers.test_emissions_summary import computed, summary
 from tests.handlers.test_invoices import ACME_HEADERS, KWH, NATURAL_GAS, distributed_heat, electricity
@@ -270,3 +271,65 @@ def test_bad_periods_and_formats_are_refused_with_a_code(api, query, status, cod
 
     assert answer.status == status, answer.body
     assert answer.body["code"] == code
+
+
+def test_the_xlsx_invoices_sheet_is_capped_and_says_how_many_more_and_where(api, monkeypatch):
+    from carbon_accounting.reports import files
+
+    a_year(api)
+    monkeypatch.setattr(files, "MAX_INVOICE_ROWS", 2)
+
+    answer = api("get_inventory_report", ACME_HEADERS, query={"year": "2025", "format": "xlsx"})
+
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(answer.body), read_only=True)["Invoices"].iter_rows(
+            values_only=True
+        )
+    )
+    assert rows[0][:3] == ("id", "organization_id", "facility_id")
+    assert len([row for row in rows[1:] if row[0] and len(row[0]) == 36]) == 2
+    assert rows[-1][0].startswith("3 more invoices are behind these figures: this sheet holds the first 2.")
+
+
+def test_a_name_a_spreadsheet_would_run_is_written_as_text_in_the_csv(api):
+    facility = api(
+        "create_facility", ACME_HEADERS, body={"name": '=HYPERLINK("http://evil.test")', "country": "ES"}
+    ).body
+    computed(
+        api,
+        electricity(
+            base_quantity=100,
+            unit_id=str(KWH.id),
+            start_date="2025-03-01",
+            end_date="2025-03-31",
+            facility_percentages=[
+                {"organization_id": str(ACME), "facility_id": facility["id"], "percentage": 1}
+            ],
+        ),
+    )
+
+    answer = api("get_inventory_report", ACME_HEADERS, query={"year": "2025", "format": "csv"})
+
+    names = [
+        row["item"]
+        for row in csv.DictReader(io.StringIO(answer.body))
+        if row["section"] == "scope_2.facility"
+    ]
+    assert names == ['\'=HYPERLINK("http://evil.test")']
+
+
+@pytest.mark.parametrize("error", ["ThrottlingException", "InternalServerError"])
+def test_a_failed_read_is_an_honest_answer_never_half_a_report(api, error):
+    from tests.faults import Fault
+
+    a_year(api)
+    api("get_inventory_report", ACME_HEADERS, query={"year": "2025"})  # the rollups settled
+    for at in range(1, 30):
+        fault = Fault(error, at=at)
+        answer = invoke("get_inventory_report", ACME_HEADERS, query={"year": "2025"}, fault=fault)
+        if not fault.fired:
+            break
+        expected = 503 if error == "ThrottlingException" else 500
+        assert answer.status == expected, (at, answer.body)
+        assert set(answer.body) == {"detail", "code"}
+    assert at > 5  # the report's reads were each failed in turn
