@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from carbon_accounting import repository
 from carbon_accounting.intake import bulk, imports
 from carbon_accounting.seed import load_seed
+from carbon_accounting.spreadsheets import spreadsheet_safe
 from tests.conftest import ROOT, TEST_BUCKET
 from tests.faults import Fault, injected
 from tests.functions import LambdaContext, load_function
@@ -374,7 +375,7 @@ def test_formula_cells_are_neutralized_in_the_error_report(api):
 
 
 def test_spreadsheet_safe_escapes_every_formula_start():
-    assert [bulk.spreadsheet_safe(cell) for cell in ("=1", "+1", "-1", "@SUM", "\tx", "\rx", "ok", 7)] == [
+    assert [spreadsheet_safe(cell) for cell in ("=1", "+1", "-1", "@SUM", "\tx", "\rx", "ok", 7)] == [
         "'=1",
         "'+1",
         "'-1",

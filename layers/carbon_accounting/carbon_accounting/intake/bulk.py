@@ -38,6 +38,7 @@ from carbon_accounting.models import (
     RowError,
 )
 from carbon_accounting.repository.records import ImportJobRecord, RowErrorRecord
+from carbon_accounting.spreadsheets import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -272,16 +273,6 @@ def _chunks(rows: list[Row], start: int) -> list[tuple[int, int]]:
     if begin < len(rows):
         ranges.append((begin, len(rows)))
     return ranges
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection rule): one
-    that starts with ``= + - @``, a tab or a carriage return is prefixed with ``'``."""
-    text = str(cell)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _report(columns: list[str], rows: list[Row]) -> bytes:

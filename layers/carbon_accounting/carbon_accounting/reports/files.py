@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from carbon_accounting.reports.models import InventoryReport
+from carbon_accounting.spreadsheets import spreadsheet_safe
 
 if TYPE_CHECKING:
     from carbon_accounting.repository.records import InvoiceRecord
@@ -159,9 +160,8 @@ def as_csv(report: InventoryReport) -> str:
 
 
 def _cell_text(value: Any) -> str:
-    text = repr(value) if isinstance(value, float) else str(value)
-    # A cell a spreadsheet would run as a formula is written as text (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not isinstance(value, float) else text
+    """A number as the shortest text that reads back as it (the JSON's); text never as a formula."""
+    return repr(value) if isinstance(value, float) else spreadsheet_safe(value)
 
 
 INVOICE_COLUMNS = (

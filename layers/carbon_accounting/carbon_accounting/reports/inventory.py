@@ -24,6 +24,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from carbon_accounting import emissions, repository
+from carbon_accounting.emissions.catalogues.units import KILOWATT_HOUR
 from carbon_accounting.errors import BadRequest, OrganizationNotFound
 from carbon_accounting.models import Caller, Facility, Organization
 from carbon_accounting.reports.esrs import e1_5, e1_6
@@ -64,7 +65,6 @@ CATEGORIES = {
     5: "Waste generated in operations (water treatment)",
 }
 ELECTRICITY = ("electricity", "recharge")  # EV recharge is electricity bought
-KWH = emissions.unit(UUID("617e8ff3-f16b-556d-adf7-723f92996f0b"))
 _OUTSIDE = {  # factor sets that are not a published dataset
     "custom": "The organization's custom emission factors",
     "certified_quantity": "Energy attribute certificates retired for the invoice (certified_quantity)",
@@ -122,13 +122,14 @@ class _Sum:
 
     def line(self) -> dict[str, float | int]:
         return {
-            "co2e": kilograms(self.co2e),
-            "co2e_location_based": kilograms(self.co2e_location_based),
+            "co2e": from_billionths(self.co2e),
+            "co2e_location_based": from_billionths(self.co2e_location_based),
             "invoices": int(self.invoices),
         }
 
 
-def kilograms(billionths: Decimal) -> float:
+def from_billionths(billionths: Decimal) -> float:
+    """A sum kept in billionths (of a kg, of a unit), as the summary gives it."""
     return float(billionths / SCALE)
 
 
@@ -212,22 +213,24 @@ def inventory(
     facilities = {key: value for member in members for key, value in member.facilities.items()}
     owners = {facility: member.organization for member in members for facility in member.facilities}
     root = members[0].organization
-    entities = [
-        EntityLine(
-            **_entity(member.organization).model_dump(),
-            **_whole(by_entity[member.organization.id]).line(),
-            co2e_biomass=kilograms(_whole(by_entity[member.organization.id]).co2e_biomass),
+    entities = []
+    for member in members:
+        own_total = _whole(by_entity[member.organization.id])
+        entities.append(
+            EntityLine(
+                **_entity(member.organization).model_dump(),
+                **own_total.line(),
+                co2e_biomass=from_billionths(own_total.co2e_biomass),
+            )
         )
-        for member in members
-    ]
     scope_1 = _scope_one(read, facilities, owners)
     scope_2 = _scope_two(read, facilities, owners)
     scope_3 = _scope_three(read)
     whole = _whole(read)
     totals = Totals(
-        location_based=kilograms(whole.co2e_location_based),
-        market_based=kilograms(whole.co2e),
-        co2e_biomass=kilograms(whole.co2e_biomass),
+        location_based=from_billionths(whole.co2e_location_based),
+        market_based=from_billionths(whole.co2e),
+        co2e_biomass=from_billionths(whole.co2e_biomass),
         invoices=int(whole.invoices),
     )
     energy = _energy(read)
@@ -325,7 +328,9 @@ def _quantities(amounts: dict[str, Decimal]) -> list[Quantity]:
         unit = emissions.unit(UUID(unit_id))
         if amount:
             found.append(
-                Quantity(unit_id=UUID(unit_id), unit=unit.symbol if unit else "", quantity=kilograms(amount))
+                Quantity(
+                    unit_id=UUID(unit_id), unit=unit.symbol if unit else "", quantity=from_billionths(amount)
+                )
             )
     return found
 
@@ -344,10 +349,10 @@ def _by_month(read: _Read, start: date, end: date) -> list[MonthLine]:
         lines.append(
             MonthLine(
                 month=month,
-                scope_1=kilograms(read.months[(month, "1")].co2e),
-                scope_2_location_based=kilograms(read.months[(month, "2")].co2e_location_based),
-                scope_2_market_based=kilograms(read.months[(month, "2")].co2e),
-                scope_3=kilograms(scope_3),
+                scope_1=from_billionths(read.months[(month, "1")].co2e),
+                scope_2_location_based=from_billionths(read.months[(month, "2")].co2e_location_based),
+                scope_2_market_based=from_billionths(read.months[(month, "2")].co2e),
+                scope_3=from_billionths(scope_3),
             )
         )
     return lines
@@ -368,7 +373,7 @@ def _scope_one(read: _Read, facilities: dict[str, Facility], owners: dict[str, O
                 )
             )
     return ScopeOne(
-        co2e=kilograms(total.co2e),
+        co2e=from_billionths(total.co2e),
         invoices=int(total.invoices),
         by_fuel=sorted(fuels, key=lambda line: (-line.co2e, line.fuel)),
         by_facility=_facility_lines(by_facility, facilities, owners),
@@ -389,8 +394,8 @@ def _scope_two(read: _Read, facilities: dict[str, Facility], owners: dict[str, O
     )
     certified = _kwh([read.certified])
     return ScopeTwo(
-        location_based=kilograms(total.co2e_location_based),
-        market_based=kilograms(total.co2e),
+        location_based=from_billionths(total.co2e_location_based),
+        market_based=from_billionths(total.co2e),
         invoices=int(total.invoices),
         by_facility=_facility_lines(by_facility, facilities, owners),
         by_country=[
@@ -410,7 +415,7 @@ def _kwh(quantities: Iterable[dict[str, Decimal]]) -> float:
     total = 0.0
     for amounts in quantities:
         for unit_id, amount in amounts.items():
-            total += emissions.convert(kilograms(amount), UUID(unit_id), KWH.id) if KWH else 0.0
+            total += emissions.convert(from_billionths(amount), UUID(unit_id), KILOWATT_HOUR.id)
     return total
 
 
@@ -426,12 +431,12 @@ def _scope_three(read: _Read) -> ScopeThree:
         total += amount
         parts = []
         if number == 3:
-            losses = kilograms(read.losses)
+            losses = from_billionths(read.losses)
             parts = [
                 CategoryLine(
                     line="well_to_tank",
-                    co2e=kilograms(amount.co2e - read.losses),
-                    co2e_location_based=kilograms(amount.co2e_location_based - read.losses),
+                    co2e=from_billionths(amount.co2e - read.losses),
+                    co2e_location_based=from_billionths(amount.co2e_location_based - read.losses),
                     invoices=int(amount.invoices),
                 ),
                 CategoryLine(
@@ -443,8 +448,8 @@ def _scope_three(read: _Read) -> ScopeThree:
             ]
         lines.append(Category(category=number, name=CATEGORIES.get(number, ""), lines=parts, **amount.line()))
     return ScopeThree(
-        co2e=kilograms(total.co2e),
-        co2e_location_based=kilograms(total.co2e_location_based),
+        co2e=from_billionths(total.co2e),
+        co2e_location_based=from_billionths(total.co2e_location_based),
         categories=lines,
     )
 
@@ -459,13 +464,13 @@ def _energy(read: _Read) -> Energy:
     fuels, heat, not_converted = [], 0.0, []
     for (fuel_id, part), amount in sorted(read.fuels.items()):
         fuel = emissions.fuel(UUID(fuel_id))
-        if part != TOTAL or fuel is None or KWH is None:
+        if part != TOTAL or fuel is None:
             continue
         kwh = 0.0
         for unit_id, quantity in amount.quantity.items():
             unit = emissions.unit(UUID(unit_id))
             try:
-                kwh += fuel.convert(kilograms(quantity), unit, KWH) if unit else 0.0
+                kwh += fuel.convert(from_billionths(quantity), unit, KILOWATT_HOUR) if unit else 0.0
             except emissions.CalculationError:
                 not_converted += _quantities({unit_id: quantity})
         if fuel.purchased:
