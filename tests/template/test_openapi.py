@@ -138,3 +138,22 @@ def test_every_uuid_says_which_spellings_are_read_and_no_pydantic_keyword_leaks(
                 walk(value)
 
     walk(COMMITTED)
+
+
+def test_no_two_functions_define_a_schema_of_the_same_name_differently():
+    """The merge keeps one definition of each component name: a second, different model of the same
+    name would silently describe the first one's answers with the wrong schema."""
+    from tests.functions import load_function
+
+    seen: dict[str, tuple[str, dict]] = {}
+    clashes = []
+    for route in load_stack(ROOT / "template.yaml").api.routes:
+        if route.path == DEFAULT_ROUTE:
+            continue
+        function = load_stack(ROOT / "template.yaml").functions[route.function_id].code_uri.name
+        schemas = json.loads(load_function(function).app.get_openapi_json_schema())["components"]["schemas"]
+        for name, schema in schemas.items():
+            first = seen.setdefault(name, (function, schema))
+            if first[1] != schema:
+                clashes.append((name, first[0], function))
+    assert clashes == []

@@ -8,7 +8,14 @@ generation mix) is given with no value rather than a guess.
 
 from __future__ import annotations
 
-from carbon_accounting.reports.models import Datapoint, Energy, ScopeOne, ScopeThree, ScopeTwo, Totals
+from carbon_accounting.reports.models import (
+    Datapoint,
+    Energy,
+    InventoryTotals,
+    ScopeOne,
+    ScopeThree,
+    ScopeTwo,
+)
 
 TONNES = "t CO2e"
 
@@ -17,7 +24,9 @@ def _tonnes(kilograms: float) -> float:
     return kilograms / 1000
 
 
-def e1_6(scope_1: ScopeOne, scope_2: ScopeTwo, scope_3: ScopeThree, totals: Totals) -> list[Datapoint]:
+def e1_6(
+    scope_1: ScopeOne, scope_2: ScopeTwo, scope_3: ScopeThree, totals: InventoryTotals
+) -> list[Datapoint]:
     """Gross GHG emissions: ESRS E1-6, paragraphs 44, 48, 49, 51 and 52, and AR 43 (c)."""
 
     def point(paragraph: str, datapoint: str, kilograms: float) -> Datapoint:

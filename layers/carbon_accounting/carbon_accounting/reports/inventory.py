@@ -44,6 +44,7 @@ from carbon_accounting.reports.models import (
     FuelEnergy,
     FuelLine,
     InventoryReport,
+    InventoryTotals,
     MonthLine,
     NoticeCount,
     Period,
@@ -51,7 +52,6 @@ from carbon_accounting.reports.models import (
     ScopeOne,
     ScopeThree,
     ScopeTwo,
-    Totals,
 )
 from carbon_accounting.repository.records import InvoiceRecord
 from carbon_accounting.rollups.contribution import FACILITY_MONTH, TOTAL, facility_month_sk
@@ -227,7 +227,7 @@ def inventory(
     scope_2 = _scope_two(read, facilities, owners)
     scope_3 = _scope_three(read)
     whole = _whole(read)
-    totals = Totals(
+    totals = InventoryTotals(
         location_based=from_billionths(whole.co2e_location_based),
         market_based=from_billionths(whole.co2e),
         co2e_biomass=from_billionths(whole.co2e_biomass),

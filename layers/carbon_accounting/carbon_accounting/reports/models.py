@@ -114,7 +114,7 @@ class ScopeThree(Model):
     categories: list[Category]
 
 
-class Totals(Model):
+class InventoryTotals(Model):
     location_based: float = Field(description="Scopes 1, 2 (location-based) and 3, kg CO2e")
     market_based: float = Field(description="Scopes 1, 2 (market-based) and 3, kg CO2e")
     co2e_biomass: float = Field(description="Biogenic CO2, outside of the scopes, kg")
@@ -203,7 +203,7 @@ class InventoryReport(Model):
     scope_2: ScopeTwo
     scope_3: ScopeThree
     biogenic_co2: float = Field(description="kg of biogenic CO2, outside of the scopes")
-    totals: Totals
+    totals: InventoryTotals
     energy: Energy
     esrs_e1_6: list[Datapoint]
     esrs_e1_5: list[Datapoint]
