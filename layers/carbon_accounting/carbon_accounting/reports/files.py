@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from carbon_accounting.reports.models import InventoryReport
+from carbon_accounting.reports.models import FacilityLine, InventoryReport
 from carbon_accounting.spreadsheets import spreadsheet_safe
 
 if TYPE_CHECKING:
@@ -53,27 +53,9 @@ def rows(report: InventoryReport) -> Iterator[Row]:
     yield ("scope_1", "total", scope_1.co2e, scope_1.co2e, None, "", scope_1.invoices)
     for fuel in scope_1.by_fuel:
         yield ("scope_1.fuel", fuel.fuel, fuel.co2e, fuel.co2e_location_based, None, "", fuel.invoices)
-    for line in scope_1.by_facility:
-        yield (
-            "scope_1.facility",
-            line.facility,
-            line.co2e,
-            line.co2e_location_based,
-            line.organization,
-            "",
-            line.invoices,
-        )
+    yield from _facility_rows("scope_1.facility", scope_1.by_facility)
     yield ("scope_2", "total", scope_2.market_based, scope_2.location_based, None, "", scope_2.invoices)
-    for line in scope_2.by_facility:
-        yield (
-            "scope_2.facility",
-            line.facility,
-            line.co2e,
-            line.co2e_location_based,
-            line.organization,
-            "",
-            line.invoices,
-        )
+    yield from _facility_rows("scope_2.facility", scope_2.by_facility)
     for country in scope_2.by_country:
         yield (
             "scope_2.country",
@@ -148,6 +130,19 @@ def rows(report: InventoryReport) -> Iterator[Row]:
         yield ("data_quality", f"origin {origin}", None, None, None, "", count)
     for name in ("estimated_readings", "outliers", "custom_factors"):
         yield ("data_quality", name, None, None, None, "", getattr(quality, name))
+
+
+def _facility_rows(section: str, lines: list[FacilityLine]) -> Iterator[Row]:
+    for line in lines:
+        yield (
+            section,
+            line.facility,
+            line.co2e,
+            line.co2e_location_based,
+            line.organization,
+            "",
+            line.invoices,
+        )
 
 
 def as_csv(report: InventoryReport) -> str:
