@@ -17,6 +17,9 @@ const SCOPE_COLORS = ["#1f5f8b", "#2e8b57", "#e0a526"];
 const charts = [];
 
 const byId = (id) => document.getElementById(id);
+// Text for an HTML tooltip: names are the organization's own (a facility, a supply point).
+const escaped = (text) =>
+  String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 const tonnes = (kg) => (kg / 1000).toLocaleString("en", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 
 function session() {
@@ -207,7 +210,8 @@ async function coverage(report, year) {
     `${found.length} supply points; ${gaps} gaps and ${overlaps} overlaps in ${year}.`;
   const element = chart("coverage", `Coverage of ${found.length} supply points by month: ${gaps} gaps, ${overlaps} overlaps`, {
     tooltip: {
-      formatter: (cell) => `${rows[cell.value[1]]}<br>${months[cell.value[0]]}: ${Object.keys(STATUS)[cell.value[2]]}`,
+      formatter: (cell) =>
+        `${escaped(rows[cell.value[1]])}<br>${months[cell.value[0]]}: ${Object.keys(STATUS)[cell.value[2]]}`,
     },
     grid: { left: 260, bottom: 70 },
     xAxis: { type: "category", data: months, splitArea: { show: true } },

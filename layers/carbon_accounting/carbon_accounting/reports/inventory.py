@@ -25,7 +25,7 @@ from uuid import UUID
 
 from carbon_accounting import repository
 from carbon_accounting.errors import BadRequest, OrganizationNotFound
-from carbon_accounting.models import Caller, Facility, Organization
+from carbon_accounting.models import Caller, Facility, InvoiceStatus, Organization
 from carbon_accounting.reports.energy import energy
 from carbon_accounting.reports.esrs import e1_5, e1_6
 from carbon_accounting.reports.models import (
@@ -68,7 +68,7 @@ def period_of(year: int | None, start_date: date | None, end_date: date | None) 
         raise BadRequest("start_date must be the first day of a month", "PERIOD_NOT_MONTHS", "start_date")
     if end_date.day != calendar.monthrange(end_date.year, end_date.month)[1]:
         raise BadRequest("end_date must be the last day of a month", "PERIOD_NOT_MONTHS", "end_date")
-    count = len(list(months(start_date, end_date)))
+    count = (end_date.year - start_date.year) * 12 + end_date.month - start_date.month + 1
     if count > MAX_MONTHS:
         raise BadRequest(
             f"A report spans at most {MAX_MONTHS} months; this one spans {count}", "WINDOW_TOO_LONG"
@@ -267,7 +267,11 @@ def invoices_behind(sources: list[Source], start: date, end: date, limit: int) -
             descending=False,
             page_size=100,
         ):
-            if item["status"] != "active" or item.get("co2e") is None or item["end_date"] < start.isoformat():
+            if (
+                item["status"] != InvoiceStatus.ACTIVE
+                or item.get("co2e") is None
+                or item["end_date"] < start.isoformat()
+            ):
                 continue
             if found == limit:
                 return
