@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from local.aws import REGION
 from local.gateway import HttpRequest, HttpResponse, Site
+from local.template import resolved
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "dashboard"
@@ -51,11 +51,7 @@ def content_security_policy(template: Mapping[str, Any]) -> str | None:
     local page to live under the same; None when the template has none."""
     headers = (template["Resources"].get("DashboardHeaders") or {}).get("Properties") or {}
     security = (headers.get("ResponseHeadersPolicyConfig") or {}).get("SecurityHeadersConfig") or {}
-    policy = (security.get("ContentSecurityPolicy") or {}).get("ContentSecurityPolicy")
-    if isinstance(policy, dict):  # Fn::Sub of the region and URL suffix
-        policy = (
-            policy["Fn::Sub"].replace("${AWS::Region}", REGION).replace("${AWS::URLSuffix}", "amazonaws.com")
-        )
+    policy = resolved(template, (security.get("ContentSecurityPolicy") or {}).get("ContentSecurityPolicy"))
     return policy if isinstance(policy, str) else None
 
 

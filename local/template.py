@@ -304,6 +304,13 @@ class _Resolver:
         return _SUB_VARIABLE.sub(substitute, text)
 
 
+def resolved(template: Mapping[str, Any], value: Any) -> Any:
+    """``value`` (a part of ``template``) with its intrinsics evaluated as the local stack evaluates
+    them, the parameters at their defaults."""
+    parameters = _parameter_values(template.get("Parameters") or {}, {})
+    return _Resolver(template["Resources"], parameters).resolve(value)
+
+
 # ---------------------------------------------------------------- building the stack
 
 

@@ -25,6 +25,16 @@ def kilowatt_hours(quantities: Iterable[dict[str, Decimal]]) -> float:
     return total
 
 
+def electricity_bought(sums: Sums) -> tuple[float, float]:
+    """kWh of electricity bought (EV recharge included), and of those covered by certificates."""
+    bought = kilowatt_hours(
+        amount.quantity
+        for (_, kind, part), amount in sums.parts.items()
+        if part == TOTAL and kind in ELECTRICITY
+    )
+    return bought, kilowatt_hours([sums.certified])
+
+
 def mwh(value: float) -> float:
     """MWh to the watt-hour: the conversions are in floating point, their last digits noise."""
     return round(value, 6)
@@ -32,12 +42,7 @@ def mwh(value: float) -> float:
 
 def energy(sums: Sums) -> Energy:
     """The energy the window's invoices bought or burned, by source (docs/methodology.md)."""
-    electricity = kilowatt_hours(
-        amount.quantity
-        for (_, kind, part), amount in sums.parts.items()
-        if part == TOTAL and kind in ELECTRICITY
-    )
-    certified = kilowatt_hours([sums.certified])
+    electricity, certified = electricity_bought(sums)
     fuels, heat, not_converted = [], 0.0, []
     for (fuel_id, part), amount in sorted(sums.fuels.items()):
         fuel = emissions.fuel(UUID(fuel_id))

@@ -41,12 +41,12 @@ from carbon_accounting.reports.models import (
     Period,
 )
 from carbon_accounting.reports.scopes import by_month, facility_lines, scope_one, scope_three, scope_two
-from carbon_accounting.reports.sums import Sums, by_part, from_billionths, whole
+from carbon_accounting.reports.sums import Sum, Sums, by_part, from_billionths, whole
 from carbon_accounting.repository.records import InvoiceRecord
 from carbon_accounting.rollups.contribution import FACILITY_MONTH, TOTAL, facility_month_sk
 from carbon_accounting.rollups.inventory import ORIGINS
 from carbon_accounting.rollups.numbers import month_of, months
-from carbon_accounting.supply.coverage import MAX_MONTHS, coverage
+from carbon_accounting.supply.coverage import MAX_MONTHS, coverage_of
 
 _OUTSIDE = {  # factor sets that are not a published dataset
     "custom": "The organization's custom emission factors",
@@ -101,9 +101,9 @@ def inventory(
     members = _group(caller.organization_id)
     wanted = {str(facility) for facility in facility_ids or ()}
     first, last = month_of(start), month_of(end)
-    sums, by_entity = Sums(), {}
+    sums = Sums()
+    read_from: dict[str, UUID] = {}  # facility: the organization whose partition held its months
     for member in members:
-        own = Sums()
         organization_id = member.organization.id
         cells = repository.rollup_cells(
             organization_id, facility_month_sk(first, ""), facility_month_sk(last, "~")
@@ -113,14 +113,17 @@ def inventory(
             if wanted and facility not in wanted:
                 continue
             sums.cell(month, facility, item, month == first)
-            own.cell(month, facility, item, month == first)
-        by_entity[organization_id] = own
+            read_from[facility] = organization_id
     facilities = {key: value for member in members for key, value in member.facilities.items()}
     owners = {facility: member.organization for member in members for facility in member.facilities}
     root = members[0].organization
+    by_facility = by_part(sums, TOTAL)
     entities = []
     for member in members:
-        own_total = whole(by_entity[member.organization.id])
+        own_total = Sum()
+        for facility, amount in by_facility.items():
+            if read_from[facility] == member.organization.id:
+                own_total += amount
         entities.append(
             EntityLine(
                 **_entity(member.organization).model_dump(),
@@ -140,15 +143,16 @@ def inventory(
     )
     consumed = energy(sums)
     sources = [
-        Source(organization_id, UUID(facility), own.since.get(facility, month_of(start)))
-        for organization_id, own in by_entity.items()
-        for facility in sorted({facility for facility, _, _ in own.parts})
+        Source(member.organization.id, UUID(facility), sums.since.get(facility, month_of(start)))
+        for member in members
+        for facility in sorted(by_facility)
+        if read_from[facility] == member.organization.id
     ]
     report = InventoryReport(
         organization=_entity(root),
         period=Period(start_date=start, end_date=end, months=len(list(months(start, end)))),
         consolidation=Consolidation(approach="operational_control", entities=entities),
-        by_facility=facility_lines(by_part(sums, TOTAL), facilities, owners),
+        by_facility=facility_lines(by_facility, facilities, owners),
         by_month=by_month(sums, start, end),
         scope_1=scope_1,
         scope_2=scope_2,
@@ -167,7 +171,7 @@ def inventory(
             ),
             key=lambda notice: (-notice.invoices, notice.notice),
         ),
-        completeness=_completeness(members, start, end, facility_ids, caller),
+        completeness=_completeness(members, start, end, facility_ids),
         data_quality=_data_quality(sums.tags, totals.invoices),
     )
     return report, sources
@@ -192,7 +196,7 @@ def _entity(organization: Organization) -> Entity:
 
 
 def _factor_sets(tags: dict[str, Decimal]) -> list[FactorSet]:
-    from carbon_accounting.emissions.factors import versions  # the datasets' sources, sums once
+    from carbon_accounting.emissions.factors import versions  # the datasets' sources, read once
 
     published = versions()
     found = []
@@ -210,13 +214,15 @@ def _factor_sets(tags: dict[str, Decimal]) -> list[FactorSet]:
 
 
 def _completeness(
-    members: list[_Member], start: date, end: date, facility_ids: list[UUID] | None, caller: Caller
+    members: list[_Member], start: date, end: date, facility_ids: list[UUID] | None
 ) -> Completeness:
     points = months_expected = complete = 0
     issues: dict[str, int] = defaultdict(int)
     for member in members:
-        found = coverage(
-            caller.model_copy(update={"organization_id": member.organization.id}), start, end, facility_ids
+        organization = member.organization
+        facilities = list(member.facilities.values())
+        found = coverage_of(
+            organization.id, organization.stale_after_months, facilities, start, end, facility_ids
         ).summary
         points += found.supply_points
         months_expected += found.months

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from carbon_accounting import emissions
 from carbon_accounting.models import Facility, Organization
-from carbon_accounting.reports.energy import ELECTRICITY, kilowatt_hours, mwh
+from carbon_accounting.reports.energy import electricity_bought, mwh
 from carbon_accounting.reports.models import (
     Category,
     CategoryLine,
@@ -25,7 +25,6 @@ from carbon_accounting.reports.models import (
     ScopeTwo,
 )
 from carbon_accounting.reports.sums import Sum, Sums, by_part, from_billionths, quantities
-from carbon_accounting.rollups.contribution import TOTAL
 from carbon_accounting.rollups.numbers import months
 
 CATEGORIES = {
@@ -106,12 +105,7 @@ def scope_two(sums: Sums, facilities: dict[str, Facility], owners: dict[str, Org
         total += amount
         facility = facilities.get(facility_id)
         countries[facility.country if facility else ""] += amount
-    electricity = kilowatt_hours(
-        amount.quantity
-        for (_, kind, part), amount in sums.parts.items()
-        if part == TOTAL and kind in ELECTRICITY
-    )
-    certified = kilowatt_hours([sums.certified])
+    electricity, certified = electricity_bought(sums)
     return ScopeTwo(
         location_based=from_billionths(total.co2e_location_based),
         market_based=from_billionths(total.co2e),

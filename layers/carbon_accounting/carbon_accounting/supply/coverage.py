@@ -29,7 +29,7 @@ from uuid import UUID
 
 from carbon_accounting import clock, repository
 from carbon_accounting.errors import BadRequest, OrganizationNotFound
-from carbon_accounting.models import Caller
+from carbon_accounting.models import Caller, Facility
 from carbon_accounting.repository.records import RollupRecord
 from carbon_accounting.rollups.numbers import month_of, months
 from carbon_accounting.supply.models import (
@@ -135,6 +135,27 @@ def coverage(
     facility_ids: list[UUID] | None = None,
     types: list[str] | None = None,
 ) -> Coverage:
+    """The caller's organization's coverage (``GET /v1/coverage``): its settings and facilities read,
+    then ``coverage_of``."""
+    organization = repository.get_organization(caller.organization_id)
+    stale_after = organization.stale_after_months if organization else STALE_AFTER_MONTHS
+    facilities = repository.list_facilities(caller.organization_id)
+    return coverage_of(
+        caller.organization_id, stale_after, facilities, start_date, end_date, facility_ids, types
+    )
+
+
+def coverage_of(
+    organization_id: UUID,
+    stale_after: int,
+    facilities: list[Facility],
+    start_date: date,
+    end_date: date,
+    facility_ids: list[UUID] | None = None,
+    types: list[str] | None = None,
+) -> Coverage:
+    """The coverage of an organization whose ``stale_after_months`` and facilities were read (the
+    inventory report has them already): its supply points and their cells."""
     if end_date < start_date:
         raise BadRequest("end_date is before start_date", "INVALID_DATE_RANGE", "end_date")
     window = list(months(start_date, end_date))
@@ -143,17 +164,11 @@ def coverage(
             f"A coverage window spans at most {MAX_MONTHS} months; this one spans {len(window)}",
             "WINDOW_TOO_LONG",
         )
-    organization = repository.get_organization(caller.organization_id)
-    stale_after = organization.stale_after_months if organization else STALE_AFTER_MONTHS
-    facilities = [
-        facility
-        for facility in repository.list_facilities(caller.organization_id)
-        if not facility_ids or facility.id in facility_ids
-    ]
-    cells = list(repository.supply_point_cells(caller.organization_id))
+    facilities = [facility for facility in facilities if not facility_ids or facility.id in facility_ids]
+    cells = list(repository.supply_point_cells(organization_id))
     points = [
         point
-        for point in (merged(caller.organization_id, facilities, cells) if facilities else [])
+        for point in (merged(organization_id, facilities, cells) if facilities else [])
         if not types or point.type in types
     ]
     billed: dict[UUID, Billed] = defaultdict(Billed)
@@ -164,16 +179,14 @@ def coverage(
     # The window's months, and the stale_after months before its end (or today) when it is shorter:
     # every bill that can end in them is in their cells.
     first_month = min(window[0][0], month_of(months_back(min(end_date, today), stale_after)))
-    read = repository.coverage_cells(caller.organization_id, first_month, window[-1][0]) if points else ()
+    read = repository.coverage_cells(organization_id, first_month, window[-1][0]) if points else ()
     # A supply point whose last bill ended before them: that month's cell, for its day.
     earlier = [
         (billed[point.id].end_months[-1], point.id)
         for point in points
         if billed[point.id].end_months and billed[point.id].end_months[-1] < first_month
     ]
-    for _, point_id, item in itertools.chain(
-        read, repository.coverage_cells_of(caller.organization_id, earlier)
-    ):
+    for _, point_id, item in itertools.chain(read, repository.coverage_cells_of(organization_id, earlier)):
         for bill in _bills(item):
             billed[point_id].bills[bill.invoice_id] = bill
     reports = [_report(point, billed[point.id], start_date, end_date, today, stale_after) for point in points]
